@@ -1,0 +1,1 @@
+"""The Livet Går Videre services: referrals, matching, followup and the gateway."""

@@ -1,0 +1,1 @@
+"""Followup: every match's consultant contact, check-ins and closure."""

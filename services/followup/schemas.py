@@ -1,0 +1,17 @@
+"""Commands the followup service takes from the gateway (events live in shared.contracts)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared.contracts import CLOSE_INITIATORS, CLOSE_REASONS, CheckinReportedV1
+
+
+class ReportCheckIn(CheckinReportedV1):
+    """The ``checkin_reported`` payload minus ``match_id`` (it is in the URL)."""
+
+
+class CloseMatch(Schema):
+    closed_on = fields.Date(required=True)
+    initiator = fields.String(required=True, validate=validate.OneOf(CLOSE_INITIATORS))
+    reason = fields.String(required=True, validate=validate.OneOf(CLOSE_REASONS))
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))

@@ -1,0 +1,96 @@
+"""Who is asking, and may they: token verification and the role/region policy.
+
+Roles: ``coordinator`` may do everything; ``consultant`` reads and writes only
+objects in its regions; ``auditor`` reads, never personal data; ``system`` only
+submits referrals and reports check-ins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Collection, Mapping
+
+import jwt
+
+from . import tokens
+from .errors import Forbidden, Unauthorized
+
+COORDINATOR, CONSULTANT, AUDITOR, SYSTEM = tokens.ROLES
+
+READ = frozenset({COORDINATOR, CONSULTANT, AUDITOR})
+WRITE = frozenset({COORDINATOR, CONSULTANT})
+INTAKE = frozenset({COORDINATOR, CONSULTANT, SYSTEM})
+AUDIT = frozenset({COORDINATOR, AUDITOR})
+OPERATE = frozenset({COORDINATOR})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The verified bearer of a token."""
+
+    name: str
+    role: str
+    regions: tuple[str, ...] = ()
+
+    @property
+    def sees_personal(self) -> bool:
+        """Whether single-object reads may include ``personal`` data."""
+        return self.role in (COORDINATOR, CONSULTANT)
+
+    @property
+    def actor(self) -> dict[str, str]:
+        """The ``actor`` recorded on the events this principal causes."""
+        kind = "system" if self.role == SYSTEM else "consultant"
+        return {"kind": kind, "id": self.name}
+
+
+def authenticate(header: str | None) -> Principal:
+    """The principal behind an ``Authorization: Bearer`` header, or ``Unauthorized``."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A bearer token is required.")
+    try:
+        claims = tokens.verify(token.strip())
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(f"The token is not valid: {exc}.") from None
+    return _principal(claims)
+
+
+def _principal(claims: Mapping[str, Any]) -> Principal:
+    regions = claims.get("regions") or []
+    if claims.get("role") not in tokens.ROLES or not isinstance(regions, list):
+        raise Unauthorized("The token carries no known role.")
+    if claims["role"] == CONSULTANT and not regions:
+        raise Unauthorized("A consultant token must name at least one region.")
+    return Principal(str(claims["sub"]), claims["role"], tuple(str(r) for r in regions))
+
+
+def authorize(headers: Mapping[str, str], roles: Collection[str]) -> Principal:
+    """Authenticate from request headers and require one of ``roles``."""
+    principal = authenticate(headers.get("Authorization"))
+    if principal.role not in roles:
+        raise Forbidden(f"The {principal.role} role may not do this.")
+    return principal
+
+
+def check_region(principal: Principal, region: str | None) -> None:
+    """Refuse a consultant an object outside its regions."""
+    if principal.role == CONSULTANT and region not in principal.regions:
+        raise Forbidden(f"Region {region!r} is outside this token's regions.")
+
+
+def scoped(principal: Principal, filters: dict[str, Any]) -> dict[str, Any]:
+    """List filters narrowed to a consultant's regions."""
+    if principal.role != CONSULTANT:
+        return dict(filters)
+    if "region" in filters:
+        check_region(principal, filters["region"])
+        return dict(filters)
+    return {**filters, "regions": list(principal.regions)}
+
+
+def scoped_regions(principal: Principal, region: str | None) -> list[str] | None:
+    """The regions a region-list query covers: asked, a consultant's own, or all (None)."""
+    if region:
+        check_region(principal, region)
+        return [region]
+    return list(principal.regions) if principal.role == CONSULTANT else None

@@ -1,0 +1,48 @@
+"""RPC proxies that give up: a silent service becomes a 503, not a hung request."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import eventlet
+from nameko.rpc import RpcProxy
+
+from .errors import Unavailable
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class TimedServiceProxy:
+    """Wraps nameko's service proxy so every call is bounded by ``timeout`` seconds."""
+
+    def __init__(self, proxy: Any, service: str, timeout: float) -> None:
+        self._proxy = proxy
+        self._service = service
+        self._timeout = timeout
+
+    def within(self, timeout: float) -> "TimedServiceProxy":
+        """The same proxy with another time limit (e.g. for health probes)."""
+        return TimedServiceProxy(self._proxy, self._service, timeout)
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        remote = getattr(self._proxy, method)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            failure = Unavailable(f"The {self._service} service did not answer in time.")
+            with eventlet.Timeout(self._timeout, failure):
+                return remote(*args, **kwargs)
+
+        return call
+
+
+class RpcClient(RpcProxy):
+    """``RpcProxy`` whose calls time out; requests expire unread after the timeout too."""
+
+    def __init__(self, target_service: str, timeout: float = DEFAULT_TIMEOUT, **options: Any) -> None:
+        # A request the service picks up after we gave up would act twice if retried.
+        options.setdefault("expiration", timeout)
+        super().__init__(target_service, **options)
+        self.timeout = timeout
+
+    def get_dependency(self, worker_ctx: Any) -> TimedServiceProxy:
+        proxy = super().get_dependency(worker_ctx)
+        return TimedServiceProxy(proxy, self.target_service, self.timeout)

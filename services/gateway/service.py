@@ -1,0 +1,53 @@
+"""The gateway service: nameko @http entrypoints over the services' RPC APIs.
+
+Run with ``nameko run --config deploy/config/gateway.yml services.gateway.service``;
+``WEB_SERVER_ADDRESS`` sets where it listens.
+"""
+from __future__ import annotations
+
+import eventlet
+from werkzeug.wrappers import Request, Response
+
+from shared.config import SERVICES
+
+from .http import json_response, ok
+from .openapi import build_spec
+from .routes.matches import MatchRoutes
+from .routes.operations import OperationRoutes
+from .routes.referrals import ReferralRoutes
+from .routes.volunteers import VolunteerRoutes
+from .rpc import RpcClient
+from .web import http
+
+HEALTH_TIMEOUT = 2.0
+
+
+class GatewayService(ReferralRoutes, VolunteerRoutes, MatchRoutes, OperationRoutes):
+    """The one HTTP door; see ``/openapi.json`` for what it serves."""
+
+    name = "gateway"
+
+    referrals = RpcClient("referrals")  # type: ignore[assignment]
+    matching = RpcClient("matching")  # type: ignore[assignment]
+    followup = RpcClient("followup")  # type: ignore[assignment]
+
+    @http("GET", "/health")
+    def health(self, request: Request) -> Response:
+        pile = eventlet.GreenPile()
+        for service in SERVICES:
+            pile.spawn(self._probe, service)
+        services = dict(zip(SERVICES, pile))
+        healthy = all(state == "ok" for state in services.values())
+        body = {"status": "ok" if healthy else "degraded", "services": services}
+        return json_response(body, 200 if healthy else 503)
+
+    @http("GET", "/openapi.json")
+    def openapi(self, request: Request) -> Response:
+        return ok(build_spec())
+
+    def _probe(self, service: str) -> str:
+        try:
+            answer = getattr(self, service).within(HEALTH_TIMEOUT).health()
+        except Exception:  # a probe reports, it never fails the request
+            return "unavailable"
+        return "ok" if answer == "ok" else "unavailable"

@@ -1,0 +1,67 @@
+"""nameko's @http, made to answer every failure in JSON.
+
+nameko's stock ``WebServer`` lets werkzeug render unknown paths and wrong
+methods as HTML, and its handler turns exceptions into plain text; both are
+replaced here so a client only ever sees the error body of the contract.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+from werkzeug.wrappers import Request, Response
+
+from .errors import EXPECTED_ERRORS
+from .http import error_response
+
+log = logging.getLogger(__name__)
+
+
+class JsonWsgiApp(WsgiApp):
+    """Routes like nameko's app; unmatched and crashed requests get JSON."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            response = self._dispatch(environ)
+        except Exception as exc:  # the last line of defence: never a stack trace
+            log.exception("unhandled error routing %s", environ.get("PATH_INFO"))
+            response = error_response(exc)
+        return response(environ, start_response)
+
+    def _dispatch(self, environ: dict[str, Any]) -> Any:
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+        except RequestRedirect as redirect:  # a trailing slash; let werkzeug redirect
+            return redirect
+        except HTTPException as exc:  # 404 and 405
+            return error_response(exc)
+        request.path_values = values
+        return provider.handle_request(request)
+
+
+class JsonWebServer(WebServer):
+    """The shared web server, serving :class:`JsonWsgiApp`."""
+
+    def get_wsgi_app(self) -> JsonWsgiApp:
+        return JsonWsgiApp(self)
+
+
+class JsonHttpRequestHandler(HttpRequestHandler):
+    """An @http entrypoint whose errors are mapped through ``errors.MAPPED_ERRORS``."""
+
+    server = JsonWebServer()
+
+    def response_from_exception(self, exc: BaseException) -> Response:
+        return error_response(exc)
+
+
+def http(method: str, url: str, **kwargs: Any) -> Callable[..., Any]:
+    """``@http(method, url)`` with JSON errors; mapped 4xx errors log as warnings."""
+    kwargs.setdefault("expected_exceptions", EXPECTED_ERRORS)
+    return JsonHttpRequestHandler.decorator(method, url, **kwargs)

@@ -1,0 +1,1 @@
+"""Matching: the volunteer pool, the waiting list and the matches made between them."""

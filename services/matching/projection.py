@@ -1,0 +1,161 @@
+"""The matching read model: waiting list, volunteer pool and matches."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (Boolean, Column, Connection, Date, Index, Integer, MetaData, String,
+                        Table, Text, insert, select, text, update)
+
+from services.matching import domain
+from shared.envelope import Event
+from shared.projection import Projection
+
+metadata = MetaData()
+
+referrals = Table(
+    "referrals", metadata,
+    Column("referral_id", String(64), primary_key=True),
+    Column("region", String(50), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("referred_on", Date, nullable=False),
+    Column("participant", Text, nullable=False),
+    Column("needs", Text, nullable=False),
+    Column("preferences", Text, nullable=False),
+)
+
+volunteers = Table(
+    "volunteers", metadata,
+    Column("volunteer_id", String(64), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("screening", String(20)),
+    Column("trained", Boolean, nullable=False),
+    Column("region", String(50), nullable=False),
+    Column("municipality", String(100), nullable=False),
+    Column("gender", String(10), nullable=False),
+    Column("birth_year", Integer, nullable=False),
+    Column("languages", Text, nullable=False),
+    Column("strengths", Text, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("active_matches", Integer, nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("screened_on", Date),
+    Column("trained_on", Date),
+    Column("personal", Text, nullable=False),
+)
+
+matches = Table(
+    "matches", metadata,
+    Column("match_id", String(64), primary_key=True),
+    Column("referral_id", String(64), nullable=False),
+    Column("volunteer_id", String(64), nullable=False),
+    Column("region", String(50), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("matched_on", Date, nullable=False),
+    Column("closed_on", Date),
+    Column("close_reason", String(50)),
+    # One active match per participant, whatever the code above it gets wrong.
+    Index("uq_one_active_match_per_referral", "referral_id", unique=True,
+          sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+)
+
+
+def _referral_received(conn: Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(insert(referrals).values(
+        referral_id=p["referral_id"], region=p["region"], status=domain.WAITING,
+        referred_on=date.fromisoformat(p["referred_on"]), participant=_json(p["participant"]),
+        needs=_json(p["needs"]), preferences=_json(p["preferences"])))
+
+
+def _referral_withdrawn(conn: Connection, event: Event) -> None:
+    _set_referral(conn, event.payload["referral_id"], "withdrawn")
+
+
+def _volunteer_registered(conn: Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(insert(volunteers).values(
+        volunteer_id=p["volunteer_id"], status=domain.REGISTERED, screening=None, trained=False,
+        region=p["region"], municipality=p["municipality"], gender=p["gender"],
+        birth_year=p["birth_year"], languages=_json(p["languages"]),
+        strengths=_json(p["strengths"]), capacity=p["capacity"], active_matches=0,
+        registered_on=event.occurred_at.date(), personal=_json(p.get("personal") or {})))
+
+
+def _volunteer_screened(conn: Connection, event: Event) -> None:
+    _set_volunteer(conn, event.payload["volunteer_id"], screening=event.payload["outcome"],
+                   screened_on=date.fromisoformat(event.payload["screened_on"]))
+
+
+def _volunteer_trained(conn: Connection, event: Event) -> None:
+    _set_volunteer(conn, event.payload["volunteer_id"], trained=True,
+                   trained_on=date.fromisoformat(event.payload["completed_on"]))
+
+
+def _matched(conn: Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(insert(matches).values(
+        match_id=p["match_id"], referral_id=p["referral_id"], volunteer_id=p["volunteer_id"],
+        region=p["region"], status=domain.ACTIVE,
+        matched_on=date.fromisoformat(p["matched_on"])))
+    _set_referral(conn, p["referral_id"], "matched")
+    _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches + 1)
+
+
+def _closed(conn: Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(update(matches).where(matches.c.match_id == p["match_id"]).values(
+        status=domain.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
+        close_reason=p["reason"]))
+    _set_referral(conn, p["referral_id"], "closed")
+    _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches - 1)
+
+
+def _set_referral(conn: Connection, referral_id: str, status: str) -> None:
+    conn.execute(update(referrals).where(referrals.c.referral_id == referral_id)
+                 .values(status=status))
+
+
+def _set_volunteer(conn: Connection, volunteer_id: str, **values: Any) -> None:
+    """Change a volunteer and keep the derived ``status`` column in step."""
+    conn.execute(update(volunteers).where(volunteers.c.volunteer_id == volunteer_id)
+                 .values(**values))
+    current = volunteer(conn, volunteer_id)
+    if current is not None:
+        conn.execute(update(volunteers).where(volunteers.c.volunteer_id == volunteer_id)
+                     .values(status=domain.volunteer_status(current)))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+PROJECTION = Projection(metadata, {
+    "referral_received": _referral_received,
+    "referral_withdrawn": _referral_withdrawn,
+    "volunteer_registered": _volunteer_registered,
+    "volunteer_screened": _volunteer_screened,
+    "volunteer_trained": _volunteer_trained,
+    "matched": _matched,
+    "closed": _closed,
+})
+
+
+def volunteer(conn: Connection, volunteer_id: str,
+              for_update: bool = False) -> domain.Volunteer | None:
+    query = select(volunteers).where(volunteers.c.volunteer_id == volunteer_id)
+    row = conn.execute(query.with_for_update() if for_update else query).first()
+    if row is None:
+        return None
+    return domain.Volunteer(row.volunteer_id, row.region, row.screening, row.trained,
+                            row.capacity, row.active_matches)
+
+
+def waiting_referral(conn: Connection, referral_id: str,
+                     for_update: bool = False) -> domain.WaitingReferral | None:
+    query = select(referrals).where(referrals.c.referral_id == referral_id)
+    row = conn.execute(query.with_for_update() if for_update else query).first()
+    if row is None:
+        return None
+    return domain.WaitingReferral(row.referral_id, row.region, row.status, row.referred_on)

@@ -1,0 +1,53 @@
+"""Reads for the gateway: volunteers as CONTRACTS.md shapes them."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from services.matching import domain
+from services.matching.projection import volunteers
+from shared.errors import NotFound, ValidationFailed
+from shared.paging import check_limit, decode_cursor, page
+
+
+def get_volunteer(conn: Connection, volunteer_id: str, include_personal: bool) -> dict[str, Any]:
+    row = conn.execute(select(volunteers).where(volunteers.c.volunteer_id == volunteer_id)).first()
+    if row is None:
+        raise NotFound(f"no volunteer {volunteer_id}")
+    return _shape(row, include_personal)
+
+
+def list_volunteers(conn: Connection, filters: dict[str, Any], limit: int,
+                    cursor: str | None) -> dict[str, Any]:
+    offset, limit = decode_cursor(cursor), check_limit(limit)
+    query = select(volunteers)
+    status = filters.get("status")
+    if status is not None:
+        if status not in domain.VOLUNTEER_STATUSES:
+            raise ValidationFailed(
+                f"unknown status {status!r}",
+                {"status": [f"must be one of: {', '.join(domain.VOLUNTEER_STATUSES)}"]})
+        query = query.where(volunteers.c.status == status)
+    if filters.get("region"):
+        query = query.where(volunteers.c.region == filters["region"])
+    if filters.get("regions") is not None:
+        query = query.where(volunteers.c.region.in_(filters["regions"]))
+    query = query.order_by(volunteers.c.registered_on, volunteers.c.volunteer_id)
+    rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
+    return page([_shape(row, False) for row in rows], offset, limit)
+
+
+def _shape(row: Any, include_personal: bool) -> dict[str, Any]:
+    data = {
+        "volunteer_id": row.volunteer_id, "status": row.status, "region": row.region,
+        "municipality": row.municipality, "gender": row.gender, "birth_year": row.birth_year,
+        "languages": json.loads(row.languages), "strengths": json.loads(row.strengths),
+        "capacity": row.capacity, "active_matches": row.active_matches,
+        "screened_on": row.screened_on.isoformat() if row.screened_on else None,
+        "trained_on": row.trained_on.isoformat() if row.trained_on else None,
+    }
+    if include_personal:
+        data["personal"] = json.loads(row.personal)
+    return data

@@ -1,0 +1,64 @@
+"""nameko entrypoints of the matching service: parse, call, format."""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.matching import handlers, queries, schemas
+from services.matching.projection import PROJECTION
+from shared import config, consumption, validation
+from shared.consumption import Delivery
+from shared.runtime.inbox import inbox
+from shared.runtime.operations import Operations
+from shared.runtime.storage import Storage
+
+
+class MatchingService(Operations):
+    name = "matching"
+    db = Storage(PROJECTION)
+
+    @inbox
+    def handle_inbox(self, delivery: Delivery) -> str:
+        return consumption.consume(self.db, handlers.HANDLERS, delivery,
+                                   config.max_delivery_attempts())
+
+    @rpc
+    def register_volunteer(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
+        command = validation.command(schemas.RegisterVolunteer, body, "volunteer",
+                                     exclude=("volunteer_id",))
+        with self.db.transaction(actor=actor) as uow:
+            return {"volunteer_id": handlers.register_volunteer(uow, command)}
+
+    @rpc
+    def screen_volunteer(self, volunteer_id: str, body: dict[str, Any],
+                         actor: dict[str, Any]) -> dict[str, str]:
+        command = validation.command(schemas.ScreenVolunteer, body, "screening")
+        with self.db.transaction(actor=actor) as uow:
+            handlers.screen_volunteer(uow, volunteer_id, command)
+        return {"volunteer_id": volunteer_id}
+
+    @rpc
+    def train_volunteer(self, volunteer_id: str, body: dict[str, Any],
+                        actor: dict[str, Any]) -> dict[str, str]:
+        command = validation.command(schemas.TrainVolunteer, body, "training")
+        with self.db.transaction(actor=actor) as uow:
+            handlers.train_volunteer(uow, volunteer_id, command)
+        return {"volunteer_id": volunteer_id}
+
+    @rpc
+    def match_participant(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
+        command = validation.command(schemas.MatchParticipant, body, "match")
+        with self.db.transaction(actor=actor) as uow:
+            return {"match_id": handlers.match_participant(uow, command)}
+
+    @rpc
+    def get_volunteer(self, volunteer_id: str, include_personal: bool = False) -> dict[str, Any]:
+        with self.db.reading() as conn:
+            return queries.get_volunteer(conn, volunteer_id, include_personal)
+
+    @rpc
+    def list_volunteers(self, filters: dict[str, Any], limit: int = 50,
+                        cursor: str | None = None) -> dict[str, Any]:
+        with self.db.reading() as conn:
+            return queries.list_volunteers(conn, filters or {}, limit, cursor)

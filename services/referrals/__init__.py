@@ -1,0 +1,1 @@
+"""Referrals: participants referred by treatment sites, from submission to closure."""

@@ -1,0 +1,55 @@
+"""Decisions about referrals: pure functions from a command and what is known to new events."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from shared.errors import RuleViolated
+
+WAITING, MATCHED, CLOSED, WITHDRAWN = "waiting", "matched", "closed", "withdrawn"
+
+
+@dataclass(frozen=True)
+class KnownReferral:
+    """What the decisions need to know of a referral already received."""
+
+    referral_id: str
+    status: str
+    content_digest: str
+
+
+def content_digest(submission: dict[str, Any]) -> str:
+    """A fingerprint of a submission's content, to tell a resubmission from a clash."""
+    canonical = json.dumps(submission, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def receive(submission: dict[str, Any], known: KnownReferral | None, new_id: str,
+            region: str) -> dict[str, Any] | None:
+    """The ``referral_received`` payload for a submission, or None for a resubmission.
+
+    The same (site, external_ref) with the same content is the same referral;
+    with other content it is a clash the referring site must sort out.
+    """
+    if known is not None:
+        if known.content_digest == content_digest(submission):
+            return None
+        raise RuleViolated(
+            f"external_ref {submission['external_ref']!r} of {submission['referring_site']} "
+            "was already submitted with different content",
+            {"external_ref": ["already used for another referral from this site"]})
+    return {**submission, "referral_id": new_id, "region": region}
+
+
+def withdraw(known: KnownReferral, reason: str) -> dict[str, Any]:
+    """The ``referral_withdrawn`` payload; only a waiting referral can be withdrawn."""
+    if known.status != WAITING:
+        raise RuleViolated(f"referral {known.referral_id} is {known.status}; "
+                           "only a waiting referral can be withdrawn")
+    return {"referral_id": known.referral_id, "reason": reason}
+
+
+def stream_id(referral_id: str) -> str:
+    return f"referral-{referral_id}"

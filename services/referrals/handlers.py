@@ -1,0 +1,42 @@
+"""Application handlers: load what is known, ask the domain, record what it decided."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from services.referrals import domain, projection
+from shared import reference
+from shared.envelope import Event, new_event_id, utcnow
+from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
+
+
+def on_referral_submitted(uow: UnitOfWork, event: Event) -> str:
+    """Receive a submission once: a repeated (site, external_ref) is the same referral."""
+    submission = event.payload
+    known = projection.known_by_ref(uow.conn, submission["referring_site"],
+                                    submission["external_ref"])
+    referral_id = known.referral_id if known else str(uuid.uuid4())
+    received = domain.receive(submission, known, referral_id,
+                              reference.region_of_site(submission["referring_site"]))
+    if received is not None:
+        uow.record(domain.stream_id(referral_id), "referral_received", received,
+                   occurred_at=event.occurred_at, expected_version=0)
+    return referral_id
+
+
+def withdraw_referral(uow: UnitOfWork, referral_id: str, reason: str) -> None:
+    known = projection.known_by_id(uow.conn, referral_id)
+    if known is None:
+        raise NotFound(f"no referral {referral_id}")
+    uow.record(domain.stream_id(referral_id), "referral_withdrawn",
+               domain.withdraw(known, reason))
+
+
+def submission_event(payload: dict[str, Any], actor: dict[str, Any]) -> Event:
+    """A gateway submission as the ``referral_submitted`` event an intake system would send."""
+    return Event(event_id=new_event_id(), event_type="referral_submitted", schema_version=1,
+                 occurred_at=utcnow(), source="gateway", payload=payload, actor=actor)
+
+
+HANDLERS = {"referral_submitted": on_referral_submitted}

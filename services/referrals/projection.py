@@ -1,0 +1,96 @@
+"""The referrals read model: one row per referral with its status."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (Column, Connection, Date, DateTime, Integer, MetaData, String, Table,
+                        Text, UniqueConstraint, insert, select, update)
+
+from services.referrals import domain
+from shared.envelope import Event
+from shared.projection import Projection
+
+metadata = MetaData()
+
+referrals = Table(
+    "referrals", metadata,
+    Column("referral_id", String(64), primary_key=True),
+    Column("external_ref", String(100), nullable=False),
+    Column("referring_site", String(50), nullable=False),
+    Column("region", String(50), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("referred_on", Date, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("participant", Text, nullable=False),
+    Column("needs", Text, nullable=False),
+    Column("preferences", Text, nullable=False),
+    Column("personal", Text, nullable=False),
+    Column("content_digest", String(64), nullable=False),
+    Column("match_id", String(64)),
+    Column("withdrawn_reason", Text),
+    Column("closed_on", Date),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("referring_site", "external_ref", name="uq_referral_site_ref"),
+)
+
+
+def _received(conn: Connection, event: Event) -> None:
+    p = event.payload
+    submission = {k: v for k, v in p.items() if k not in ("referral_id", "region")}
+    conn.execute(insert(referrals).values(
+        referral_id=p["referral_id"], external_ref=p["external_ref"],
+        referring_site=p["referring_site"], region=p["region"], status=domain.WAITING,
+        referred_on=date.fromisoformat(p["referred_on"]), received_at=event.recorded_at,
+        participant=_json(p["participant"]), needs=_json(p["needs"]),
+        preferences=_json(p["preferences"]), personal=_json(p.get("personal") or {}),
+        content_digest=domain.content_digest(submission), version=1))
+
+
+def _set(conn: Connection, referral_id: str, **values: Any) -> None:
+    conn.execute(update(referrals).where(referrals.c.referral_id == referral_id)
+                 .values(version=referrals.c.version + 1, **values))
+
+
+def _withdrawn(conn: Connection, event: Event) -> None:
+    _set(conn, event.payload["referral_id"], status=domain.WITHDRAWN,
+         withdrawn_reason=event.payload["reason"])
+
+
+def _matched(conn: Connection, event: Event) -> None:
+    _set(conn, event.payload["referral_id"], status=domain.MATCHED,
+         match_id=event.payload["match_id"])
+
+
+def _closed(conn: Connection, event: Event) -> None:
+    _set(conn, event.payload["referral_id"], status=domain.CLOSED,
+         closed_on=date.fromisoformat(event.payload["closed_on"]))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+PROJECTION = Projection(metadata, {
+    "referral_received": _received,
+    "referral_withdrawn": _withdrawn,
+    "matched": _matched,
+    "closed": _closed,
+})
+
+
+def known_by_id(conn: Connection, referral_id: str) -> domain.KnownReferral | None:
+    return _known(conn.execute(select(referrals).where(referrals.c.referral_id == referral_id)))
+
+
+def known_by_ref(conn: Connection, site: str, external_ref: str) -> domain.KnownReferral | None:
+    return _known(conn.execute(select(referrals).where(
+        referrals.c.referring_site == site, referrals.c.external_ref == external_ref)))
+
+
+def _known(result: Any) -> domain.KnownReferral | None:
+    row = result.first()
+    if row is None:
+        return None
+    return domain.KnownReferral(row.referral_id, row.status, row.content_digest)

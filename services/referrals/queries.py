@@ -1,0 +1,61 @@
+"""Reads for the gateway: referrals as CONTRACTS.md shapes them."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from services.referrals import domain
+from services.referrals.projection import referrals
+from shared.errors import NotFound, ValidationFailed
+from shared.paging import check_limit, decode_cursor, page
+
+STATUSES = (domain.WAITING, domain.MATCHED, domain.CLOSED, domain.WITHDRAWN)
+
+
+def get_referral(conn: Connection, referral_id: str, include_personal: bool,
+                 today: date) -> dict[str, Any]:
+    row = conn.execute(select(referrals).where(referrals.c.referral_id == referral_id)).first()
+    if row is None:
+        raise NotFound(f"no referral {referral_id}")
+    return _shape(row, today, include_personal)
+
+
+def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
+                   today: date) -> dict[str, Any]:
+    offset, limit = decode_cursor(cursor), check_limit(limit)
+    query = select(referrals)
+    status = filters.get("status")
+    if status is not None:
+        if status not in STATUSES:
+            raise ValidationFailed(f"unknown status {status!r}",
+                                   {"status": [f"must be one of: {', '.join(STATUSES)}"]})
+        query = query.where(referrals.c.status == status)
+    for key in ("region", "referring_site", "external_ref"):
+        if filters.get(key):
+            query = query.where(referrals.c[key] == filters[key])
+    if filters.get("regions") is not None:
+        query = query.where(referrals.c.region.in_(filters["regions"]))
+    # Longest-waiting first; received_at and id break ties so pages are stable.
+    query = query.order_by(referrals.c.referred_on, referrals.c.received_at,
+                           referrals.c.referral_id)
+    rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
+    return page([_shape(row, today, False) for row in rows], offset, limit)
+
+
+def _shape(row: Any, today: date, include_personal: bool) -> dict[str, Any]:
+    data = {
+        "referral_id": row.referral_id, "external_ref": row.external_ref,
+        "referring_site": row.referring_site, "region": row.region, "status": row.status,
+        "referred_on": row.referred_on.isoformat(), "received_at": row.received_at.isoformat(),
+        "days_waiting": (today - row.referred_on).days if row.status == domain.WAITING else None,
+        "participant": json.loads(row.participant), "needs": json.loads(row.needs),
+        "preferences": json.loads(row.preferences), "match_id": row.match_id,
+        "withdrawn_reason": row.withdrawn_reason,
+        "closed_on": row.closed_on.isoformat() if row.closed_on else None,
+    }
+    if include_personal:
+        data["personal"] = json.loads(row.personal)
+    return data

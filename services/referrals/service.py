@@ -1,0 +1,53 @@
+"""nameko entrypoints of the referrals service: parse, call, format."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.referrals import handlers, queries, schemas
+from services.referrals.projection import PROJECTION
+from shared import config, consumption, validation
+from shared.consumption import Delivery
+from shared.runtime.inbox import inbox
+from shared.runtime.operations import Operations
+from shared.runtime.storage import Storage
+
+
+class ReferralsService(Operations):
+    name = "referrals"
+    db = Storage(PROJECTION)
+
+    @inbox
+    def handle_inbox(self, delivery: Delivery) -> str:
+        return consumption.consume(self.db, handlers.HANDLERS, delivery,
+                                   config.max_delivery_attempts())
+
+    @rpc
+    def submit_referral(self, payload: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
+        payload = self.db.registry.validate("referral_submitted", 1, payload, strict=True,
+                                            prefix="")
+        event = handlers.submission_event(payload, actor)
+        with self.db.transaction(cause=event, actor=actor) as uow:
+            uow.consume(event)
+            return {"referral_id": handlers.on_referral_submitted(uow, event)}
+
+    @rpc
+    def withdraw_referral(self, referral_id: str, body: dict[str, Any],
+                          actor: dict[str, Any]) -> dict[str, str]:
+        command = validation.command(schemas.WithdrawReferral, body, "withdrawal")
+        with self.db.transaction(actor=actor) as uow:
+            handlers.withdraw_referral(uow, referral_id, command["reason"])
+        return {"referral_id": referral_id}
+
+    @rpc
+    def get_referral(self, referral_id: str, include_personal: bool = False) -> dict[str, Any]:
+        with self.db.reading() as conn:
+            return queries.get_referral(conn, referral_id, include_personal, date.today())
+
+    @rpc
+    def list_referrals(self, filters: dict[str, Any], limit: int = 50,
+                       cursor: str | None = None) -> dict[str, Any]:
+        with self.db.reading() as conn:
+            return queries.list_referrals(conn, filters or {}, limit, cursor, date.today())

@@ -1,0 +1,1 @@
+"""The event-sourcing core every Livet Går Videre service uses."""

@@ -1,0 +1,39 @@
+"""Configuration from the environment, read in one place, with laptop defaults."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("referrals", "matching", "followup")
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
+
+
+def amqp_uri() -> str:
+    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def var_dir() -> Path:
+    """Where SQLite files, the token secret and logs live (``LGV_VAR_DIR``)."""
+    path = Path(os.environ.get("LGV_VAR_DIR", REPO_ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(service: str) -> str:
+    """``<SERVICE>_DATABASE_URL`` or a SQLite file under ``var/``."""
+    explicit = os.environ.get(f"{service.upper()}_DATABASE_URL")
+    if explicit:
+        return explicit
+    return f"sqlite:///{var_dir() / (service + '.db')}"
+
+
+def gateway_address() -> str:
+    return os.environ.get("GATEWAY_ADDRESS", DEFAULT_GATEWAY_ADDRESS)
+
+
+def max_delivery_attempts() -> int:
+    """How often a consumer tries one message before it is dead-lettered."""
+    return int(os.environ.get("LGV_MAX_DELIVERY_ATTEMPTS", "5"))

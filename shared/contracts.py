@@ -1,0 +1,196 @@
+"""Payload schemas of every event on the bus (CONTRACTS.md), one registry.
+
+They live here, not in the services, because a consumer must read what another
+service produces without importing that service's code.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from shared import reference
+from shared.registry import SchemaRegistry
+
+GENDERS = ("female", "male", "other")
+DANISH_LEVELS = ("none", "basic", "intermediate", "fluent")
+VOLUNTEER_GENDER_PREFERENCES = ("female", "male", "any")
+CONTACT_KINDS = ("meeting", "phone_volunteer", "phone_participant", "experience_meeting")
+CLOSE_INITIATORS = ("participant", "volunteer", "consultant", "mutual")
+CLOSE_REASONS = ("commitment_completed", "goals_reached", "participant_withdrew",
+                 "volunteer_withdrew", "lost_contact", "moved", "health", "mismatch", "other")
+SCREENING_OUTCOMES = ("approved", "rejected")
+
+StrictBool = lambda **kw: fields.Boolean(truthy={True}, falsy={False}, **kw)  # noqa: E731
+
+
+def _year(**kw: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(1900, date.today().year), **kw)
+
+
+def _focus_areas(minimum: int, **kw: Any) -> fields.List:
+    return fields.List(fields.String(validate=lambda v: _one_of(v, reference.focus_areas())),
+                       validate=[validate.Length(minimum, 3), _unique], **kw)
+
+
+def _one_of(value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValidationError(f"must be one of: {', '.join(allowed)}")
+
+
+def _unique(values: list[Any]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("must not repeat an entry")
+
+
+_iso_country = validate.Regexp(r"^[A-Z]{2}$", error="must be an ISO 3166-1 alpha-2 code, e.g. SY")
+_iso_language = validate.Regexp(r"^[a-z]{2}$", error="must be an ISO 639-1 code, e.g. ar")
+_text = fields.String
+
+
+class ParticipantSchema(Schema):
+    gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
+    birth_year = _year(required=True)
+    country_of_birth = fields.String(required=True, validate=_iso_country)
+    arrival_year = _year(required=True)
+    danish_level = fields.String(required=True, validate=validate.OneOf(DANISH_LEVELS))
+    languages = fields.List(fields.String(validate=_iso_language), required=True,
+                            validate=_unique)
+    municipality = fields.String(required=True, validate=validate.Length(1, 100))
+
+    @validates_schema
+    def _arrival_after_birth(self, data: dict[str, Any], **_: Any) -> None:
+        if data["arrival_year"] < data["birth_year"]:
+            raise ValidationError("cannot be before birth_year", "arrival_year")
+
+
+class PersonalSchema(Schema):
+    name = _text(validate=validate.Length(max=200))
+    phone = _text(validate=validate.Length(max=50))
+    email = _text(validate=validate.Length(max=200))
+    notes = _text(validate=validate.Length(max=5000))
+
+
+class PreferencesSchema(Schema):
+    volunteer_gender = fields.String(load_default="any",
+                                     validate=validate.OneOf(VOLUNTEER_GENDER_PREFERENCES))
+
+
+class ConsentSchema(Schema):
+    given = StrictBool(required=True)
+    recorded_on = fields.Date(required=True)
+
+    @validates("given")
+    def _must_be_given(self, value: bool, **_: Any) -> None:
+        if value is not True:
+            raise ValidationError("consent must be given before a referral is accepted")
+
+
+class ReferralSubmittedV1(Schema):
+    external_ref = fields.String(required=True, validate=validate.Length(1, 100))
+    referring_site = fields.String(required=True)
+    referred_on = fields.Date(required=True)
+    participant = fields.Nested(ParticipantSchema, required=True)
+    needs = _focus_areas(1, required=True)
+    preferences = fields.Nested(PreferencesSchema, load_default=lambda: {"volunteer_gender": "any"})
+    consent = fields.Nested(ConsentSchema, required=True)
+    personal = fields.Nested(PersonalSchema, load_default=dict)
+
+    @validates("referring_site")
+    def _known_site(self, value: str, **_: Any) -> None:
+        _one_of(value, reference.site_codes())
+
+
+class CheckinReportedV1(Schema):
+    match_id = fields.String(required=True, validate=validate.Length(1, 100))
+    occurred_on = fields.Date(required=True)
+    contact = fields.String(required=True, validate=validate.OneOf(CONTACT_KINDS))
+    activities = _focus_areas(0, load_default=list)
+    wellbeing = fields.Integer(strict=True, allow_none=True, load_default=None,
+                               validate=validate.Range(1, 5))
+    concern = StrictBool(load_default=False)
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+
+
+class ReferralReceivedV1(ReferralSubmittedV1):
+    referral_id = fields.String(required=True)
+    region = fields.String(required=True)
+    consent = fields.Nested(ConsentSchema, load_default=None, allow_none=True)
+
+
+class ReferralWithdrawnV1(Schema):
+    referral_id = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+
+
+class VolunteerRegisteredV1(Schema):
+    volunteer_id = fields.String(required=True)
+    gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
+    birth_year = _year(required=True)
+    languages = fields.List(fields.String(validate=_iso_language), required=True,
+                            validate=_unique)
+    municipality = fields.String(required=True, validate=validate.Length(1, 100))
+    region = fields.String(required=True)
+    strengths = _focus_areas(0, load_default=list)
+    capacity = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 10))
+    personal = fields.Nested(PersonalSchema, load_default=dict)
+
+    @validates("region")
+    def _known_region(self, value: str, **_: Any) -> None:
+        _one_of(value, reference.regions())
+
+
+class VolunteerScreenedV1(Schema):
+    volunteer_id = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
+    screened_on = fields.Date(required=True)
+
+
+class VolunteerTrainedV1(Schema):
+    volunteer_id = fields.String(required=True)
+    completed_on = fields.Date(required=True)
+
+
+class MatchedV1(Schema):
+    match_id = fields.String(required=True)
+    referral_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    region = fields.String(required=True)
+    matched_on = fields.Date(required=True)
+
+
+class CheckedInV1(CheckinReportedV1):
+    checkin_id = fields.String(required=True)
+
+
+class ClosedV1(Schema):
+    match_id = fields.String(required=True)
+    referral_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    closed_on = fields.Date(required=True)
+    initiator = fields.String(required=True, validate=validate.OneOf(CLOSE_INITIATORS))
+    reason = fields.String(required=True, validate=validate.OneOf(CLOSE_REASONS))
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+
+
+def build_registry() -> SchemaRegistry:
+    """Every event type the system knows, in every version it ever wrote."""
+    registry = SchemaRegistry()
+    for event_type, schema in (
+        ("referral_submitted", ReferralSubmittedV1),
+        ("checkin_reported", CheckinReportedV1),
+        ("referral_received", ReferralReceivedV1),
+        ("referral_withdrawn", ReferralWithdrawnV1),
+        ("volunteer_registered", VolunteerRegisteredV1),
+        ("volunteer_screened", VolunteerScreenedV1),
+        ("volunteer_trained", VolunteerTrainedV1),
+        ("matched", MatchedV1),
+        ("checked_in", CheckedInV1),
+        ("closed", ClosedV1),
+    ):
+        registry.register(event_type, 1, schema)
+    return registry
+
+
+REGISTRY = build_registry()

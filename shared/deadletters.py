@@ -1,0 +1,101 @@
+"""The dead-letter store: messages a consumer could not apply, kept with their reasons.
+
+Nothing that reaches a service is thrown away. A message that is not JSON,
+breaks the contract, or that a rule refuses lands here with why; an operator
+lists it, reads it, fixes the body if need be and re-drives it onto the bus.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (Column, Connection, DateTime, Integer, String, Table, Text, insert,
+                        select, update)
+
+from shared.envelope import utcnow
+from shared.eventstore import metadata
+
+OPEN, REDRIVEN = "open", "redriven"
+
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("exchange", String(200), nullable=False),
+    Column("routing_key", String(200), nullable=False),
+    Column("event_id", String(200)),
+    Column("event_type", String(100)),
+    Column("body", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status", String(20), nullable=False, default=OPEN),
+    Column("redriven_at", DateTime(timezone=True)),
+)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a message was not applied: a sentence and, where known, per-field reasons."""
+
+    error: str
+    fields: dict[str, Any]
+
+
+def keep(conn: Connection, *, exchange: str, routing_key: str, body: str,
+         rejection: Rejection, attempts: int) -> int:
+    """Store a message that could not be applied; returns its dead-letter id."""
+    event_id, event_type = _identify(body)
+    result = conn.execute(insert(dead_letters).values(
+        received_at=utcnow(), exchange=exchange, routing_key=routing_key, event_id=event_id,
+        event_type=event_type, body=body, error=rejection.error,
+        fields=json.dumps(rejection.fields, ensure_ascii=False, default=str),
+        attempts=attempts, status=OPEN))
+    return int(result.inserted_primary_key[0])
+
+
+def list_page(conn: Connection, status: str | None, offset: int, limit: int) -> list[dict[str, Any]]:
+    query = select(dead_letters).order_by(dead_letters.c.id).offset(offset).limit(limit)
+    if status:
+        query = query.where(dead_letters.c.status == status)
+    return [_as_dict(row._mapping, with_body=False) for row in conn.execute(query)]
+
+
+def get(conn: Connection, dead_letter_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(dead_letters).where(dead_letters.c.id == dead_letter_id)).first()
+    return _as_dict(row._mapping, with_body=True) if row else None
+
+
+def mark_redriven(conn: Connection, dead_letter_id: int) -> None:
+    conn.execute(update(dead_letters).where(dead_letters.c.id == dead_letter_id)
+                 .values(status=REDRIVEN, redriven_at=utcnow()))
+
+
+def _identify(body: str) -> tuple[str | None, str | None]:
+    """Best-effort event_id and event_type of a body that may not even be JSON."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    return _short(data.get("event_id")), _short(data.get("event_type"))
+
+
+def _short(value: Any) -> str | None:
+    return str(value)[:200] if value is not None else None
+
+
+def _as_dict(row: Any, *, with_body: bool) -> dict[str, Any]:
+    data = {
+        "dead_letter_id": row["id"], "received_at": row["received_at"].isoformat(),
+        "exchange": row["exchange"], "routing_key": row["routing_key"],
+        "event_id": row["event_id"], "event_type": row["event_type"],
+        "error": row["error"], "fields": json.loads(row["fields"]),
+        "attempts": row["attempts"], "status": row["status"],
+        "redriven_at": row["redriven_at"].isoformat() if row["redriven_at"] else None,
+    }
+    if with_body:
+        data["body"] = row["body"]
+    return data

@@ -1,0 +1,108 @@
+"""The event envelope of CONTRACTS.md: an immutable ``Event`` and its schemas.
+
+Producing is strict (unknown keys raise), consuming is tolerant (unknown keys
+are dropped): outside publishers may add fields, we never emit stray ones.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from shared.errors import ValidationFailed
+
+ACTOR_KINDS = ("system", "consultant", "volunteer")
+
+
+class ActorSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(ACTOR_KINDS))
+    id = fields.String(load_default=None, allow_none=True)
+
+
+class EnvelopeSchema(Schema):
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    event_type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    schema_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True)
+    source = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    stream_id = fields.String(load_default=None, allow_none=True)
+    stream_version = fields.Integer(load_default=None, allow_none=True, strict=True)
+    recorded_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    actor = fields.Nested(ActorSchema, load_default=None, allow_none=True)
+    correlation_id = fields.String(load_default=None, allow_none=True)
+    causation_id = fields.String(load_default=None, allow_none=True)
+    payload = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One fact, as it travels on the bus and rests in a store."""
+
+    event_id: str
+    event_type: str
+    schema_version: int
+    occurred_at: datetime
+    source: str
+    payload: dict[str, Any]
+    stream_id: str | None = None
+    stream_version: int | None = None
+    recorded_at: datetime | None = None
+    actor: dict[str, Any] | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["occurred_at"] = self.occurred_at.isoformat()
+        data["recorded_at"] = self.recorded_at.isoformat() if self.recorded_at else None
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    def evolve(self, **changes: Any) -> "Event":
+        return replace(self, **changes)
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def load_envelope(data: Any, *, strict: bool = False) -> Event:
+    """Validate an envelope dict; raise ``ValidationFailed`` with field errors."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("the message is not a JSON object")
+    schema = EnvelopeSchema(unknown=RAISE if strict else EXCLUDE)
+    try:
+        loaded = schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed("the envelope is invalid", flatten_errors(exc.messages)) from exc
+    return Event(**loaded)
+
+
+def event_from_json(text: str) -> Event:
+    """Rebuild an event this system stored itself (trusted, already valid)."""
+    return load_envelope(json.loads(text), strict=True)
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, Any]:
+    """marshmallow's nested error dicts as {"a.b": [...]} for clients."""
+    flat: dict[str, Any] = {}
+    if not isinstance(messages, dict):
+        return {prefix or "_schema": messages}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten_errors(value, name))
+        else:
+            flat[name] = value
+    return flat
+

@@ -1,0 +1,145 @@
+"""The event store: one append-only log per service database.
+
+Every event a service has *applied* sits in one table, in the order it was
+applied (``seq``, the global position): the events it recorded itself
+(``origin='recorded'``, unique per stream and version, each with an outbox row)
+and the events it consumed from others (``origin='consumed'``, the inbox,
+unique per ``event_id``). Replaying the table in ``seq`` order rebuilds the
+projection exactly, from this database alone.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import (Column, Connection, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, func, insert, select, text, update)
+from sqlalchemy.exc import IntegrityError
+
+from shared.envelope import Event, event_from_json, utcnow
+from shared.errors import ConcurrencyConflict
+
+RECORDED = "recorded"
+CONSUMED = "consumed"
+
+metadata = MetaData()
+
+events = Table(
+    "events", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(200), nullable=False, unique=True),
+    Column("origin", String(10), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("stream_id", String(200)),
+    Column("stream_version", Integer),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("envelope", Text, nullable=False),
+    Index("uq_events_stream_version", "stream_id", "stream_version", unique=True,
+          sqlite_where=text("origin = 'recorded'"),
+          postgresql_where=text("origin = 'recorded'")),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("seq", Integer, ForeignKey("events.seq"), primary_key=True),
+    Column("exchange", String(200), nullable=False),
+    Column("routing_key", String(200), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+    Index("ix_outbox_unpublished", "published_at"),
+)
+
+
+class EventStore:
+    """Append and read one service's events; ``exchange`` is where it publishes them."""
+
+    def __init__(self, exchange: str) -> None:
+        self.exchange = exchange
+
+    def stream_version(self, conn: Connection, stream_id: str) -> int:
+        found = conn.execute(
+            select(func.max(events.c.stream_version))
+            .where(events.c.stream_id == stream_id, events.c.origin == RECORDED)).scalar()
+        return int(found or 0)
+
+    def append(self, conn: Connection, stream_id: str, new: list[Event],
+               expected_version: int | None = None) -> list[Event]:
+        """Record ``new`` on ``stream_id`` after ``expected_version`` and queue them for publishing.
+
+        ``expected_version`` None means "whatever the stream is at now"; a
+        number is checked, and a concurrent writer that got there first makes
+        the unique (stream_id, stream_version) index refuse the second.
+        """
+        current = self.stream_version(conn, stream_id)
+        if expected_version is not None and expected_version != current:
+            raise ConcurrencyConflict(
+                f"stream {stream_id} is at version {current}, not {expected_version}")
+        stored = []
+        for offset, event in enumerate(new, start=1):
+            event = event.evolve(stream_id=stream_id, stream_version=current + offset,
+                                 recorded_at=utcnow())
+            seq = self._insert(conn, event, RECORDED)
+            conn.execute(insert(outbox).values(seq=seq, exchange=self.exchange,
+                                               routing_key=event.event_type))
+            stored.append(event)
+        return stored
+
+    def record_consumed(self, conn: Connection, event: Event) -> bool:
+        """Keep a consumed event in the inbox; False when it was applied before."""
+        if self.contains(conn, event.event_id):
+            return False
+        self._insert(conn, event, CONSUMED)
+        return True
+
+    def contains(self, conn: Connection, event_id: str) -> bool:
+        return conn.execute(
+            select(events.c.seq).where(events.c.event_id == event_id)).first() is not None
+
+    def read_stream(self, conn: Connection, stream_id: str) -> list[Event]:
+        rows = conn.execute(
+            select(events.c.envelope)
+            .where(events.c.stream_id == stream_id, events.c.origin == RECORDED)
+            .order_by(events.c.stream_version))
+        return [event_from_json(row.envelope) for row in rows]
+
+    def read_all(self, conn: Connection, after: int = 0, origin: str | None = None,
+                 until: datetime | None = None, batch: int = 500) -> Iterator[tuple[int, Event]]:
+        """Every applied event after position ``after``, in order, as (seq, event)."""
+        while True:
+            query = select(events.c.seq, events.c.envelope).where(events.c.seq > after)
+            if origin:
+                query = query.where(events.c.origin == origin)
+            if until is not None:
+                query = query.where(events.c.recorded_at <= until)
+            rows = conn.execute(query.order_by(events.c.seq).limit(batch)).all()
+            for row in rows:
+                yield row.seq, event_from_json(row.envelope)
+            if len(rows) < batch:
+                return
+            after = rows[-1].seq
+
+    def _insert(self, conn: Connection, event: Event, origin: str) -> int:
+        recorded_at = event.recorded_at if origin == RECORDED else utcnow()
+        try:
+            result = conn.execute(insert(events).values(
+                event_id=event.event_id, origin=origin, event_type=event.event_type,
+                stream_id=event.stream_id if origin == RECORDED else None,
+                stream_version=event.stream_version if origin == RECORDED else None,
+                recorded_at=recorded_at, envelope=event.to_json()))
+        except IntegrityError as exc:
+            raise ConcurrencyConflict(
+                f"event {event.event_id} or version {event.stream_version} of stream "
+                f"{event.stream_id} was written concurrently") from exc
+        return int(result.inserted_primary_key[0])
+
+
+def pending_outbox(conn: Connection, limit: int = 100) -> list[tuple[int, str, str, str]]:
+    """Unpublished (seq, exchange, routing_key, body), oldest first."""
+    rows = conn.execute(
+        select(outbox.c.seq, outbox.c.exchange, outbox.c.routing_key, events.c.envelope)
+        .join(events, events.c.seq == outbox.c.seq)
+        .where(outbox.c.published_at.is_(None)).order_by(outbox.c.seq).limit(limit))
+    return [(r.seq, r.exchange, r.routing_key, r.envelope) for r in rows]
+
+
+def mark_published(conn: Connection, seqs: list[int]) -> None:
+    conn.execute(update(outbox).where(outbox.c.seq.in_(seqs)).values(published_at=utcnow()))

@@ -1,0 +1,41 @@
+"""Cursor pagination for list answers: ``{"items": [...], "next_cursor": ...}``."""
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from shared.errors import ValidationFailed
+
+MAX_LIMIT = 500
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The offset an opaque cursor stands for; a cursor we did not issue is a 400."""
+    if not cursor:
+        return 0
+    try:
+        offset = int(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii"))
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise ValidationFailed("cursor is not one this API issued",
+                               {"cursor": ["invalid cursor"]}) from exc
+    if offset < 0:
+        raise ValidationFailed("cursor is not one this API issued", {"cursor": ["invalid cursor"]})
+    return offset
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode("ascii")).decode("ascii")
+
+
+def check_limit(limit: int) -> int:
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}",
+                               {"limit": [f"must be 1..{MAX_LIMIT}"]})
+    return limit
+
+
+def page(rows: list[Any], offset: int, limit: int) -> dict[str, Any]:
+    """Build a page from up to ``limit + 1`` rows fetched at ``offset``."""
+    more = len(rows) > limit
+    return {"items": rows[:limit], "next_cursor": encode_cursor(offset + limit) if more else None}

@@ -1,0 +1,33 @@
+"""A projection: tables of its own plus a function per event type that updates them."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import Connection, Engine, MetaData
+
+from shared.envelope import Event
+
+Applier = Callable[[Connection, Event], None]
+
+
+class Projection:
+    """Read model of one service, rebuilt from nothing but its event log."""
+
+    def __init__(self, metadata: MetaData, appliers: Mapping[str, Applier]) -> None:
+        self.metadata = metadata
+        self.appliers = dict(appliers)
+
+    def apply(self, conn: Connection, event: Event) -> None:
+        """Apply one event; events this projection does not care about change nothing."""
+        applier = self.appliers.get(event.event_type)
+        if applier is not None:
+            applier(conn, event)
+
+    def create(self, engine: Engine) -> None:
+        self.metadata.create_all(engine)
+
+    def drop(self, engine: Engine) -> None:
+        self.metadata.drop_all(engine)
+
+    def table_names(self) -> list[str]:
+        return [table.name for table in self.metadata.sorted_tables]

@@ -1,0 +1,71 @@
+"""From (event_type, schema_version) to payload schema, with upcasters.
+
+An event is validated against the schema of the version it was written in,
+then lifted version by version to the current one, so every handler and every
+projection sees one shape per event type, however old the stored event is.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema
+
+from shared.envelope import Event
+from shared.errors import ValidationFailed
+from shared.validation import normalise
+
+Payload = dict[str, Any]
+Upcaster = Callable[[Payload], Payload]
+
+
+class SchemaRegistry:
+    """Payload schemas of every event type, each with its versions."""
+
+    def __init__(self) -> None:
+        self._schemas: dict[tuple[str, int], type[Schema]] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, event_type: str, version: int, schema: type[Schema],
+                 upcaster: Upcaster | None = None) -> None:
+        """Add ``version`` of ``event_type``; ``upcaster`` lifts version-1 payloads to it."""
+        self._schemas[(event_type, version)] = schema
+        if version > 1:
+            if upcaster is None:
+                raise ValueError(f"{event_type} v{version} needs an upcaster from v{version - 1}")
+            self._upcasters[(event_type, version - 1)] = upcaster
+
+    def knows(self, event_type: str) -> bool:
+        return any(key[0] == event_type for key in self._schemas)
+
+    def current_version(self, event_type: str) -> int:
+        versions = [v for (t, v) in self._schemas if t == event_type]
+        if not versions:
+            raise ValidationFailed(f"unknown event type {event_type!r}",
+                                   {"event_type": ["unknown event type"]})
+        return max(versions)
+
+    def validate(self, event_type: str, version: int, payload: Any, *, strict: bool,
+                 prefix: str = "payload") -> Payload:
+        """Validate a payload as written in ``version``; return it normalised to JSON types."""
+        schema_cls = self._schemas.get((event_type, version))
+        if schema_cls is None:
+            raise ValidationFailed(
+                f"{event_type} has no schema_version {version}",
+                {"schema_version": [f"unsupported version {version} of {event_type}"]})
+        schema = schema_cls(unknown=RAISE if strict else EXCLUDE)
+        return normalise(schema, payload, f"{event_type} payload", prefix)
+
+    def upcast(self, event: Event) -> Event:
+        """Lift a validated event to the current version of its type."""
+        payload, version = event.payload, event.schema_version
+        while version < self.current_version(event.event_type):
+            payload = self._upcasters[(event.event_type, version)](payload)
+            version += 1
+        return event.evolve(payload=payload, schema_version=version)
+
+    def read(self, event: Event, *, strict: bool = False) -> Event:
+        """Validate ``event`` in its own version and return it at the current one."""
+        payload = self.validate(event.event_type, event.schema_version, event.payload,
+                                strict=strict)
+        return self.upcast(event.evolve(payload=payload))

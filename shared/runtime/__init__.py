@@ -1,0 +1,1 @@
+"""nameko glue: the dependency provider and entrypoint every service uses."""

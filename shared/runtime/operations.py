@@ -1,0 +1,43 @@
+"""RPC methods every service offers operators: health and the dead-letter store."""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from shared import config, deadletters
+from shared.errors import NotFound
+from shared.paging import check_limit, decode_cursor, page
+from shared.redrive import redrive
+
+
+class Operations:
+    """Mixed into each service class; expects a ``db`` dependency (``Storage``)."""
+
+    db: Any
+
+    @rpc
+    def health(self) -> str:
+        with self.db.reading() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return "ok"
+
+    @rpc
+    def list_dead_letters(self, filters: dict[str, Any], limit: int = 50,
+                          cursor: str | None = None) -> dict[str, Any]:
+        offset, limit = decode_cursor(cursor), check_limit(limit)
+        with self.db.reading() as conn:
+            rows = deadletters.list_page(conn, (filters or {}).get("status"), offset, limit + 1)
+        return page(rows, offset, limit)
+
+    @rpc
+    def get_dead_letter(self, dead_letter_id: int) -> dict[str, Any]:
+        with self.db.reading() as conn:
+            letter = deadletters.get(conn, int(dead_letter_id))
+        if letter is None:
+            raise NotFound(f"no dead letter {dead_letter_id} in {self.db.service}")
+        return letter
+
+    @rpc
+    def redrive_dead_letter(self, dead_letter_id: int, body: str | None = None) -> dict[str, Any]:
+        return redrive(self.db, config.amqp_uri(), int(dead_letter_id), body)

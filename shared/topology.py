@@ -1,0 +1,114 @@
+"""The bus topology: which exchanges exist and which events each service consumes.
+
+One definition serves the services (each declares its own inbox queue), the
+outbox relay (which declares every queue it publishes into before publishing,
+since nameko-style publishes to an unbound exchange are silently dropped) and
+the RabbitMQ definitions file under ``deploy/``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kombu import Exchange, Queue
+
+INTAKE_EXCHANGE = "intake.events"
+DEAD_LETTER_EXCHANGE = "lgv.dead-letter"
+# The broker's own backstop; consumers give up (and keep the message) earlier.
+BROKER_DELIVERY_LIMIT = 20
+
+
+def service_exchange_name(service: str) -> str:
+    """Where a service publishes what it records (nameko's convention)."""
+    return f"{service}.events"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    exchange: str
+    event_types: tuple[str, ...]
+
+
+SUBSCRIPTIONS: dict[str, tuple[Subscription, ...]] = {
+    "referrals": (
+        Subscription(INTAKE_EXCHANGE, ("referral_submitted",)),
+        Subscription("matching.events", ("matched",)),
+        Subscription("followup.events", ("closed",)),
+    ),
+    "matching": (
+        Subscription("referrals.events", ("referral_received", "referral_withdrawn")),
+        Subscription("followup.events", ("closed",)),
+    ),
+    "followup": (
+        Subscription(INTAKE_EXCHANGE, ("checkin_reported",)),
+        Subscription("matching.events", ("matched",)),
+    ),
+}
+
+EXCHANGE_NAMES = (INTAKE_EXCHANGE,) + tuple(service_exchange_name(s) for s in SUBSCRIPTIONS)
+
+
+def exchange(name: str) -> Exchange:
+    return Exchange(name, type="topic", durable=True)
+
+
+def dead_letter_exchange() -> Exchange:
+    return Exchange(DEAD_LETTER_EXCHANGE, type="direct", durable=True)
+
+
+def inbox_queue_name(service: str) -> str:
+    return f"{service}.inbox"
+
+
+def queue_arguments(service: str) -> dict[str, object]:
+    """A durable quorum queue that counts deliveries and dead-letters safely."""
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": BROKER_DELIVERY_LIMIT,
+        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-routing-key": service,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
+
+
+def inbox_queue(service: str) -> Queue:
+    """The one queue a service consumes from, bound to everything it subscribes to."""
+    from kombu import binding
+
+    bindings = [
+        binding(exchange(sub.exchange), routing_key=event_type)
+        for sub in SUBSCRIPTIONS[service]
+        for event_type in sub.event_types
+    ]
+    return Queue(
+        inbox_queue_name(service),
+        bindings=bindings,
+        durable=True,
+        queue_arguments=queue_arguments(service),
+    )
+
+
+def parking_queue(service: str) -> Queue:
+    """Where the broker puts what a consumer could not take after its last try."""
+    return Queue(
+        f"{service}.dead-letters",
+        exchange=dead_letter_exchange(),
+        routing_key=service,
+        durable=True,
+        queue_arguments={"x-queue-type": "quorum"},
+    )
+
+
+def declare_service(channel: object, service: str) -> None:
+    """Declare a service's inbox, its parking queue and the exchanges they need."""
+    for name in EXCHANGE_NAMES:
+        exchange(name)(channel).declare()
+    dead_letter_exchange()(channel).declare()
+    parking_queue(service)(channel).declare()
+    inbox_queue(service)(channel).declare()
+
+
+def declare_all(channel: object) -> None:
+    """Declare every queue of every service, before anything is published."""
+    for service in SUBSCRIPTIONS:
+        declare_service(channel, service)

@@ -1,0 +1,103 @@
+"""One transaction: state change, its events, their outbox rows, the projection.
+
+Everything a command or a consumed event changes commits together or not at
+all, so the log, the outbox and the read model can never disagree.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from shared.db import READ_ONLY
+from shared.envelope import Event, new_event_id, utcnow
+from shared.eventstore import EventStore, metadata as store_metadata
+from shared.projection import Projection
+from shared.registry import SchemaRegistry
+
+
+class UnitOfWork:
+    """What a handler may do inside one transaction."""
+
+    def __init__(self, conn: Connection, db: "ServiceDatabase",
+                 cause: Event | None = None, actor: dict[str, Any] | None = None) -> None:
+        self.conn = conn
+        self.db = db
+        self.cause = cause
+        self.actor = actor
+        self.recorded: list[Event] = []
+
+    def record(self, stream_id: str, event_type: str, payload: dict[str, Any], *,
+               occurred_at: datetime | None = None,
+               expected_version: int | None = None) -> Event:
+        """Validate (strictly), append, queue for publishing and project one new event."""
+        registry = self.db.registry
+        version = registry.current_version(event_type)
+        payload = registry.validate(event_type, version, payload, strict=True)
+        event = Event(
+            event_id=new_event_id(), event_type=event_type, schema_version=version,
+            occurred_at=occurred_at or utcnow(), source=self.db.service, payload=payload,
+            actor=self.actor or (self.cause.actor if self.cause else None)
+            or {"kind": "system", "id": self.db.service},
+            correlation_id=(self.cause.correlation_id or self.cause.event_id)
+            if self.cause else None,
+            causation_id=self.cause.event_id if self.cause else None,
+        )
+        stored = self.db.store.append(self.conn, stream_id, [event], expected_version)[0]
+        self.db.projection.apply(self.conn, stored)
+        self.recorded.append(stored)
+        return stored
+
+    def consume(self, event: Event) -> bool:
+        """Keep a consumed event in the inbox and project it; False if seen before."""
+        if not self.db.store.record_consumed(self.conn, event):
+            return False
+        self.db.projection.apply(self.conn, event)
+        return True
+
+    def stream_version(self, stream_id: str) -> int:
+        return self.db.store.stream_version(self.conn, stream_id)
+
+
+class ServiceDatabase:
+    """A service's own database: its event store, projection and dead letters."""
+
+    def __init__(self, service: str, engine: Engine, projection: Projection,
+                 registry: SchemaRegistry) -> None:
+        self.service = service
+        self.engine = engine
+        self.projection = projection
+        self.registry = registry
+        self.store = EventStore(exchange=f"{service}.events")
+        self._after_commit: list[Callable[[], None]] = []
+
+    def create_tables(self) -> None:
+        store_metadata.create_all(self.engine)
+        self.projection.create(self.engine)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every commit that recorded events (wakes the relay)."""
+        self._after_commit.append(callback)
+
+    @contextmanager
+    def transaction(self, cause: Event | None = None,
+                    actor: dict[str, Any] | None = None) -> Iterator[UnitOfWork]:
+        with self.engine.begin() as conn:
+            uow = UnitOfWork(conn, self, cause=cause, actor=actor)
+            yield uow
+        if uow.recorded:
+            for callback in self._after_commit:
+                callback()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for queries only."""
+        with self.engine.connect() as conn:
+            conn.info[READ_ONLY] = True
+            try:
+                yield conn
+            finally:
+                conn.info.pop(READ_ONLY, None)

@@ -1,0 +1,26 @@
+"""Validate input with a marshmallow schema and normalise it to JSON types."""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError
+
+from shared.envelope import flatten_errors
+from shared.errors import ValidationFailed
+
+
+def normalise(schema: Schema, data: Any, what: str, prefix: str = "") -> dict[str, Any]:
+    """``data`` validated by ``schema``, as JSON-ready values; field errors name dotted paths."""
+    if not isinstance(data, dict):
+        raise ValidationFailed(f"{what} must be a JSON object",
+                               {prefix or "_schema": ["not an object"]})
+    try:
+        return dict(schema.dump(schema.load(data)))
+    except ValidationError as exc:
+        raise ValidationFailed(f"invalid {what}", flatten_errors(exc.messages, prefix)) from exc
+
+
+def command(schema_cls: type[Schema], data: Any, what: str,
+            exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Validate a command body strictly: unknown fields are an error, not ignored."""
+    return normalise(schema_cls(unknown=RAISE, exclude=exclude), data, what)
