@@ -44,7 +44,7 @@ class Delivery:
 
 
 def parse(delivery: Delivery, db: ServiceDatabase) -> Event:
-    """Turn a delivery into a validated event at the current schema version."""
+    """Turn a delivery into an event validated in the schema version it was written in."""
     try:
         data = json.loads(delivery.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -54,7 +54,9 @@ def parse(delivery: Delivery, db: ServiceDatabase) -> Event:
         raise ValidationFailed(
             f"event_type {event.event_type!r} differs from routing key {delivery.routing_key!r}",
             {"event_type": ["must equal the routing key"]})
-    return db.registry.read(event)
+    payload = db.registry.validate(event.event_type, event.schema_version, event.payload,
+                                   strict=False)
+    return event.evolve(payload=payload)
 
 
 def consume(db: ServiceDatabase, handlers: Mapping[str, Handler], delivery: Delivery,
@@ -66,11 +68,12 @@ def consume(db: ServiceDatabase, handlers: Mapping[str, Handler], delivery: Deli
     try:
         event = parse(delivery, db)
         with db.transaction(cause=event) as uow:
-            if not uow.consume(event):
+            current = uow.consume(event)
+            if current is None:
                 return DUPLICATE
-            handler = handlers.get(event.event_type)
+            handler = handlers.get(current.event_type)
             if handler is not None:
-                handler(uow, event)
+                handler(uow, current)
         return APPLIED
     except _REJECTABLE as exc:
         _keep(db, delivery, Rejection(exc.message, exc.fields))

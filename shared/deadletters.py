@@ -10,9 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (Column, Connection, DateTime, Integer, String, Table, Text, insert,
+from sqlalchemy import (Column, Connection, Integer, String, Table, Text, insert,
                         select, update)
 
+from shared.db import UtcDateTime
 from shared.envelope import utcnow
 from shared.eventstore import metadata
 
@@ -21,7 +22,7 @@ OPEN, REDRIVEN = "open", "redriven"
 dead_letters = Table(
     "dead_letters", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Column("exchange", String(200), nullable=False),
     Column("routing_key", String(200), nullable=False),
     Column("event_id", String(200)),
@@ -31,7 +32,7 @@ dead_letters = Table(
     Column("fields", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("status", String(20), nullable=False, default=OPEN),
-    Column("redriven_at", DateTime(timezone=True)),
+    Column("redriven_at", UtcDateTime()),
 )
 
 

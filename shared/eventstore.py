@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import (Column, Connection, DateTime, ForeignKey, Index, Integer, MetaData,
+from sqlalchemy import (Column, Connection, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, func, insert, select, text, update)
 from sqlalchemy.exc import IntegrityError
 
+from shared.db import UtcDateTime
 from shared.envelope import Event, event_from_json, utcnow
 from shared.errors import ConcurrencyConflict
 
@@ -32,7 +33,7 @@ events = Table(
     Column("event_type", String(100), nullable=False),
     Column("stream_id", String(200)),
     Column("stream_version", Integer),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
     Column("envelope", Text, nullable=False),
     Index("uq_events_stream_version", "stream_id", "stream_version", unique=True,
           sqlite_where=text("origin = 'recorded'"),
@@ -44,7 +45,7 @@ outbox = Table(
     Column("seq", Integer, ForeignKey("events.seq"), primary_key=True),
     Column("exchange", String(200), nullable=False),
     Column("routing_key", String(200), nullable=False),
-    Column("published_at", DateTime(timezone=True)),
+    Column("published_at", UtcDateTime()),
     Index("ix_outbox_unpublished", "published_at"),
 )
 

@@ -2,8 +2,8 @@
 
 At-least-once: a row is marked published after the broker confirmed it, so a
 crash between the two publishes it again and the consumers' inbox absorbs
-the duplicate. Publishes are mandatory and every inbox queue is declared
-first, so an event is never dropped for want of a bound queue.
+the duplicate. Every inbox queue is declared before publishing, and a publish
+that some service subscribes to is mandatory: never dropped for want of a queue.
 """
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ class OutboxRelay:
             producer.publish(
                 body, exchange=exchange, routing_key=routing_key,
                 content_type="application/json", content_encoding="utf-8",
-                delivery_mode=2, mandatory=True, confirm_timeout=CONFIRM_TIMEOUT)
+                delivery_mode=2, confirm_timeout=CONFIRM_TIMEOUT,
+                # Every inbox is declared before publishing; mandatory turns a
+                # missing binding into an error (and a retry) instead of a silent drop.
+                mandatory=topology.has_subscribers(exchange, routing_key))
             # Mark one by one: a crash mid-batch re-publishes as little as possible.
             with self.db.engine.begin() as write:
                 mark_published(write, [seq])

@@ -63,9 +63,3 @@ class SchemaRegistry:
             payload = self._upcasters[(event.event_type, version)](payload)
             version += 1
         return event.evolve(payload=payload, schema_version=version)
-
-    def read(self, event: Event, *, strict: bool = False) -> Event:
-        """Validate ``event`` in its own version and return it at the current one."""
-        payload = self.validate(event.event_type, event.schema_version, event.payload,
-                                strict=strict)
-        return self.upcast(event.evolve(payload=payload))

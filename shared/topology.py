@@ -47,6 +47,12 @@ SUBSCRIPTIONS: dict[str, tuple[Subscription, ...]] = {
 EXCHANGE_NAMES = (INTAKE_EXCHANGE,) + tuple(service_exchange_name(s) for s in SUBSCRIPTIONS)
 
 
+def has_subscribers(exchange_name: str, event_type: str) -> bool:
+    """Whether some service's inbox is bound to this event (so a publish must route)."""
+    return any(sub.exchange == exchange_name and event_type in sub.event_types
+               for subs in SUBSCRIPTIONS.values() for sub in subs)
+
+
 def exchange(name: str) -> Exchange:
     return Exchange(name, type="topic", durable=True)
 

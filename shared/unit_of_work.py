@@ -47,16 +47,19 @@ class UnitOfWork:
             causation_id=self.cause.event_id if self.cause else None,
         )
         stored = self.db.store.append(self.conn, stream_id, [event], expected_version)[0]
-        self.db.projection.apply(self.conn, stored)
+        self.db.apply(self.conn, stored)
         self.recorded.append(stored)
         return stored
 
-    def consume(self, event: Event) -> bool:
-        """Keep a consumed event in the inbox and project it; False if seen before."""
+    def consume(self, event: Event) -> Event | None:
+        """Keep a consumed event in the inbox as received and project it.
+
+        Returns the event lifted to its current schema version, or None when
+        it was applied before.
+        """
         if not self.db.store.record_consumed(self.conn, event):
-            return False
-        self.db.projection.apply(self.conn, event)
-        return True
+            return None
+        return self.db.apply(self.conn, event)
 
     def stream_version(self, stream_id: str) -> int:
         return self.db.store.stream_version(self.conn, stream_id)
@@ -77,6 +80,12 @@ class ServiceDatabase:
     def create_tables(self) -> None:
         store_metadata.create_all(self.engine)
         self.projection.create(self.engine)
+
+    def apply(self, conn: Connection, event: Event) -> Event:
+        """Project a stored event, read in the current version of its schema."""
+        current = self.registry.upcast(event)
+        self.projection.apply(conn, current)
+        return current
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every commit that recorded events (wakes the relay)."""

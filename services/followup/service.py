@@ -12,11 +12,11 @@ from shared import config, consumption, validation
 from shared.consumption import Delivery
 from shared.errors import ValidationFailed
 from shared.runtime.inbox import inbox
-from shared.runtime.operations import Operations
+from shared.runtime import operations
 from shared.runtime.storage import Storage
 
 
-class FollowupService(Operations):
+class FollowupService(operations.Operations):
     name = "followup"
     db = Storage(PROJECTION)
 

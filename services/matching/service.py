@@ -10,11 +10,11 @@ from services.matching.projection import PROJECTION
 from shared import config, consumption, validation
 from shared.consumption import Delivery
 from shared.runtime.inbox import inbox
-from shared.runtime.operations import Operations
+from shared.runtime import operations
 from shared.runtime.storage import Storage
 
 
-class MatchingService(Operations):
+class MatchingService(operations.Operations):
     name = "matching"
     db = Storage(PROJECTION)
 

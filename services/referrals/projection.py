@@ -5,10 +5,11 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (Column, Connection, Date, DateTime, Integer, MetaData, String, Table,
+from sqlalchemy import (Column, Connection, Date, Integer, MetaData, String, Table,
                         Text, UniqueConstraint, insert, select, update)
 
 from services.referrals import domain
+from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
 
@@ -22,7 +23,7 @@ referrals = Table(
     Column("region", String(50), nullable=False),
     Column("status", String(20), nullable=False),
     Column("referred_on", Date, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Column("participant", Text, nullable=False),
     Column("needs", Text, nullable=False),
     Column("preferences", Text, nullable=False),

@@ -11,11 +11,11 @@ from services.referrals.projection import PROJECTION
 from shared import config, consumption, validation
 from shared.consumption import Delivery
 from shared.runtime.inbox import inbox
-from shared.runtime.operations import Operations
+from shared.runtime import operations
 from shared.runtime.storage import Storage
 
 
-class ReferralsService(Operations):
+class ReferralsService(operations.Operations):
     name = "referrals"
     db = Storage(PROJECTION)
 

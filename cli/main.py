@@ -1,0 +1,26 @@
+"""``lgv``: the operator's command line."""
+from __future__ import annotations
+
+import warnings
+
+# eventlet (under nameko) warns of its own deprecation on import; operators need not read it.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+import click  # noqa: E402
+
+from cli.dlq import dlq  # noqa: E402
+from cli.replay import replay  # noqa: E402
+from cli.token import token  # noqa: E402
+
+
+@click.group()
+def main() -> None:
+    """Livet Går Videre operations: tokens, replay and the dead-letter stores."""
+
+
+main.add_command(token)
+main.add_command(replay)
+main.add_command(dlq)
+
+if __name__ == "__main__":
+    main()
