@@ -1,0 +1,76 @@
+"""Consuming raw deliveries: once, or kept with reasons; never lost."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from shared import deadletters
+from shared.consumption import APPLIED, DUPLICATE, REJECTED, Delivery, consume
+from shared.eventstore import events
+from tests.support import events as ev
+from tests.support.store import make_database, seen
+
+
+@pytest.fixture
+def db(tmp_path):
+    return make_database(f"sqlite:///{tmp_path / 'consumer.db'}")
+
+
+def _delivery(body: bytes, routing_key: str = "referral_submitted", attempt: int = 1) -> Delivery:
+    return Delivery(body=body, exchange="intake.events", routing_key=routing_key,
+                    attempt=attempt)
+
+
+def _letters(db):
+    with db.reading() as conn:
+        return deadletters.list_page(conn, None, 0, 100)
+
+
+def test_a_redelivered_event_is_applied_once(db):
+    message = ev.body(ev.referral_submitted())
+    assert consume(db, {}, _delivery(message), 5) == APPLIED
+    assert consume(db, {}, _delivery(message), 5) == DUPLICATE
+    assert seen(db, "referral_submitted") == 1
+
+
+def test_a_body_that_is_not_json_is_kept_with_the_reason(db):
+    assert consume(db, {}, _delivery(b"\xff not json"), 5) == REJECTED
+    [letter] = _letters(db)
+    assert "not UTF-8 JSON" in letter["error"]
+    assert letter["routing_key"] == "referral_submitted"
+
+
+def test_a_routing_key_that_disagrees_with_the_event_type_is_refused(db):
+    message = ev.body(ev.referral_submitted())
+    assert consume(db, {}, _delivery(message, routing_key="checkin_reported"), 5) == REJECTED
+    assert "differs from routing key" in _letters(db)[0]["error"]
+
+
+def test_a_rule_refusing_the_event_rolls_back_the_inbox_and_keeps_the_message(db):
+    from shared.errors import RuleViolated
+
+    def refuse(uow, event):
+        raise RuleViolated("no such match", {"match_id": ["unknown"]})
+
+    message = ev.referral_submitted()
+    assert consume(db, {"referral_submitted": refuse}, _delivery(ev.body(message)), 5) == REJECTED
+    with db.reading() as conn:
+        assert conn.execute(select(events)).all() == []
+    [letter] = _letters(db)
+    assert letter["event_id"] == message["event_id"]
+    assert letter["fields"] == {"match_id": ["unknown"]}
+
+
+def test_an_unexpected_failure_is_retried_then_kept_after_the_last_attempt(db):
+    def broken(uow, event):
+        raise OSError("disk on fire")
+
+    message = ev.body(ev.referral_submitted())
+    for attempt in (1, 2):
+        with pytest.raises(OSError):
+            consume(db, {"referral_submitted": broken}, _delivery(message, attempt=attempt), 3)
+    assert _letters(db) == []
+    assert consume(db, {"referral_submitted": broken}, _delivery(message, attempt=3), 3) == REJECTED
+    [letter] = _letters(db)
+    assert "gave up after 3 attempts" in letter["error"] and letter["attempts"] == 3
+    assert seen(db, "referral_submitted") == 0

@@ -1,0 +1,84 @@
+"""The outbox relay against the real RabbitMQ: confirmed, then marked; resumable."""
+from __future__ import annotations
+
+import json
+
+import kombu
+import pytest
+
+from shared import topology
+from shared.eventstore import pending_outbox
+from shared.outbox import OutboxRelay
+from tests.support.store import make_database
+from tests.support.events import volunteer_body
+
+SERVICE = "matching"
+
+
+@pytest.fixture
+def db(tmp_path):
+    return make_database(f"sqlite:///{tmp_path / 'matching.db'}", service=SERVICE)
+
+
+def _record_matched(db, n: int = 1) -> list[str]:
+    ids = []
+    for i in range(n):
+        with db.transaction() as uow:
+            event = uow.record(f"match-{i}", "matched", {
+                "match_id": f"m{i}", "referral_id": f"r{i}", "volunteer_id": "v",
+                "region": "hovedstaden", "matched_on": "2023-02-01"})
+        ids.append(event.event_id)
+    return ids
+
+
+def _drain(amqp_uri: str, queue: str) -> list[dict]:
+    bodies = []
+    with kombu.Connection(amqp_uri) as conn:
+        simple = conn.SimpleQueue(topology.inbox_queue(queue))
+        while True:
+            try:
+                message = simple.get(timeout=1)
+            except simple.Empty:
+                break
+            bodies.append(json.loads(message.body))
+            message.ack()
+        simple.close()
+    return bodies
+
+
+def test_recorded_events_reach_every_subscribing_inbox_and_are_marked(db, amqp_uri):
+    ids = _record_matched(db, 3)
+    relay = OutboxRelay(db, amqp_uri)
+    assert relay.relay_once() == 3
+    relay.close()
+    with db.reading() as conn:
+        assert pending_outbox(conn) == []
+    for subscriber in ("referrals", "followup"):
+        assert [m["event_id"] for m in _drain(amqp_uri, subscriber)] == ids
+
+
+def test_a_crash_before_marking_publishes_again_rather_than_losing(db, amqp_uri, monkeypatch):
+    ids = _record_matched(db, 2)
+    relay = OutboxRelay(db, amqp_uri)
+
+    def crash(conn, seqs):
+        raise SystemExit("killed between publish and mark")
+
+    monkeypatch.setattr("shared.outbox.mark_published", crash)
+    with pytest.raises(SystemExit):
+        relay.relay_once()
+    relay.close()
+    monkeypatch.undo()
+    with db.reading() as conn:
+        assert len(pending_outbox(conn)) == 2
+    assert OutboxRelay(db, amqp_uri).relay_once() == 2
+    delivered = [m["event_id"] for m in _drain(amqp_uri, "followup")]
+    assert delivered == [ids[0], ids[0], ids[1]]
+
+
+def test_an_event_nobody_subscribes_to_is_published_without_blocking_the_rest(db, amqp_uri):
+    with db.transaction() as uow:
+        uow.record("volunteer-v", "volunteer_registered", {**volunteer_body(), "volunteer_id": "v"})
+    [matched] = _record_matched(db, 1)
+    assert OutboxRelay(db, amqp_uri).relay_once() == 2
+    assert [m["event_id"] for m in _drain(amqp_uri, "followup")] == [matched]

@@ -1,0 +1,1 @@
+"""Helpers the tests share: broker and database set-up, processes, waiting."""
