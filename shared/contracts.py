@@ -22,7 +22,13 @@ CLOSE_REASONS = ("commitment_completed", "goals_reached", "participant_withdrew"
                  "volunteer_withdrew", "lost_contact", "moved", "health", "mismatch", "other")
 SCREENING_OUTCOMES = ("approved", "rejected")
 
-StrictBool = lambda **kw: fields.Boolean(truthy={True}, falsy={False}, **kw)  # noqa: E731
+class StrictBool(fields.Boolean):
+    """true or false only: not 1, 0, "yes" or "true"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 def _year(**kw: Any) -> fields.Integer:

@@ -29,7 +29,7 @@ def encode_cursor(offset: int) -> str:
 
 
 def check_limit(limit: int) -> int:
-    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}",
                                {"limit": [f"must be 1..{MAX_LIMIT}"]})
     return limit

@@ -29,10 +29,10 @@ class SchemaRegistry:
     def register(self, event_type: str, version: int, schema: type[Schema],
                  upcaster: Upcaster | None = None) -> None:
         """Add ``version`` of ``event_type``; ``upcaster`` lifts version-1 payloads to it."""
+        if version > 1 and upcaster is None:
+            raise ValueError(f"{event_type} v{version} needs an upcaster from v{version - 1}")
         self._schemas[(event_type, version)] = schema
-        if version > 1:
-            if upcaster is None:
-                raise ValueError(f"{event_type} v{version} needs an upcaster from v{version - 1}")
+        if upcaster is not None:
             self._upcasters[(event_type, version - 1)] = upcaster
 
     def knows(self, event_type: str) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, fields
 
 from shared.envelope import flatten_errors
 from shared.errors import ValidationFailed
@@ -11,6 +11,7 @@ from shared.errors import ValidationFailed
 
 def normalise(schema: Schema, data: Any, what: str, prefix: str = "") -> dict[str, Any]:
     """``data`` validated by ``schema``, as JSON-ready values; field errors name dotted paths."""
+    _propagate_unknown(schema, schema.unknown)
     if not isinstance(data, dict):
         raise ValidationFailed(f"{what} must be a JSON object",
                                {prefix or "_schema": ["not an object"]})
@@ -24,3 +25,12 @@ def command(schema_cls: type[Schema], data: Any, what: str,
             exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """Validate a command body strictly: unknown fields are an error, not ignored."""
     return normalise(schema_cls(unknown=RAISE, exclude=exclude), data, what)
+
+
+def _propagate_unknown(schema: Schema, unknown: str) -> None:
+    """Apply a schema's unknown-field policy to its nested objects too (marshmallow doesn't)."""
+    for field in schema.fields.values():
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested):
+            inner.unknown = unknown
+            _propagate_unknown(inner.schema, unknown)

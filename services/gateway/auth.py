@@ -6,10 +6,12 @@ submits referrals and reports check-ins.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Collection, Mapping
+from typing import Any
 
 import jwt
+from werkzeug.datastructures import Headers
 
 from . import tokens
 from .errors import Forbidden, Unauthorized
@@ -64,7 +66,7 @@ def _principal(claims: Mapping[str, Any]) -> Principal:
     return Principal(str(claims["sub"]), claims["role"], tuple(str(r) for r in regions))
 
 
-def authorize(headers: Mapping[str, str], roles: Collection[str]) -> Principal:
+def authorize(headers: Headers | Mapping[str, str], roles: Collection[str]) -> Principal:
     """Authenticate from request headers and require one of ``roles``."""
     principal = authenticate(headers.get("Authorization"))
     if principal.role not in roles:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
@@ -49,11 +50,7 @@ def error_response(exc: BaseException) -> Response:
 
 def read_json_object(request: Request, required: bool = True) -> dict[str, Any]:
     """The request body as a JSON object, at most ``MAX_BODY_BYTES`` long."""
-    request.max_content_length = MAX_BODY_BYTES
-    try:
-        raw = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        raise PayloadTooLarge(f"The body may be at most {MAX_BODY_BYTES} bytes.") from None
+    raw = _read_capped(request)
     if not raw.strip() and not required:
         return {}
     try:
@@ -63,6 +60,20 @@ def read_json_object(request: Request, required: bool = True) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed("The body must be a JSON object.", {"body": ["must be an object"]})
     return body
+
+
+def _read_capped(request: Request) -> bytes:
+    too_large = PayloadTooLarge(f"The body may be at most {MAX_BODY_BYTES} bytes.")
+    request.max_content_length = MAX_BODY_BYTES
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:  # a Content-Length over the cap
+        raise too_large from None
+    # A chunked body is cut at the cap silently; one more byte tells whether it was.
+    if len(raw) == MAX_BODY_BYTES and request.content_length is None:
+        if request.environ["wsgi.input"].read(1):
+            raise too_large
+    return raw
 
 
 def page_args(request: Request) -> tuple[int, str | None]:

@@ -15,7 +15,7 @@ CODES: Schema = {"type": "array", "items": STR}
 NULLABLE_STR: Schema = {"type": "string", "nullable": True}
 
 
-def obj(required: list[str] | None = None, **props: Schema) -> Schema:
+def obj(required: list[str] | None = None, /, **props: Schema) -> Schema:
     """An object schema with ``props``; ``required`` lists the mandatory ones."""
     schema: Schema = {"type": "object", "properties": props}
     if required:
@@ -55,7 +55,8 @@ SCHEMAS: dict[str, Schema] = {
                  fields={"type": "object", "additionalProperties": True,
                          "description": "field name -> list of problems"}),
     "Health": obj(["status", "services"], status={"type": "string", "enum": ["ok", "degraded"]},
-                  services={"type": "object", "additionalProperties": {"type": "string", "enum": ["ok", "unavailable"]}}),
+                  services={"type": "object",
+                            "additionalProperties": {"type": "string", "enum": ["ok", "unavailable"]}}),
     "Participant": PARTICIPANT,
     "Personal": PERSONAL,
     "ReferralSubmission": obj(

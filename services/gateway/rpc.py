@@ -1,7 +1,8 @@
 """RPC proxies that give up: a silent service becomes a 503, not a hung request."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import eventlet
 from nameko.rpc import RpcProxy
@@ -19,7 +20,7 @@ class TimedServiceProxy:
         self._service = service
         self._timeout = timeout
 
-    def within(self, timeout: float) -> "TimedServiceProxy":
+    def within(self, timeout: float) -> TimedServiceProxy:
         """The same proxy with another time limit (e.g. for health probes)."""
         return TimedServiceProxy(self._proxy, self._service, timeout)
 

@@ -12,17 +12,24 @@ from shared.config import SERVICES
 
 from .http import json_response, ok
 from .openapi import build_spec
-from .routes.matches import MatchRoutes
-from .routes.operations import OperationRoutes
-from .routes.referrals import ReferralRoutes
-from .routes.volunteers import VolunteerRoutes
+
+# Modules, not classes: `nameko run` would take each imported mixin for a service.
+from .routes import matches as match_routes
+from .routes import operations as operation_routes
+from .routes import referrals as referral_routes
+from .routes import volunteers as volunteer_routes
 from .rpc import RpcClient
 from .web import http
 
 HEALTH_TIMEOUT = 2.0
 
 
-class GatewayService(ReferralRoutes, VolunteerRoutes, MatchRoutes, OperationRoutes):
+class GatewayService(
+    referral_routes.ReferralRoutes,
+    volunteer_routes.VolunteerRoutes,
+    match_routes.MatchRoutes,
+    operation_routes.OperationRoutes,
+):
     """The one HTTP door; see ``/openapi.json`` for what it serves."""
 
     name = "gateway"

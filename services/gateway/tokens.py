@@ -10,9 +10,10 @@ import os
 import secrets
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jwt
 
@@ -68,7 +69,7 @@ def issue(
         raise ValueError("a consultant token needs at least one --region")
     if days <= 0:
         raise ValueError("--days must be positive")
-    issued = now or datetime.now(timezone.utc)
+    issued = now or datetime.now(UTC)
     claims = {
         "sub": name or role,
         "role": role,

@@ -7,7 +7,8 @@ replaced here so a client only ever sees the error body of the contract.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -33,6 +34,10 @@ class JsonWsgiApp(WsgiApp):
         return response(environ, start_response)
 
     def _dispatch(self, environ: dict[str, Any]) -> Any:
+        if "eventlet.input" in environ:
+            # eventlet ends sized and chunked bodies itself; told so, werkzeug reads
+            # chunked bodies (and caps them) instead of treating them as empty.
+            environ.setdefault("wsgi.input_terminated", True)
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:
@@ -41,7 +46,7 @@ class JsonWsgiApp(WsgiApp):
             return redirect
         except HTTPException as exc:  # 404 and 405
             return error_response(exc)
-        request.path_values = values
+        request.path_values = values  # type: ignore[attr-defined]  # nameko reads it here
         return provider.handle_request(request)
 
 

@@ -21,9 +21,20 @@ class KnownReferral:
 
 
 def content_digest(submission: dict[str, Any]) -> str:
-    """A fingerprint of a submission's content, to tell a resubmission from a clash."""
-    canonical = json.dumps(submission, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """A fingerprint of a submission's content, to tell a resubmission from a clash.
+
+    Lists here are sets (needs, languages): their order is not content.
+    """
+    canonical = json.dumps(_unordered(submission), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _unordered(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _unordered(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted((_unordered(item) for item in value), key=json.dumps)
+    return value
 
 
 def receive(submission: dict[str, Any], known: KnownReferral | None, new_id: str,

@@ -1,0 +1,91 @@
+"""The event envelope: what is refused, what is tolerated, and a lossless JSON round trip."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from shared.envelope import Event, event_from_json, load_envelope
+from shared.errors import ValidationFailed
+
+ENVELOPE = {
+    "event_id": "7d3c0000-0000-4000-8000-000000000001",
+    "event_type": "referral_submitted",
+    "schema_version": 1,
+    "occurred_at": "2023-01-15T09:30:00+01:00",
+    "source": "CTP",
+    "payload": {"external_ref": "CTP-2023-0042"},
+}
+
+
+def refused_fields(data: dict, strict: bool = False) -> dict:
+    with pytest.raises(ValidationFailed) as exc:
+        load_envelope(data, strict=strict)
+    return exc.value.fields
+
+
+def test_minimal_envelope_loads_with_business_time_and_offset() -> None:
+    event = load_envelope(ENVELOPE)
+
+    assert event.event_id == ENVELOPE["event_id"]
+    assert event.occurred_at == datetime(2023, 1, 15, 8, 30, tzinfo=timezone.utc)
+    assert event.occurred_at.utcoffset() == timedelta(hours=1)
+    assert (event.stream_id, event.actor, event.recorded_at) == (None, None, None)
+
+
+def test_envelope_without_event_id_is_refused() -> None:
+    data = {k: v for k, v in ENVELOPE.items() if k != "event_id"}
+
+    assert "event_id" in refused_fields(data)
+
+
+def test_occurred_at_without_offset_is_refused() -> None:
+    assert "occurred_at" in refused_fields({**ENVELOPE, "occurred_at": "2023-01-15T09:30:00"})
+
+
+def test_schema_version_as_string_is_refused() -> None:
+    assert "schema_version" in refused_fields({**ENVELOPE, "schema_version": "1"})
+
+
+def test_unknown_actor_kind_is_refused_with_a_dotted_field() -> None:
+    assert "actor.kind" in refused_fields({**ENVELOPE, "actor": {"kind": "robot"}})
+
+
+def test_message_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(ValidationFailed):
+        load_envelope(["not", "an", "object"])
+
+
+def test_unknown_envelope_key_is_dropped_when_tolerant() -> None:
+    assert load_envelope({**ENVELOPE, "x_trace": "abc"}) == load_envelope(ENVELOPE)
+
+
+def test_unknown_envelope_key_is_refused_when_strict() -> None:
+    assert "x_trace" in refused_fields({**ENVELOPE, "x_trace": "abc"}, strict=True)
+
+
+def test_event_survives_a_json_round_trip() -> None:
+    event = Event(
+        event_id="e-1", event_type="matched", schema_version=1,
+        occurred_at=datetime(2023, 2, 1, 10, 0, tzinfo=timezone(timedelta(hours=1))),
+        source="matching", payload={"match_id": "m-1", "note": "Københavnsk"},
+        stream_id="match-m-1", stream_version=3,
+        recorded_at=datetime(2023, 2, 1, 9, 0, 5, tzinfo=timezone.utc),
+        actor={"kind": "consultant", "id": "c-7"}, correlation_id="corr", causation_id="cause")
+
+    assert event_from_json(event.to_json()) == event
+
+
+def test_round_trip_keeps_the_original_offset() -> None:
+    event = load_envelope(ENVELOPE)
+
+    assert event_from_json(event.to_json()).occurred_at.utcoffset() == timedelta(hours=1)
+
+
+def test_evolve_returns_a_changed_copy_and_leaves_the_original() -> None:
+    event = load_envelope(ENVELOPE)
+
+    later = event.evolve(schema_version=2)
+
+    assert (event.schema_version, later.schema_version) == (1, 2)
+    assert later.event_id == event.event_id

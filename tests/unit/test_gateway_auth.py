@@ -1,0 +1,125 @@
+"""Tokens and the role/region policy of the gateway."""
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from services.gateway import tokens
+from services.gateway.auth import (
+    AUDIT,
+    INTAKE,
+    OPERATE,
+    READ,
+    WRITE,
+    authenticate,
+    authorize,
+    check_region,
+    scoped,
+    scoped_regions,
+)
+from services.gateway.errors import Forbidden, Unauthorized
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LGV_SECRET", "unit-test-secret-" + "s" * 32)
+
+
+def bearer(role: str, *regions: str, **kwargs: object) -> dict[str, str]:
+    return {"Authorization": "Bearer " + tokens.issue(role, regions, **kwargs)}  # type: ignore[arg-type]
+
+
+def test_issued_token_carries_the_documented_claims() -> None:
+    claims = tokens.verify(tokens.issue("consultant", ["syddanmark"], name="ann"))
+    assert claims["sub"] == "ann" and claims["role"] == "consultant"
+    assert claims["regions"] == ["syddanmark"]
+    assert {"iat", "exp", "jti"} <= claims.keys()
+
+
+def test_consultant_token_without_region_is_refused_at_issue() -> None:
+    with pytest.raises(ValueError):
+        tokens.issue("consultant", [])
+
+
+def test_unknown_role_is_refused_at_issue() -> None:
+    with pytest.raises(ValueError):
+        tokens.issue("admin")
+
+
+def test_secret_file_is_created_private_and_reused(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.delenv("LGV_SECRET")
+    monkeypatch.setenv("LGV_VAR_DIR", str(tmp_path))
+    first = tokens.signing_key()
+    assert tokens.signing_key() == first and len(first) == 64
+    assert os.stat(tmp_path / "secret.key").st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Basic abc", "Bearer not-a-jwt"])
+def test_missing_or_malformed_token_is_unauthorized(header: str | None) -> None:
+    with pytest.raises(Unauthorized):
+        authenticate(header)
+
+
+def test_expired_token_is_unauthorized() -> None:
+    old = datetime.now(UTC) - timedelta(days=10)
+    with pytest.raises(Unauthorized):
+        authenticate("Bearer " + tokens.issue("coordinator", days=1, now=old))
+
+
+def test_token_signed_with_another_key_is_unauthorized() -> None:
+    forged = jwt.encode({"sub": "x", "role": "coordinator", "regions": [], "iat": 1, "exp": 2**40, "jti": "j"},
+                        "another-key-" + "k" * 32, algorithm="HS256")
+    with pytest.raises(Unauthorized):
+        authenticate(f"Bearer {forged}")
+
+
+@pytest.mark.parametrize("role, allowed", [
+    ("coordinator", {READ, WRITE, INTAKE, AUDIT, OPERATE}),
+    ("consultant", {READ, WRITE, INTAKE}),
+    ("auditor", {READ, AUDIT}),
+    ("system", {INTAKE}),
+])
+def test_roles_reach_only_their_routes(role: str, allowed: set[frozenset[str]]) -> None:
+    headers = bearer(role, "hovedstaden") if role == "consultant" else bearer(role)
+    for group in (READ, WRITE, INTAKE, AUDIT, OPERATE):
+        if group in allowed:
+            assert authorize(headers, group).role == role
+        else:
+            with pytest.raises(Forbidden):
+                authorize(headers, group)
+
+
+def test_actor_and_personal_follow_the_role() -> None:
+    consultant = authorize(bearer("consultant", "hovedstaden", name="ann"), READ)
+    system = authorize(bearer("system", name="CTP"), INTAKE)
+    auditor = authorize(bearer("auditor"), READ)
+    assert consultant.actor == {"kind": "consultant", "id": "ann"} and consultant.sees_personal
+    assert system.actor == {"kind": "system", "id": "CTP"}
+    assert not auditor.sees_personal
+
+
+def test_consultant_lists_are_narrowed_to_its_regions() -> None:
+    who = authorize(bearer("consultant", "hovedstaden", "syddanmark"), READ)
+    assert scoped(who, {"status": "waiting"}) == {"status": "waiting", "regions": ["hovedstaden", "syddanmark"]}
+    assert scoped(who, {"region": "syddanmark"}) == {"region": "syddanmark"}
+    with pytest.raises(Forbidden):
+        scoped(who, {"region": "nordjylland"})
+
+
+def test_coordinator_lists_are_not_narrowed() -> None:
+    who = authorize(bearer("coordinator"), READ)
+    assert scoped(who, {"region": "nordjylland"}) == {"region": "nordjylland"}
+    assert scoped_regions(who, None) is None
+
+
+def test_consultant_may_not_touch_another_region() -> None:
+    who = authorize(bearer("consultant", "hovedstaden"), WRITE)
+    check_region(who, "hovedstaden")
+    assert scoped_regions(who, None) == ["hovedstaden"]
+    with pytest.raises(Forbidden):
+        check_region(who, "syddanmark")
+    with pytest.raises(Forbidden):
+        scoped_regions(who, "syddanmark")

@@ -1,0 +1,105 @@
+"""The gateway's handlers: the right RPC call, scoped, formatted (services mocked)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+from unittest.mock import MagicMock
+
+import pytest
+from nameko.testing.services import worker_factory
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from services.gateway import tokens
+from services.gateway.errors import Forbidden, Unavailable
+from services.gateway.service import GatewayService
+from shared.errors import ValidationFailed
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LGV_SECRET", "handler-test-secret-" + "s" * 32)
+
+
+@pytest.fixture
+def gateway() -> Any:
+    return worker_factory(GatewayService)
+
+
+def request(role: str, *regions: str, method: str = "GET", query: str = "", body: Any = None) -> Request:
+    headers = {"Authorization": "Bearer " + tokens.issue(role, regions, name="ann")}
+    builder = EnvironBuilder(method=method, path="/x", query_string=query, headers=headers,
+                             data=None if body is None else json.dumps(body), content_type="application/json")
+    return Request(builder.get_environ())
+
+
+def test_submitted_referral_is_accepted_with_its_id(gateway: Any) -> None:
+    gateway.referrals.submit_referral.return_value = {"referral_id": "r1"}
+    response = gateway.submit_referral(request("system", method="POST", body={"external_ref": "CTP-1"}))
+    assert response.status_code == 202 and response.json == {"referral_id": "r1"}
+    gateway.referrals.submit_referral.assert_called_once_with({"external_ref": "CTP-1"},
+                                                              {"kind": "system", "id": "ann"})
+
+
+def test_consultant_list_is_limited_to_its_regions(gateway: Any) -> None:
+    gateway.referrals.list_referrals.return_value = {"items": [], "next_cursor": None}
+    response = gateway.list_referrals(request("consultant", "syddanmark", query="status=waiting&limit=5"))
+    assert response.status_code == 200
+    gateway.referrals.list_referrals.assert_called_once_with(
+        {"status": "waiting", "regions": ["syddanmark"]}, 5, None)
+
+
+def test_consultant_reading_another_regions_referral_is_forbidden(gateway: Any) -> None:
+    gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
+    with pytest.raises(Forbidden):
+        gateway.get_referral(request("consultant", "syddanmark"), "r1")
+
+
+def test_auditor_never_asks_for_personal_data(gateway: Any) -> None:
+    gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
+    gateway.get_referral(request("auditor"), "r1")
+    gateway.referrals.get_referral.assert_called_once_with("r1", False)
+
+
+def test_system_may_not_read(gateway: Any) -> None:
+    with pytest.raises(Forbidden):
+        gateway.list_matches(request("system"))
+
+
+def test_consultant_cannot_match_a_referral_outside_its_regions(gateway: Any) -> None:
+    gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
+    body = {"referral_id": "r1", "volunteer_id": "v1", "matched_on": "2023-02-01"}
+    with pytest.raises(Forbidden):
+        gateway.match_participant(request("consultant", "syddanmark", method="POST", body=body))
+    gateway.matching.match_participant.assert_not_called()
+
+
+def test_check_in_is_scoped_by_the_matchs_region(gateway: Any) -> None:
+    gateway.followup.get_match.return_value = {"match_id": "m1", "region": "syddanmark"}
+    gateway.followup.report_check_in.return_value = {"checkin_id": "c1"}
+    response = gateway.report_check_in(request("consultant", "syddanmark", method="POST", body={}), "m1")
+    assert response.status_code == 202 and response.json == {"checkin_id": "c1"}
+
+
+def test_dead_letters_need_a_known_service(gateway: Any) -> None:
+    with pytest.raises(ValidationFailed):
+        gateway.list_dead_letters(request("coordinator", query="service=billing"))
+    with pytest.raises(Forbidden):
+        gateway.list_dead_letters(request("auditor", query="service=referrals"))
+
+
+def test_redrive_passes_the_fixed_body(gateway: Any) -> None:
+    gateway.followup.redrive_dead_letter.return_value = {"id": 7, "status": "redriven"}
+    response = gateway.redrive_dead_letter(request("coordinator", method="POST", body={"body": "{}"}), "followup", 7)
+    assert response.status_code == 202
+    gateway.followup.redrive_dead_letter.assert_called_once_with(7, "{}")
+
+
+def test_health_is_degraded_when_a_service_is_silent(gateway: Any) -> None:
+    for name in ("referrals", "matching"):
+        getattr(gateway, name).within.return_value.health.return_value = "ok"
+    gateway.followup.within.return_value.health.side_effect = Unavailable("silent")
+    response = gateway.health(MagicMock())
+    assert response.status_code == 503
+    assert response.json == {"status": "degraded", "services": {
+        "referrals": "ok", "matching": "ok", "followup": "unavailable"}}

@@ -1,0 +1,136 @@
+"""Matching decisions: volunteer lifecycle and every rule a match must pass."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from services.matching import domain
+from services.matching.domain import Volunteer, WaitingReferral
+from shared.errors import Conflict, NotFound, RuleViolated
+
+READY = Volunteer("v-1", "hovedstaden", "approved", True, capacity=2, active_matches=0)
+WAITING = WaitingReferral("r-1", "hovedstaden", domain.WAITING, date(2023, 1, 15))
+
+
+def do_match(referral: WaitingReferral | None = WAITING, volunteer: Volunteer | None = READY,
+             matched_on: date = date(2023, 2, 1)) -> dict:
+    return domain.match(referral, volunteer, referral_id="r-1", volunteer_id="v-1",
+                        match_id="m-1", matched_on=matched_on)
+
+
+@pytest.mark.parametrize("screening, trained, active, expected", [
+    (None, False, 0, domain.REGISTERED),
+    (None, True, 0, domain.REGISTERED),
+    ("rejected", False, 0, domain.REJECTED),
+    ("rejected", True, 0, domain.REJECTED),
+    ("approved", False, 0, domain.APPROVED),
+    ("approved", False, 2, domain.APPROVED),
+    ("approved", True, 0, domain.AVAILABLE),
+    ("approved", True, 1, domain.AVAILABLE),
+    ("approved", True, 2, domain.FULL),
+    ("approved", True, 3, domain.FULL),
+])
+def test_volunteer_status_follows_screening_training_and_capacity(
+        screening: str | None, trained: bool, active: int, expected: str) -> None:
+    volunteer = replace(READY, screening=screening, trained=trained, active_matches=active)
+
+    assert domain.volunteer_status(volunteer) == expected
+
+
+def test_unscreened_volunteer_can_be_screened() -> None:
+    fresh = replace(READY, screening=None, trained=False)
+
+    assert domain.screen(fresh, "approved", "2023-01-02") == {
+        "volunteer_id": "v-1", "outcome": "approved", "screened_on": "2023-01-02"}
+
+
+@pytest.mark.parametrize("earlier", ["approved", "rejected"])
+def test_screening_a_volunteer_twice_is_refused(earlier: str) -> None:
+    with pytest.raises(RuleViolated):
+        domain.screen(replace(READY, screening=earlier), "approved", "2023-01-02")
+
+
+def test_approved_volunteer_can_be_trained() -> None:
+    approved = replace(READY, trained=False)
+
+    assert domain.train(approved, "2023-01-10") == {
+        "volunteer_id": "v-1", "completed_on": "2023-01-10"}
+
+
+@pytest.mark.parametrize("screening", [None, "rejected"])
+def test_training_before_approval_is_refused(screening: str | None) -> None:
+    with pytest.raises(RuleViolated):
+        domain.train(replace(READY, screening=screening, trained=False), "2023-01-10")
+
+
+def test_training_twice_is_refused() -> None:
+    with pytest.raises(RuleViolated):
+        domain.train(READY, "2023-01-10")
+
+
+def test_match_with_unknown_referral_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        do_match(referral=None)
+
+
+def test_match_with_unknown_volunteer_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        do_match(volunteer=None)
+
+
+def test_matching_an_already_matched_participant_is_a_conflict() -> None:
+    with pytest.raises(Conflict) as exc:
+        do_match(referral=replace(WAITING, status="matched"))
+
+    assert "referral_id" in exc.value.fields
+
+
+@pytest.mark.parametrize("status", ["withdrawn", "closed"])
+def test_matching_a_referral_that_is_not_waiting_is_refused(status: str) -> None:
+    with pytest.raises(RuleViolated):
+        do_match(referral=replace(WAITING, status=status))
+
+
+def test_matching_a_volunteer_at_capacity_is_a_conflict() -> None:
+    with pytest.raises(Conflict) as exc:
+        do_match(volunteer=replace(READY, active_matches=READY.capacity))
+
+    assert "volunteer_id" in exc.value.fields
+
+
+@pytest.mark.parametrize("screening, trained", [
+    (None, False), ("rejected", False), ("approved", False)])
+def test_matching_a_volunteer_not_approved_and_trained_is_refused(
+        screening: str | None, trained: bool) -> None:
+    with pytest.raises(RuleViolated):
+        do_match(volunteer=replace(READY, screening=screening, trained=trained))
+
+
+def test_matching_across_regions_is_refused() -> None:
+    with pytest.raises(RuleViolated) as exc:
+        do_match(volunteer=replace(READY, region="syddanmark"))
+
+    assert "region" in exc.value.message
+
+
+def test_matched_on_before_referred_on_is_refused() -> None:
+    with pytest.raises(RuleViolated) as exc:
+        do_match(matched_on=date(2023, 1, 14))
+
+    assert "matched_on" in exc.value.fields
+
+
+def test_matching_on_the_referral_date_is_allowed() -> None:
+    assert do_match(matched_on=WAITING.referred_on)["matched_on"] == "2023-01-15"
+
+
+def test_valid_match_yields_the_matched_payload() -> None:
+    assert do_match() == {"match_id": "m-1", "referral_id": "r-1", "volunteer_id": "v-1",
+                          "region": "hovedstaden", "matched_on": "2023-02-01"}
+
+
+def test_streams_are_named_after_volunteer_and_match() -> None:
+    assert (domain.volunteer_stream("v-1"), domain.match_stream("m-1")) == (
+        "volunteer-v-1", "match-m-1")

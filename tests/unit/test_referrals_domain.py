@@ -1,0 +1,93 @@
+"""Referral decisions: receiving once, refusing clashes, withdrawing while waiting."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from services.referrals import domain
+from services.referrals.domain import KnownReferral
+from shared.errors import RuleViolated
+
+SUBMISSION = {
+    "external_ref": "CTP-2023-0042",
+    "referring_site": "CTP",
+    "referred_on": "2023-01-15",
+    "participant": {"gender": "female", "birth_year": 1978, "country_of_birth": "SY",
+                    "arrival_year": 2014, "danish_level": "basic", "languages": ["ar", "da"],
+                    "municipality": "København"},
+    "needs": ["network", "language"],
+    "preferences": {"volunteer_gender": "female"},
+    "consent": {"given": True, "recorded_on": "2023-01-15"},
+    "personal": {},
+}
+
+
+def submission(**changes: object) -> dict:
+    return {**copy.deepcopy(SUBMISSION), **changes}
+
+
+def known(status: str = domain.WAITING, content: dict | None = None) -> KnownReferral:
+    return KnownReferral("r-1", status, domain.content_digest(content or submission()))
+
+
+def test_new_submission_becomes_a_received_referral_with_id_and_region() -> None:
+    received = domain.receive(submission(), None, "r-new", "hovedstaden")
+
+    assert received == {**SUBMISSION, "referral_id": "r-new", "region": "hovedstaden"}
+
+
+def test_receiving_does_not_alter_the_submission() -> None:
+    original = submission()
+    domain.receive(original, None, "r-new", "hovedstaden")
+
+    assert original == SUBMISSION
+
+
+def test_resubmission_with_same_content_records_nothing() -> None:
+    assert domain.receive(submission(), known(), "r-other", "hovedstaden") is None
+
+
+def test_resubmission_with_different_content_is_refused_naming_external_ref() -> None:
+    changed = submission(needs=["everyday_advice"])
+
+    with pytest.raises(RuleViolated) as exc:
+        domain.receive(changed, known(), "r-other", "hovedstaden")
+
+    assert "external_ref" in exc.value.fields
+    assert "CTP-2023-0042" in exc.value.message
+
+
+def test_resubmission_is_recognised_whatever_the_referral_status() -> None:
+    assert domain.receive(submission(), known(domain.MATCHED), "r-x", "hovedstaden") is None
+
+
+def test_content_digest_ignores_dict_key_order() -> None:
+    reordered = dict(reversed(list(SUBMISSION.items())))
+    reordered["participant"] = dict(reversed(list(SUBMISSION["participant"].items())))
+
+    assert domain.content_digest(reordered) == domain.content_digest(SUBMISSION)
+
+
+def test_content_digest_differs_when_a_nested_value_differs() -> None:
+    other = submission()
+    other["participant"]["birth_year"] = 1979
+
+    assert domain.content_digest(other) != domain.content_digest(SUBMISSION)
+
+
+def test_waiting_referral_can_be_withdrawn_with_its_reason() -> None:
+    assert domain.withdraw(known(domain.WAITING), "moved away") == {
+        "referral_id": "r-1", "reason": "moved away"}
+
+
+@pytest.mark.parametrize("status", [domain.MATCHED, domain.CLOSED, domain.WITHDRAWN])
+def test_only_a_waiting_referral_can_be_withdrawn(status: str) -> None:
+    with pytest.raises(RuleViolated) as exc:
+        domain.withdraw(known(status), "no longer needed")
+
+    assert status in exc.value.message
+
+
+def test_referral_stream_is_named_after_the_referral() -> None:
+    assert domain.stream_id("r-1") == "referral-r-1"
