@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kombu.exceptions import OperationalError
-from nameko.exceptions import UnknownService
+from nameko.exceptions import MethodNotFound, UnknownService
 from werkzeug.exceptions import HTTPException
 
 from shared.errors import (
@@ -55,6 +55,7 @@ MAPPED_ERRORS: tuple[tuple[type[BaseException], int, str], ...] = (
     (Conflict, 409, "conflict"),
     (PayloadTooLarge, 413, "payload_too_large"),
     (RuleViolated, 422, "rule_violated"),
+    (MethodNotFound, 501, "not_implemented"),
     (Unavailable, 503, "unavailable"),
     (UnknownService, 503, "unavailable"),
     (OperationalError, 503, "unavailable"),
@@ -66,6 +67,7 @@ EXPECTED_ERRORS = tuple(cls for cls, status, _ in MAPPED_ERRORS if status < 500)
 
 UNAVAILABLE_MESSAGE = "A service behind the gateway is not answering; try again shortly."
 INTERNAL_MESSAGE = "Something went wrong on our side; it has been logged."
+NOT_IMPLEMENTED_MESSAGE = "This endpoint is described but not served by this release yet."
 
 
 def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
@@ -76,7 +78,8 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
         if isinstance(exc, cls):
             if isinstance(exc, LgvError):
                 return status, _body(exc.code, exc.message, exc.fields)
-            return status, _body(code, UNAVAILABLE_MESSAGE)
+            message = NOT_IMPLEMENTED_MESSAGE if status == 501 else UNAVAILABLE_MESSAGE
+            return status, _body(code, message)
     return 500, _body("internal_error", INTERNAL_MESSAGE)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Request, Response
 
+from shared import reference
+
 from ..auth import INTAKE, READ, WRITE, authorize, check_region, scoped
 from ..http import accepted, ok, page_args, query_filters, read_json_object
 from ..web import http
@@ -16,6 +18,9 @@ class ReferralRoutes(Routes):
     def submit_referral(self, request: Request) -> Response:
         who = authorize(request.headers, INTAKE)
         body = read_json_object(request)
+        site = body.get("referring_site")
+        if site in reference.site_codes():
+            check_region(who, reference.region_of_site(site))
         return accepted(self.referrals.submit_referral(body, who.actor))
 
     @http("GET", "/api/v1/referrals")

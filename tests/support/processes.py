@@ -1,0 +1,80 @@
+"""The system as separate OS processes, as ``make run`` starts it, for end-to-end tests."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from shared.config import REPO_ROOT
+from tests.support.waiting import wait_for
+
+SERVICES = ("referrals", "matching", "followup", "gateway")
+NAMEKO = str(Path(sys.executable).with_name("nameko"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class System:
+    """Four nameko processes on one vhost, one var/ directory and a free gateway port."""
+
+    def __init__(self, amqp_uri: str, var_dir: str, extra_env: dict[str, str] | None = None):
+        self.var_dir = Path(var_dir)
+        self.gateway = f"http://127.0.0.1:{free_port()}"
+        self.env = {**os.environ, "AMQP_URI": amqp_uri, "LGV_VAR_DIR": str(var_dir),
+                    "GATEWAY_ADDRESS": self.gateway.removeprefix("http://"),
+                    "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, *services: str) -> None:
+        for service in services or SERVICES:
+            log = open(self.var_dir / f"{service}.log", "ab")
+            self.processes[service] = subprocess.Popen(
+                [NAMEKO, "run", "--config", f"deploy/config/{service}.yml",
+                 f"services.{service}.service"],
+                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.wait_healthy()
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        def healthy() -> bool:
+            for name, process in self.processes.items():
+                assert process.poll() is None, f"{name} exited:\n{self.log(name)[-3000:]}"
+            try:
+                return requests.get(f"{self.gateway}/health", timeout=3).status_code == 200
+            except requests.RequestException:
+                return False
+        wait_for(healthy, timeout, interval=0.2, what="all services healthy")
+
+    def kill9(self, service: str) -> None:
+        process = self.processes.pop(service)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def restart(self, service: str) -> None:
+        self.start(service)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.send_signal(signal.SIGTERM)
+        for name, process in self.processes.items():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+
+    def log(self, service: str) -> str:
+        path = self.var_dir / f"{service}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def database_url(self, service: str) -> str:
+        return f"sqlite:///{self.var_dir / (service + '.db')}"
