@@ -1,0 +1,31 @@
+# make run   — start the whole system on SQLite (needs RabbitMQ; starts a local one if it can)
+# make test  — bring up the local RabbitMQ/PostgreSQL the tests need, then run them all
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install; reinstall only when pyproject.toml is newer.
+STAMP := $(VENV)/.installed
+PYTEST_FLAGS ?= -q -ra -p no:cacheprovider --strict-markers
+
+.PHONY: venv run test clean
+
+venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: venv
+	$(BIN)/python deploy/run.py
+
+test: venv
+	bash deploy/prepare-test-env.sh
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) $(ARGS)
+
+clean:
+	rm -rf var/
