@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?= -q -ra -p no:cacheprovider --strict-markers
 
-.PHONY: venv run test clean
+.PHONY: venv run test lint clean
 
 venv: $(STAMP)
 
@@ -23,7 +23,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: venv
 	$(BIN)/python deploy/run.py
 
-test: venv
+lint: venv
+	$(BIN)/ruff check shared services cli deploy tests
+	$(BIN)/mypy
+
+test: venv lint
 	bash deploy/prepare-test-env.sh
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) $(ARGS)
 

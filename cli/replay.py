@@ -4,7 +4,8 @@ from __future__ import annotations
 import click
 
 from cli.services import open_database
-from shared import config, replay as replaying
+from shared import config
+from shared import replay as replaying
 
 
 @click.command("replay")

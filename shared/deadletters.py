@@ -10,8 +10,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (Column, Connection, Integer, String, Table, Text, insert,
-                        select, update)
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
 
 from shared.db import UtcDateTime
 from shared.envelope import utcnow
@@ -53,7 +62,9 @@ def keep(conn: Connection, *, exchange: str, routing_key: str, body: str,
         event_type=event_type, body=body, error=rejection.error,
         fields=json.dumps(rejection.fields, ensure_ascii=False, default=str),
         attempts=attempts, status=OPEN))
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def list_page(conn: Connection, status: str | None, offset: int, limit: int) -> list[dict[str, Any]]:

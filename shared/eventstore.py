@@ -12,8 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import (Column, Connection, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, func, insert, select, text, update)
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import UtcDateTime
@@ -130,7 +144,9 @@ class EventStore:
             raise ConcurrencyConflict(
                 f"event {event.event_id} or version {event.stream_version} of stream "
                 f"{event.stream_id} was written concurrently") from exc
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
 
 def pending_outbox(conn: Connection, limit: int = 100) -> list[tuple[int, str, str, str]]:

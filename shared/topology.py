@@ -8,6 +8,7 @@ the RabbitMQ definitions file under ``deploy/``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kombu import Exchange, Queue
 
@@ -105,7 +106,7 @@ def parking_queue(service: str) -> Queue:
     )
 
 
-def declare_service(channel: object, service: str) -> None:
+def declare_service(channel: Any, service: str) -> None:
     """Declare a service's inbox, its parking queue and the exchanges they need."""
     for name in EXCHANGE_NAMES:
         exchange(name)(channel).declare()
@@ -114,7 +115,7 @@ def declare_service(channel: object, service: str) -> None:
     inbox_queue(service)(channel).declare()
 
 
-def declare_all(channel: object) -> None:
+def declare_all(channel: Any) -> None:
     """Declare every queue of every service, before anything is published."""
     for service in SUBSCRIPTIONS:
         declare_service(channel, service)

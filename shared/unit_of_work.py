@@ -14,7 +14,8 @@ from sqlalchemy import Connection, Engine
 
 from shared.db import READ_ONLY
 from shared.envelope import Event, new_event_id, utcnow
-from shared.eventstore import EventStore, metadata as store_metadata
+from shared.eventstore import EventStore
+from shared.eventstore import metadata as store_metadata
 from shared.projection import Projection
 from shared.registry import SchemaRegistry
 

@@ -3,10 +3,21 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
 
-from sqlalchemy import (Boolean, Column, Connection, Date, Integer, MetaData, String, Table,
-                        Text, insert, select, update)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
 
 from services.followup import domain
 from shared.envelope import Event

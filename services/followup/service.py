@@ -4,15 +4,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.followup import handlers, queries, schemas
 from services.followup.projection import PROJECTION
 from shared import config, consumption, validation
 from shared.consumption import Delivery
 from shared.errors import ValidationFailed
-from shared.runtime.inbox import inbox
 from shared.runtime import operations
+from shared.runtime.inbox import inbox
+from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
 
 

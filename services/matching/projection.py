@@ -5,8 +5,22 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (Boolean, Column, Connection, Date, Index, Integer, MetaData, String,
-                        Table, Text, insert, select, text, update)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from services.matching import domain
 from shared.envelope import Event

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.matching import handlers, queries, schemas
 from services.matching.projection import PROJECTION
 from shared import config, consumption, validation
 from shared.consumption import Delivery
-from shared.runtime.inbox import inbox
 from shared.runtime import operations
+from shared.runtime.inbox import inbox
+from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
 
 

@@ -5,8 +5,20 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (Column, Connection, Date, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint, insert, select, update)
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
 
 from services.referrals import domain
 from shared.db import UtcDateTime

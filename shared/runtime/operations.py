@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from shared import config, deadletters
 from shared.errors import NotFound
 from shared.paging import check_limit, decode_cursor, page
 from shared.redrive import redrive
+from shared.runtime.rpc import rpc
 
 
 class Operations:

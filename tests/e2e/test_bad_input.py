@@ -96,7 +96,7 @@ def test_twenty_bad_messages_are_kept_with_reasons_and_later_ones_flow(system, a
     letters = wait_for(lambda: len(_letters(api)) == 20 and _letters(api),
                        what="twenty dead letters")
     assert all(letter["error"] for letter in letters)
-    by_reason = " | ".join(f"{l['error']} {l['fields']}" for l in letters)
+    by_reason = " | ".join(f"{letter['error']} {letter['fields']}" for letter in letters)
     for expected in ("not UTF-8 JSON", "consent must be given", "must be one of",
                      "already submitted with different content", "unsupported version 7",
                      "differs from routing key", "Not a valid integer"):
@@ -105,7 +105,7 @@ def test_twenty_bad_messages_are_kept_with_reasons_and_later_ones_flow(system, a
     assert system.processes["referrals"].poll() is None
 
     # The operator fixes one of them and re-drives it from the CLI.
-    consent_letter = next(l for l in letters if "consent must be given" in str(l["fields"]))
+    consent_letter = next(item for item in letters if "consent must be given" in str(item["fields"]))
     letter = api.ok(f"/api/v1/dead-letters/referrals/{consent_letter['dead_letter_id']}")
     fixed = json.loads(letter["body"])
     fixed["payload"]["consent"]["given"] = True

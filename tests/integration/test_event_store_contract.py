@@ -92,9 +92,9 @@ class TestEventStoreOnSQLite(EventStoreContract):
 class TestEventStoreOnPostgreSQL(EventStoreContract):
     @pytest.fixture
     def url(self, postgres_url):
-        from tests.support.store import metadata as projection_metadata
         from shared.db import make_engine
         from shared.eventstore import metadata as store_metadata
+        from tests.support.store import metadata as projection_metadata
 
         engine = make_engine(postgres_url)
         projection_metadata.drop_all(engine)

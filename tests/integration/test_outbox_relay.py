@@ -9,8 +9,8 @@ import pytest
 from shared import topology
 from shared.eventstore import pending_outbox
 from shared.outbox import OutboxRelay
-from tests.support.store import make_database
 from tests.support.events import volunteer_body
+from tests.support.store import make_database
 
 SERVICE = "matching"
 

@@ -1,7 +1,17 @@
 """A small ServiceDatabase for tests: a real store with a one-table projection."""
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
 
 from shared.contracts import REGISTRY
 from shared.db import make_engine

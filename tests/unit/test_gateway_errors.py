@@ -9,10 +9,22 @@ from werkzeug.routing import Map, Rule
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
-from services.gateway.errors import Forbidden, PayloadTooLarge, Unauthorized, Unavailable, error_body
+from services.gateway.errors import (
+    Forbidden,
+    PayloadTooLarge,
+    Unauthorized,
+    Unavailable,
+    error_body,
+)
 from services.gateway.http import error_response
 from services.gateway.web import JsonWsgiApp
-from shared.errors import ConcurrencyConflict, Conflict, NotFound, RuleViolated, ValidationFailed
+from shared.errors import (
+    ConcurrencyConflict,
+    Conflict,
+    NotFound,
+    RuleViolated,
+    ValidationFailed,
+)
 
 
 @pytest.mark.parametrize("exc, status, code", [

@@ -6,7 +6,12 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from services.gateway.errors import PayloadTooLarge
-from services.gateway.http import MAX_BODY_BYTES, page_args, query_date, read_json_object
+from services.gateway.http import (
+    MAX_BODY_BYTES,
+    page_args,
+    query_date,
+    read_json_object,
+)
 from shared.errors import ValidationFailed
 
 
