@@ -187,6 +187,25 @@ class ClosedV1(Schema):
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
 
 
+# Identifying fields stay in the recording service's own store and never go on the bus:
+# no consumer needs them, and whoever binds a queue to <service>.events should not get them.
+PRIVATE_FIELDS: dict[str, tuple[str, ...]] = {
+    "referral_received": ("personal",),
+    "volunteer_registered": ("personal",),
+    "checked_in": ("note",),
+    "closed": ("note",),
+}
+
+
+def public_view(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The envelope as it may be published: identifying payload fields left out."""
+    private = PRIVATE_FIELDS.get(envelope.get("event_type", ""), ())
+    if not private:
+        return envelope
+    payload = {k: v for k, v in envelope["payload"].items() if k not in private}
+    return {**envelope, "payload": payload}
+
+
 def build_registry() -> SchemaRegistry:
     """Every event type the system knows, in every version it ever wrote."""
     registry = SchemaRegistry()

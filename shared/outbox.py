@@ -4,15 +4,18 @@ At-least-once: a row is marked published after the broker confirmed it, so a
 crash between the two publishes it again and the consumers' inbox absorbs
 the duplicate. Every inbox queue is declared before publishing, and a publish
 that some service subscribes to is mandatory: never dropped for want of a queue.
+Identifying fields (``personal``, free-text notes) are left out of what is published.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 
 from kombu import Connection as BrokerConnection
 
 from shared import topology
+from shared.contracts import public_view
 from shared.eventstore import mark_published, pending_outbox
 from shared.unit_of_work import ServiceDatabase
 
@@ -40,7 +43,8 @@ class OutboxRelay:
         producer = self._producer()
         for seq, exchange, routing_key, body in pending:
             producer.publish(
-                body, exchange=exchange, routing_key=routing_key,
+                json.dumps(public_view(json.loads(body)), ensure_ascii=False),
+                exchange=exchange, routing_key=routing_key,
                 content_type="application/json", content_encoding="utf-8",
                 delivery_mode=2, confirm_timeout=CONFIRM_TIMEOUT,
                 # Every inbox is declared before publishing; mandatory turns a

@@ -76,6 +76,21 @@ def test_a_crash_before_marking_publishes_again_rather_than_losing(db, amqp_uri,
     assert delivered == [ids[0], ids[0], ids[1]]
 
 
+def test_identifying_fields_stay_off_the_bus(tmp_path, amqp_uri):
+    db = make_database(f"sqlite:///{tmp_path / 'followup.db'}", service="followup")
+    with db.transaction() as uow:
+        closed = uow.record("match-m", "closed", {
+            "match_id": "m", "referral_id": "r", "volunteer_id": "v", "closed_on": "2023-05-01",
+            "initiator": "participant", "reason": "moved", "note": "moved to Aarhus with her sister"})
+    assert OutboxRelay(db, amqp_uri).relay_once() == 1
+    published = _drain(amqp_uri, "referrals")
+    assert [m["event_id"] for m in published] == [closed.event_id]
+    assert "note" not in published[0]["payload"]
+    assert published[0]["payload"]["reason"] == "moved"
+    with db.reading() as conn:
+        assert "Aarhus" in db.store.read_stream(conn, "match-m")[0].payload["note"]
+
+
 def test_an_event_nobody_subscribes_to_is_published_without_blocking_the_rest(db, amqp_uri):
     with db.transaction() as uow:
         uow.record("volunteer-v", "volunteer_registered", {**volunteer_body(), "volunteer_id": "v"})
