@@ -37,3 +37,13 @@ def gateway_address() -> str:
 def max_delivery_attempts() -> int:
     """How often a consumer tries one message before it is dead-lettered."""
     return int(os.environ.get("LGV_MAX_DELIVERY_ATTEMPTS", "5"))
+
+
+def park_timeout_seconds() -> float:
+    """How long an event may wait for its stream predecessor before it is dead-lettered."""
+    return float(os.environ.get("LGV_PARK_TIMEOUT_SECONDS", "300"))
+
+
+def sweep_interval_seconds() -> float:
+    """How often parked events are retried and stale ones dead-lettered."""
+    return float(os.environ.get("LGV_SWEEP_INTERVAL_SECONDS", "5"))

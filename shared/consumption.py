@@ -1,9 +1,10 @@
-"""Consuming one message: parse, validate, apply once, or keep it with its reasons.
+"""Consuming one message: parse, validate, apply once and in order, or keep it with its reasons.
 
 The outcome never depends on the broker acking correctly: an event already in
-the inbox changes nothing, a bad message is stored in the dead-letter store
-and acknowledged, and an unexpected failure is retried a bounded number of
-times and then stored too, so the queue keeps flowing.
+the inbox changes nothing, an event that overtook its predecessor waits
+(``shared.ordering``), a bad message is stored in the dead-letter store and
+acknowledged, and an unexpected failure is retried a bounded number of times
+and then stored too, so the queue keeps flowing.
 """
 from __future__ import annotations
 
@@ -12,19 +13,22 @@ import logging
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from shared import deadletters
+from shared import deadletters, ordering
 from shared.deadletters import Rejection
 from shared.envelope import Event, load_envelope
 from shared.errors import NotFound, RuleViolated, ValidationFailed
+from shared.topology import INTAKE_EXCHANGE
 from shared.unit_of_work import ServiceDatabase, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[UnitOfWork, Event], None]
+Handler = Callable[[UnitOfWork, Event], Any]
+Handlers = Mapping[str, Handler]
 
-APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
+APPLIED, DUPLICATE, REJECTED, PARKED = "applied", "duplicate", "rejected", "parked"
 # Errors that say "this message is wrong", not "try again later".
 _REJECTABLE = (ValidationFailed, RuleViolated, NotFound)
 
@@ -59,22 +63,14 @@ def parse(delivery: Delivery, db: ServiceDatabase) -> Event:
     return event.evolve(payload=payload)
 
 
-def consume(db: ServiceDatabase, handlers: Mapping[str, Handler], delivery: Delivery,
-            max_attempts: int) -> str:
-    """Apply one delivery exactly once; return applied, duplicate or rejected.
+def consume(db: ServiceDatabase, handlers: Handlers, delivery: Delivery, max_attempts: int) -> str:
+    """Apply one delivery exactly once and in stream order; return what became of it.
 
     Raises only for failures worth retrying, and only before ``max_attempts``.
     """
     try:
         event = parse(delivery, db)
-        with db.transaction(cause=event) as uow:
-            current = uow.consume(event)
-            if current is None:
-                return DUPLICATE
-            handler = handlers.get(current.event_type)
-            if handler is not None:
-                handler(uow, current)
-        return APPLIED
+        outcome = _apply_or_park(db, handlers, event, delivery)
     except _REJECTABLE as exc:
         _keep(db, delivery, Rejection(exc.message, exc.fields))
         return REJECTED
@@ -83,17 +79,105 @@ def consume(db: ServiceDatabase, handlers: Mapping[str, Handler], delivery: Deli
             log.warning("attempt %s of %s failed for %s: %s", delivery.attempt, max_attempts,
                         delivery.routing_key, exc)
             raise
-        log.exception("giving up on a %s message after %s attempts",
-                      delivery.routing_key, delivery.attempt)
-        _keep(db, delivery, Rejection(
-            f"gave up after {delivery.attempt} attempts: {exc!r}",
-            {"traceback": traceback.format_exc(limit=5).splitlines()}))
+        log.exception("giving up on a %s message after %s attempts", delivery.routing_key, delivery.attempt)
+        _keep(db, delivery, Rejection(f"gave up after {delivery.attempt} attempts: {exc!r}",
+                                      {"traceback": traceback.format_exc(limit=5).splitlines()}))
         return REJECTED
+    if outcome != PARKED and _ordered(event, delivery.exchange):
+        assert event.stream_id is not None
+        drain(db, handlers, event.source, event.stream_id)
+    return outcome
+
+
+def drain(db: ServiceDatabase, handlers: Handlers, source: str, stream_id: str) -> int:
+    """Apply a stream's parked events that have become next in line; return how many."""
+    applied = 0
+    while True:
+        parked: dict[str, Any] | None = None
+        try:
+            with db.transaction() as uow:
+                last = ordering.position(uow.conn, source, stream_id)
+                parked = ordering.take_next(uow.conn, source, stream_id, last)
+                if parked is None:
+                    return applied
+                event = parse(_delivery_of(parked), db)
+                uow.cause = event
+                if not db.store.contains(uow.conn, event.event_id):
+                    _apply(uow, handlers, event)
+                ordering.advance(uow.conn, source, stream_id, last + 1)
+            applied += 1
+        except _REJECTABLE as exc:
+            assert parked is not None
+            _keep_parked(db, parked, Rejection(exc.message, exc.fields))
+            return applied
+        except Exception:
+            log.exception("could not apply parked events of %s/%s; the sweep retries", source, stream_id)
+            return applied
+
+
+def sweep(db: ServiceDatabase, handlers: Handlers, now: datetime, max_wait: timedelta) -> int:
+    """Apply what can be applied; dead-letter what waited longer than ``max_wait`` for a gap."""
+    with db.reading() as conn:
+        streams = ordering.parked_streams(conn)
+    for source, stream_id in streams:
+        drain(db, handlers, source, stream_id)
+    with db.reading() as conn:
+        stale = ordering.overdue(conn, now - max_wait)
+    for parked in stale:
+        _keep_parked(db, parked, Rejection(
+            f"version {parked['stream_version'] - 1} of stream {parked['stream_id']} from "
+            f"{parked['source']} never arrived (waited over {int(max_wait.total_seconds())}s); this event "
+            "was not applied out of order. Re-drive it once the missing event has been applied.",
+            {"stream_version": [f"gap before {parked['stream_version']}"]}))
+    return len(stale)
+
+
+def _apply_or_park(db: ServiceDatabase, handlers: Handlers, event: Event, delivery: Delivery) -> str:
+    with db.transaction(cause=event) as uow:
+        if db.store.contains(uow.conn, event.event_id):
+            return DUPLICATE
+        if _ordered(event, delivery.exchange):
+            assert event.stream_id is not None and event.stream_version is not None
+            last = ordering.position(uow.conn, event.source, event.stream_id)
+            if event.stream_version <= last:
+                return DUPLICATE
+            if event.stream_version > last + 1:
+                ordering.park(uow.conn, event, delivery.exchange, delivery.routing_key,
+                              delivery.text(), delivery.attempt)
+                return PARKED
+            ordering.advance(uow.conn, event.source, event.stream_id, event.stream_version)
+        _apply(uow, handlers, event)
+    return APPLIED
+
+
+def _apply(uow: UnitOfWork, handlers: Handlers, event: Event) -> None:
+    current = uow.consume(event)
+    if current is not None:
+        handler = handlers.get(current.event_type)
+        if handler is not None:
+            handler(uow, current)
+
+
+def _ordered(event: Event, exchange: str) -> bool:
+    """Events the services recorded keep stream order; intake events have no stream."""
+    return exchange != INTAKE_EXCHANGE and ordering.is_ordered(event)
+
+
+def _delivery_of(parked: dict[str, Any]) -> Delivery:
+    return Delivery(body=parked["body"].encode("utf-8"), exchange=parked["exchange"],
+                    routing_key=parked["routing_key"], attempt=parked["attempts"])
 
 
 def _keep(db: ServiceDatabase, delivery: Delivery, rejection: Rejection) -> None:
-    log.warning("kept a rejected %s message: %s %s", delivery.routing_key,
-                rejection.error, rejection.fields)
+    log.warning("kept a rejected %s message: %s %s", delivery.routing_key, rejection.error, rejection.fields)
     with db.engine.begin() as conn:
         deadletters.keep(conn, exchange=delivery.exchange, routing_key=delivery.routing_key,
                          body=delivery.text(), rejection=rejection, attempts=delivery.attempt)
+
+
+def _keep_parked(db: ServiceDatabase, parked: dict[str, Any], rejection: Rejection) -> None:
+    log.warning("kept a parked %s event: %s", parked["routing_key"], rejection.error)
+    with db.engine.begin() as conn:
+        ordering.remove(conn, parked["id"])
+        deadletters.keep(conn, exchange=parked["exchange"], routing_key=parked["routing_key"],
+                         body=parked["body"], rejection=rejection, attempts=parked["attempts"])

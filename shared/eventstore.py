@@ -137,8 +137,7 @@ class EventStore:
         try:
             result = conn.execute(insert(events).values(
                 event_id=event.event_id, origin=origin, event_type=event.event_type,
-                stream_id=event.stream_id if origin == RECORDED else None,
-                stream_version=event.stream_version if origin == RECORDED else None,
+                stream_id=event.stream_id, stream_version=event.stream_version,
                 recorded_at=recorded_at, envelope=event.to_json()))
         except IntegrityError as exc:
             raise ConcurrencyConflict(

@@ -29,19 +29,23 @@ class Subscription:
     event_types: tuple[str, ...]
 
 
+# A service takes *every* event of the services it follows, not only those it acts on:
+# per-stream order (shared.ordering) needs each version of a stream, or a gap would never fill.
+ALL = ("#",)
+
 SUBSCRIPTIONS: dict[str, tuple[Subscription, ...]] = {
     "referrals": (
         Subscription(INTAKE_EXCHANGE, ("referral_submitted",)),
-        Subscription("matching.events", ("matched",)),
-        Subscription("followup.events", ("closed",)),
+        Subscription("matching.events", ALL),
+        Subscription("followup.events", ALL),
     ),
     "matching": (
-        Subscription("referrals.events", ("referral_received", "referral_withdrawn")),
-        Subscription("followup.events", ("closed",)),
+        Subscription("referrals.events", ALL),
+        Subscription("followup.events", ALL),
     ),
     "followup": (
         Subscription(INTAKE_EXCHANGE, ("checkin_reported",)),
-        Subscription("matching.events", ("matched",)),
+        Subscription("matching.events", ALL),
     ),
 }
 
@@ -50,7 +54,7 @@ EXCHANGE_NAMES = (INTAKE_EXCHANGE,) + tuple(service_exchange_name(s) for s in SU
 
 def has_subscribers(exchange_name: str, event_type: str) -> bool:
     """Whether some service's inbox is bound to this event (so a publish must route)."""
-    return any(sub.exchange == exchange_name and event_type in sub.event_types
+    return any(sub.exchange == exchange_name and (sub.event_types == ALL or event_type in sub.event_types)
                for subs in SUBSCRIPTIONS.values() for sub in subs)
 
 

@@ -6,23 +6,17 @@ from typing import Any
 
 from services.followup import handlers, queries, schemas
 from services.followup.projection import PROJECTION
-from shared import config, consumption, validation
-from shared.consumption import Delivery
+from shared import validation
 from shared.errors import ValidationFailed
-from shared.runtime import operations
-from shared.runtime.inbox import inbox
+from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
 
 
-class FollowupService(operations.Operations):
+class FollowupService(operations.Operations, consumer.ConsumesEvents):
     name = "followup"
     db = Storage(PROJECTION)
-
-    @inbox
-    def handle_inbox(self, delivery: Delivery) -> str:
-        return consumption.consume(self.db, handlers.HANDLERS, delivery,
-                                   config.max_delivery_attempts())
+    inbox_handlers = handlers.HANDLERS
 
     @rpc
     def report_check_in(self, match_id: str, body: dict[str, Any],

@@ -5,22 +5,16 @@ from typing import Any
 
 from services.matching import handlers, queries, schemas
 from services.matching.projection import PROJECTION
-from shared import config, consumption, validation
-from shared.consumption import Delivery
-from shared.runtime import operations
-from shared.runtime.inbox import inbox
+from shared import validation
+from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
 
 
-class MatchingService(operations.Operations):
+class MatchingService(operations.Operations, consumer.ConsumesEvents):
     name = "matching"
     db = Storage(PROJECTION)
-
-    @inbox
-    def handle_inbox(self, delivery: Delivery) -> str:
-        return consumption.consume(self.db, handlers.HANDLERS, delivery,
-                                   config.max_delivery_attempts())
+    inbox_handlers = handlers.HANDLERS
 
     @rpc
     def register_volunteer(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:

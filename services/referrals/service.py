@@ -6,22 +6,16 @@ from typing import Any
 
 from services.referrals import handlers, queries, schemas
 from services.referrals.projection import PROJECTION
-from shared import config, consumption, validation
-from shared.consumption import Delivery
-from shared.runtime import operations
-from shared.runtime.inbox import inbox
+from shared import validation
+from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
 
 
-class ReferralsService(operations.Operations):
+class ReferralsService(operations.Operations, consumer.ConsumesEvents):
     name = "referrals"
     db = Storage(PROJECTION)
-
-    @inbox
-    def handle_inbox(self, delivery: Delivery) -> str:
-        return consumption.consume(self.db, handlers.HANDLERS, delivery,
-                                   config.max_delivery_attempts())
+    inbox_handlers = handlers.HANDLERS
 
     @rpc
     def submit_referral(self, payload: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:

@@ -1,0 +1,124 @@
+"""Per-stream order for consumed events: apply version n+1 only after n.
+
+RabbitMQ does not keep order across redeliveries, competing consumers, or a
+PostgreSQL outbox whose rows commit out of sequence. Every event a service
+records carries (stream_id, stream_version); a consumer keeps, per source
+service and stream, the last version it applied. An event that arrives early
+is parked, and applied as soon as its predecessor is; one whose predecessor
+never comes ends in the dead-letter store with the reason, never in a silent skip.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from shared.db import UtcDateTime
+from shared.envelope import Event, utcnow
+from shared.eventstore import metadata
+
+stream_positions = Table(
+    "stream_positions", metadata,
+    Column("source", String(100), primary_key=True),
+    Column("stream_id", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+parked_events = Table(
+    "parked_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(100), nullable=False),
+    Column("stream_id", String(200), nullable=False),
+    Column("stream_version", Integer, nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("exchange", String(200), nullable=False),
+    Column("routing_key", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("parked_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("source", "stream_id", "stream_version", name="uq_parked_stream_version"),
+)
+
+
+def is_ordered(event: Event) -> bool:
+    """Only events a service recorded have a stream to keep in order."""
+    return event.stream_id is not None and event.stream_version is not None
+
+
+def position(conn: Connection, source: str, stream_id: str) -> int:
+    """The last version applied, with the stream's row locked until commit (PostgreSQL).
+
+    Two consumers of one stream serialise here, so neither parks an event the
+    other is about to make applicable without seeing it.
+    """
+    key = (stream_positions.c.source == source) & (stream_positions.c.stream_id == stream_id)
+    found = conn.execute(select(stream_positions.c.version).where(key).with_for_update()).first()
+    if found is not None:
+        return int(found.version)
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(stream_positions).values(source=source, stream_id=stream_id, version=0))
+    except IntegrityError:
+        pass  # another consumer created it first; lock theirs
+    return int(conn.execute(select(stream_positions.c.version).where(key).with_for_update()).scalar_one())
+
+
+def advance(conn: Connection, source: str, stream_id: str, version: int) -> None:
+    conn.execute(update(stream_positions)
+                 .where(stream_positions.c.source == source, stream_positions.c.stream_id == stream_id)
+                 .values(version=version))
+
+
+def park(conn: Connection, event: Event, exchange: str, routing_key: str, body: str,
+         attempts: int) -> None:
+    """Keep an early event until its predecessor is applied (a repeat of it changes nothing)."""
+    assert event.stream_id is not None and event.stream_version is not None
+    exists = conn.execute(select(parked_events.c.id).where(
+        parked_events.c.source == event.source, parked_events.c.stream_id == event.stream_id,
+        parked_events.c.stream_version == event.stream_version)).first()
+    if exists is None:
+        conn.execute(insert(parked_events).values(
+            source=event.source, stream_id=event.stream_id, stream_version=event.stream_version,
+            event_id=event.event_id, exchange=exchange, routing_key=routing_key, body=body,
+            attempts=attempts, parked_at=utcnow()))
+
+
+def take_next(conn: Connection, source: str, stream_id: str, version: int) -> dict[str, Any] | None:
+    """Remove and return the parked event that follows ``version``, if there is one."""
+    row = conn.execute(select(parked_events).where(
+        parked_events.c.source == source, parked_events.c.stream_id == stream_id,
+        parked_events.c.stream_version == version + 1)).mappings().first()
+    if row is not None:
+        conn.execute(delete(parked_events).where(parked_events.c.id == row["id"]))
+    return dict(row) if row is not None else None
+
+
+def parked_streams(conn: Connection) -> list[tuple[str, str]]:
+    """Every (source, stream) that has events waiting."""
+    rows = conn.execute(select(parked_events.c.source, parked_events.c.stream_id).distinct())
+    return [(r.source, r.stream_id) for r in rows]
+
+
+def overdue(conn: Connection, parked_before: datetime) -> list[dict[str, Any]]:
+    """Parked events that have waited since before ``parked_before``."""
+    rows = conn.execute(select(parked_events).where(parked_events.c.parked_at < parked_before)
+                        .order_by(parked_events.c.id)).mappings()
+    return [dict(r) for r in rows]
+
+
+def remove(conn: Connection, parked_id: int) -> None:
+    conn.execute(delete(parked_events).where(parked_events.c.id == parked_id))

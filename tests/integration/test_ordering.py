@@ -1,0 +1,118 @@
+"""Per-stream order on SQLite and PostgreSQL: early events wait, gaps end as dead letters."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+
+from shared import deadletters
+from shared.consumption import APPLIED, DUPLICATE, PARKED, Delivery, consume, sweep
+from shared.contracts import REGISTRY
+from shared.db import make_engine
+from shared.envelope import utcnow
+from shared.projection import Projection
+from shared.unit_of_work import ServiceDatabase
+from tests.support import events as ev
+
+metadata = MetaData()
+applied = Table("applied_order", metadata,
+                Column("n", Integer, primary_key=True, autoincrement=True),
+                Column("stream_id", String(100)), Column("version", Integer))
+
+
+def _record(conn, event):
+    conn.execute(insert(applied).values(stream_id=event.stream_id, version=event.stream_version))
+
+
+def _volunteer_event(stream: str, version: int, **payload_overrides) -> Delivery:
+    payload = {**ev.volunteer_body(), "volunteer_id": stream, **payload_overrides}
+    message = ev.envelope("volunteer_registered", payload, source="matching", stream_id=stream,
+                          stream_version=version, recorded_at="2023-01-15T09:30:00+00:00")
+    return Delivery(body=json.dumps(message).encode(), exchange="matching.events",
+                    routing_key="volunteer_registered")
+
+
+def _order(db, stream: str) -> list[int]:
+    with db.reading() as conn:
+        return [r.version for r in conn.execute(
+            select(applied).where(applied.c.stream_id == stream).order_by(applied.c.n))]
+
+
+def _letters(db):
+    with db.reading() as conn:
+        return deadletters.list_page(conn, None, 0, 100)
+
+
+class OrderingContract:
+    @pytest.fixture
+    def db(self, url):
+        database = ServiceDatabase("followup", make_engine(url),
+                                   Projection(metadata, {"volunteer_registered": _record}), REGISTRY)
+        database.create_tables()
+        return database
+
+    def test_events_that_overtake_their_predecessor_wait_for_it(self, db):
+        v1, v2, v3 = (_volunteer_event("s", n) for n in (1, 2, 3))
+        assert consume(db, {}, v3, 5) == PARKED
+        assert consume(db, {}, v2, 5) == PARKED
+        assert _order(db, "s") == []
+        assert consume(db, {}, v1, 5) == APPLIED
+        assert _order(db, "s") == [1, 2, 3]
+
+    def test_a_redelivered_early_event_is_parked_once_and_applied_once(self, db):
+        v1, v2 = _volunteer_event("t", 1), _volunteer_event("t", 2)
+        assert consume(db, {}, v2, 5) == PARKED
+        assert consume(db, {}, v2, 5) == PARKED
+        consume(db, {}, v1, 5)
+        assert consume(db, {}, v2, 5) == DUPLICATE
+        assert _order(db, "t") == [1, 2]
+
+    def test_streams_of_different_sources_do_not_mix(self, db):
+        assert consume(db, {}, _volunteer_event("u", 1), 5) == APPLIED
+        other = json.loads(_volunteer_event("u", 1).body)
+        other["source"] = "referrals"
+        delivery = Delivery(json.dumps(other).encode(), "referrals.events", "volunteer_registered")
+        assert consume(db, {}, delivery, 5) == APPLIED
+
+    def test_a_gap_that_never_fills_ends_in_the_dead_letter_store_with_the_reason(self, db):
+        assert consume(db, {}, _volunteer_event("g", 2), 5) == PARKED
+        assert sweep(db, {}, utcnow(), timedelta(minutes=5)) == 0
+        assert sweep(db, {}, utcnow() + timedelta(minutes=6), timedelta(minutes=5)) == 1
+        [letter] = _letters(db)
+        assert "version 1 of stream g from matching never arrived" in letter["error"]
+        assert _order(db, "g") == []
+
+    def test_a_parked_event_that_turns_out_bad_is_kept_and_blocks_its_stream(self, db):
+        from shared.errors import RuleViolated
+
+        def refuse_second(uow, event):
+            if event.stream_version == 2:
+                raise RuleViolated("volunteer 2 is not allowed")
+
+        handlers = {"volunteer_registered": refuse_second}
+        consume(db, handlers, _volunteer_event("b", 3), 5)
+        consume(db, handlers, _volunteer_event("b", 2), 5)
+        assert consume(db, handlers, _volunteer_event("b", 1), 5) == APPLIED
+        assert _order(db, "b") == [1]
+        [letter] = _letters(db)
+        assert letter["error"] == "volunteer 2 is not allowed"
+
+
+class TestOrderingOnSQLite(OrderingContract):
+    @pytest.fixture
+    def url(self, tmp_path):
+        return f"sqlite:///{tmp_path / 'ordering.db'}"
+
+
+class TestOrderingOnPostgreSQL(OrderingContract):
+    @pytest.fixture
+    def url(self, postgres_url):
+        from shared.eventstore import metadata as store_metadata
+
+        engine = make_engine(postgres_url)
+        metadata.drop_all(engine)
+        store_metadata.drop_all(engine)
+        engine.dispose()
+        return postgres_url
