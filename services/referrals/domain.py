@@ -41,17 +41,22 @@ def receive(submission: dict[str, Any], known: KnownReferral | None, new_id: str
             region: str) -> dict[str, Any] | None:
     """The ``referral_received`` payload for a submission, or None for a resubmission.
 
-    The same (site, external_ref) with the same content is the same referral;
-    with other content it is a clash the referring site must sort out.
+    ``submission`` is a ``referral_submitted`` at its current schema version.
+    The same (site, external_ref) with the same content is the same referral,
+    whichever version each copy was sent in; with other content it is a clash
+    the referring site must sort out.
     """
+    digest = content_digest(submission)
     if known is not None:
-        if known.content_digest == content_digest(submission):
+        if known.content_digest == digest:
             return None
         raise RuleViolated(
             f"external_ref {submission['external_ref']!r} of {submission['referring_site']} "
             "was already submitted with different content",
             {"external_ref": ["already used for another referral from this site"]})
-    return {**submission, "referral_id": new_id, "region": region}
+    content = {key: value for key, value in submission.items() if key != "referral_date"}
+    return {**content, "referred_on": submission["referral_date"], "referral_id": new_id,
+            "region": region, "submission_digest": digest}
 
 
 def withdraw(known: KnownReferral, reason: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     Date,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 
 from services.referrals import domain
+from shared import reference
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
@@ -40,6 +42,7 @@ referrals = Table(
     Column("needs", Text, nullable=False),
     Column("preferences", Text, nullable=False),
     Column("personal", Text, nullable=False),
+    Column("interpreter_needed", Boolean, nullable=False),
     Column("content_digest", String(64), nullable=False),
     Column("match_id", String(64)),
     Column("withdrawn_reason", Text),
@@ -51,14 +54,22 @@ referrals = Table(
 
 def _received(conn: Connection, event: Event) -> None:
     p = event.payload
-    submission = {k: v for k, v in p.items() if k not in ("referral_id", "region")}
     conn.execute(insert(referrals).values(
         referral_id=p["referral_id"], external_ref=p["external_ref"],
         referring_site=p["referring_site"], region=p["region"], status=domain.WAITING,
         referred_on=date.fromisoformat(p["referred_on"]), received_at=event.recorded_at,
         participant=_json(p["participant"]), needs=_json(p["needs"]),
         preferences=_json(p["preferences"]), personal=_json(p.get("personal") or {}),
-        content_digest=domain.content_digest(submission), version=1))
+        interpreter_needed=p.get("interpreter_needed", False),
+        content_digest=p.get("submission_digest") or _digest_of_early_event(p), version=1))
+
+
+def _digest_of_early_event(received: dict[str, Any]) -> str:
+    """Events recorded before ``submission_digest`` existed: rebuild the submission they came from."""
+    submission = {k: v for k, v in received.items()
+                  if k not in ("referral_id", "region", "submission_digest", "referred_on")}
+    return domain.content_digest({**submission, "referral_date": received["referred_on"],
+                                  "interpreter_needed": received.get("interpreter_needed", False)})
 
 
 def _set(conn: Connection, referral_id: str, **values: Any) -> None:
@@ -77,8 +88,13 @@ def _matched(conn: Connection, event: Event) -> None:
 
 
 def _closed(conn: Connection, event: Event) -> None:
-    _set(conn, event.payload["referral_id"], status=domain.CLOSED,
-         closed_on=date.fromisoformat(event.payload["closed_on"]))
+    p = event.payload
+    if reference.allows_rematch(p["reason"]):
+        # Back on the waiting list; referred_on is kept, so the days waiting count from referral.
+        _set(conn, p["referral_id"], status=domain.WAITING, match_id=None, closed_on=None)
+    else:
+        _set(conn, p["referral_id"], status=domain.CLOSED,
+             closed_on=date.fromisoformat(p["closed_on"]))
 
 
 def _json(value: Any) -> str:

@@ -52,7 +52,8 @@ def _shape(row: Any, today: date, include_personal: bool) -> dict[str, Any]:
         "referred_on": row.referred_on.isoformat(), "received_at": row.received_at.isoformat(),
         "days_waiting": (today - row.referred_on).days if row.status == domain.WAITING else None,
         "participant": json.loads(row.participant), "needs": json.loads(row.needs),
-        "preferences": json.loads(row.preferences), "match_id": row.match_id,
+        "preferences": json.loads(row.preferences), "interpreter_needed": row.interpreter_needed,
+        "match_id": row.match_id,
         "withdrawn_reason": row.withdrawn_reason,
         "closed_on": row.closed_on.isoformat() if row.closed_on else None,
     }

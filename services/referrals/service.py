@@ -23,8 +23,9 @@ class ReferralsService(operations.Operations, consumer.ConsumesEvents):
                                             prefix="")
         event = handlers.submission_event(payload, actor)
         with self.db.transaction(cause=event, actor=actor) as uow:
-            uow.consume(event)
-            return {"referral_id": handlers.on_referral_submitted(uow, event)}
+            current = uow.consume(event)
+            assert current is not None  # a new event id cannot have been seen
+            return {"referral_id": handlers.on_referral_submitted(uow, current)}
 
     @rpc
     def withdraw_referral(self, referral_id: str, body: dict[str, Any],

@@ -9,10 +9,12 @@ from services.referrals import domain
 from services.referrals.domain import KnownReferral
 from shared.errors import RuleViolated
 
+# A referral_submitted payload at its current schema version (2).
 SUBMISSION = {
     "external_ref": "CTP-2023-0042",
     "referring_site": "CTP",
-    "referred_on": "2023-01-15",
+    "referral_date": "2023-01-15",
+    "interpreter_needed": False,
     "participant": {"gender": "female", "birth_year": 1978, "country_of_birth": "SY",
                     "arrival_year": 2014, "danish_level": "basic", "languages": ["ar", "da"],
                     "municipality": "København"},
@@ -34,7 +36,9 @@ def known(status: str = domain.WAITING, content: dict | None = None) -> KnownRef
 def test_new_submission_becomes_a_received_referral_with_id_and_region() -> None:
     received = domain.receive(submission(), None, "r-new", "hovedstaden")
 
-    assert received == {**SUBMISSION, "referral_id": "r-new", "region": "hovedstaden"}
+    expected = {key: value for key, value in SUBMISSION.items() if key != "referral_date"}
+    assert received == {**expected, "referred_on": "2023-01-15", "referral_id": "r-new",
+                        "region": "hovedstaden", "submission_digest": domain.content_digest(SUBMISSION)}
 
 
 def test_receiving_does_not_alter_the_submission() -> None:
