@@ -28,6 +28,7 @@ CLOSE_INITIATORS = ("participant", "volunteer", "consultant", "mutual")
 CLOSE_REASONS = ("commitment_completed", "goals_reached", "participant_withdrew",
                  "volunteer_withdrew", "lost_contact", "moved", "health", "mismatch", "other")
 SCREENING_OUTCOMES = ("approved", "rejected")
+FOLLOWUP_PHASES = ("first_contact", "first_month", "monthly", "quarterly")
 
 class StrictBool(fields.Boolean):
     """true or false only: not 1, 0, "yes" or "true"."""
@@ -126,10 +127,29 @@ class CheckinReportedV1(Schema):
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
 
 
+class ReferralSubmittedV2(ReferralSubmittedV1):
+    """Version 2: ``referred_on`` is renamed ``referral_date``; ``interpreter_needed`` is new."""
+
+    class Meta:
+        exclude = ("referred_on",)
+
+    referral_date = fields.Date(required=True)
+    interpreter_needed = StrictBool(load_default=False)
+
+
+def referral_submitted_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """Read a version-1 submission as version 2: same facts, new names."""
+    lifted = {key: value for key, value in payload.items() if key != "referred_on"}
+    return {**lifted, "referral_date": payload["referred_on"], "interpreter_needed": False}
+
+
 class ReferralReceivedV1(ReferralSubmittedV1):
     referral_id = fields.String(required=True)
     region = fields.String(required=True)
     consent = fields.Nested(ConsentSchema, load_default=None, allow_none=True)
+    # Added with referral_submitted v2, optional so earlier events still read as v1.
+    interpreter_needed = StrictBool(load_default=False)
+    submission_digest = fields.String(allow_none=True, load_default=None)
 
 
 class ReferralWithdrawnV1(Schema):
@@ -171,10 +191,44 @@ class MatchedV1(Schema):
     volunteer_id = fields.String(required=True)
     region = fields.String(required=True)
     matched_on = fields.Date(required=True)
+    # Added later, optional, so every earlier ``matched`` still reads as version 1:
+    # the proposal the consultant chose from, the chosen volunteer's rank in it
+    # (null: no proposal, or not among its candidates) and why, when not the first.
+    proposal_id = fields.String(allow_none=True, load_default=None)
+    rank = fields.Integer(strict=True, allow_none=True, load_default=None,
+                          validate=validate.Range(min=1))
+    reason = fields.String(allow_none=True, load_default=None,
+                           validate=validate.Length(max=1000))
+
+
+class ProposedCandidateSchema(Schema):
+    volunteer_id = fields.String(required=True)
+    rank = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    score = fields.Float(required=True, allow_nan=False)
+    reasons = fields.List(fields.String(), load_default=list)
+
+
+class CandidatesProposedV1(Schema):
+    """Matching ranked volunteers for a referral: what it proposed, how, and whom it left out."""
+
+    proposal_id = fields.String(required=True)
+    referral_id = fields.String(required=True)
+    algorithm = fields.String(required=True)
+    weights_version = fields.String(required=True)
+    ranked_on = fields.Date(required=True)
+    candidates = fields.List(fields.Nested(ProposedCandidateSchema), required=True)
+    eligible = fields.Integer(strict=True, required=True)  # all who passed; ``candidates`` is the top
+    excluded = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True),
+                           load_default=dict)
 
 
 class CheckedInV1(CheckinReportedV1):
     checkin_id = fields.String(required=True)
+    # Added later, optional, so earlier ``checked_in`` events still read as version 1:
+    # the due date this contact answered (null: not a consultant contact) and the
+    # cadence policy version in force when it fell due (services/followup/cadence.py).
+    due_on = fields.Date(allow_none=True, load_default=None)
+    policy_version = fields.String(allow_none=True, load_default=None)
 
 
 class ClosedV1(Schema):
@@ -185,11 +239,34 @@ class ClosedV1(Schema):
     initiator = fields.String(required=True, validate=validate.OneOf(CLOSE_INITIATORS))
     reason = fields.String(required=True, validate=validate.OneOf(CLOSE_REASONS))
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+    # Added later, optional: whether the ending was planned (null: not said), and the
+    # cadence policy version in force on closed_on.
+    anticipated = StrictBool(allow_none=True, load_default=None)
+    policy_version = fields.String(allow_none=True, load_default=None)
+
+
+class FollowupDueV1(Schema):
+    """A match's next consultant contact is due or overdue: one per match and due date."""
+
+    match_id = fields.String(required=True)
+    referral_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    region = fields.String(required=True)
+    due_on = fields.Date(required=True)
+    phase = fields.String(required=True, validate=validate.OneOf(FOLLOWUP_PHASES))
+    noticed_on = fields.Date(required=True)
+    days_overdue = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    policy_version = fields.String(required=True)
+    last_contact_on = fields.Date(allow_none=True, load_default=None)
+    open_concern = StrictBool(required=True)
+    silent = StrictBool(required=True)
 
 
 # Identifying fields stay in the recording service's own store and never go on the bus:
 # no consumer needs them, and whoever binds a queue to <service>.events should not get them.
 PRIVATE_FIELDS: dict[str, tuple[str, ...]] = {
+    "referral_submitted": ("personal",),
+    "checkin_reported": ("note",),
     "referral_received": ("personal",),
     "volunteer_registered": ("personal",),
     "checked_in": ("note",),
@@ -218,10 +295,13 @@ def build_registry() -> SchemaRegistry:
         ("volunteer_screened", VolunteerScreenedV1),
         ("volunteer_trained", VolunteerTrainedV1),
         ("matched", MatchedV1),
+        ("candidates_proposed", CandidatesProposedV1),
         ("checked_in", CheckedInV1),
         ("closed", ClosedV1),
+        ("followup_due", FollowupDueV1),
     ):
         registry.register(event_type, 1, schema)
+    registry.register("referral_submitted", 2, ReferralSubmittedV2, referral_submitted_v1_to_v2)
     return registry
 
 

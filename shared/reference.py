@@ -35,3 +35,24 @@ def region_of_site(site: str) -> str:
 
 def focus_areas() -> tuple[str, ...]:
     return tuple(_data()["focus_areas"])
+
+
+def rematch_reasons() -> tuple[str, ...]:
+    """Closure reasons after which the participant goes back on the waiting list.
+
+    The participant still needs a volunteer after these; not after a relationship
+    that ended well (commitment_completed, goals_reached), nor when the participant
+    withdrew or could not be reached (participant_withdrew, lost_contact). When in
+    doubt (moved, health, other: whose?) the participant stays on the list, where a
+    consultant sees them and can withdraw the referral, rather than being forgotten.
+    """
+    return tuple(_data()["rematch_reasons"])
+
+
+def allows_rematch(close_reason: str) -> bool:
+    return close_reason in rematch_reasons()
+
+
+def language_name(code: str) -> str:
+    """The English name of an ISO 639-1 code, or the code itself when unlisted."""
+    return str(_data().get("languages", {}).get(code, code))
