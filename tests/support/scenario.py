@@ -33,7 +33,7 @@ def small_programme(system, api, intake, referrals: int = 6) -> dict[str, list[s
             "occurred_on": f"2023-02-{day:02d}", "contact": "meeting",
             "activities": ["network"], "concern": day % 2 == 0})
     api.accepted(f"/api/v1/matches/{matches[0]}/close", {
-        "closed_on": "2023-05-01", "initiator": "volunteer", "reason": "moved"})
+        "closed_on": "2023-05-01", "initiator": "participant", "reason": "participant_withdrew"})
     api.accepted(f"/api/v1/referrals/{waiting[-1]}/withdraw", {"reason": "moved away"})
     wait_for(lambda: api.ok(f"/api/v1/referrals/{waiting[0]}")["status"] == "closed",
              what="closure in referrals")
