@@ -14,7 +14,6 @@ from shared.config import REPO_ROOT
 from tests.support.waiting import wait_for
 
 SERVICES = ("referrals", "matching", "followup", "gateway")
-NAMEKO = str(Path(sys.executable).with_name("nameko"))
 
 
 def free_port() -> int:
@@ -38,7 +37,8 @@ class System:
         for service in services or SERVICES:
             log = open(self.var_dir / f"{service}.log", "ab")
             self.processes[service] = subprocess.Popen(
-                [NAMEKO, "run", "--config", f"deploy/config/{service}.yml",
+                # ``-m`` puts the checkout first on sys.path, whatever the venv was installed from.
+                [sys.executable, "-m", "nameko", "run", "--config", f"deploy/config/{service}.yml",
                  f"services.{service}.service"],
                 cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.wait_healthy()
