@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from tests.support import events as ev
+from tests.support.cli import lgv
 from tests.support.waiting import wait_for
-
-LGV = str(Path(sys.executable).with_name("lgv"))
 
 
 def _without(message: dict, *path: str) -> dict:
@@ -111,22 +107,15 @@ def test_twenty_bad_messages_are_kept_with_reasons_and_later_ones_flow(system, a
     fixed["payload"]["consent"]["given"] = True
     fixed_file = system.var_dir / "fixed.json"
     fixed_file.write_text(json.dumps(fixed))
-    listing = _lgv(system, "dlq", "list", "referrals")
+    listing = lgv(system.env, "dlq", "list", "referrals")
     assert "20 open dead letter(s) in referrals" in listing
-    _lgv(system, "dlq", "redrive", "referrals", str(consent_letter["dead_letter_id"]),
+    lgv(system.env, "dlq", "redrive", "referrals", str(consent_letter["dead_letter_id"]),
          "--body", str(fixed_file))
     wait_for(lambda: api.ok("/api/v1/referrals",
                             external_ref=fixed["payload"]["external_ref"])["items"],
              what="the re-driven referral")
-    assert "19 open dead letter(s)" in _lgv(system, "dlq", "list", "referrals")
+    assert "19 open dead letter(s)" in lgv(system.env, "dlq", "list", "referrals")
 
 
 def _letters(api) -> list[dict]:
     return api.ok("/api/v1/dead-letters", service="referrals", limit=100)["items"]
-
-
-def _lgv(system, *args: str) -> str:
-    done = subprocess.run([LGV, *args], env=system.env, capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
