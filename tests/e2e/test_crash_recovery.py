@@ -5,33 +5,15 @@ import random
 
 from tests.support import events as ev
 from tests.support.projections import count_events, rows, scalar
+from tests.support.scenario import matches_for_checkins
 from tests.support.waiting import wait_for
 
 REFERRALS, CHECKINS, MATCHES, BURST = 240, 90, 5, 30
 
 
-def _set_up_matches(system, api, intake) -> list[str]:
-    submitted = [ev.referral_submitted() for _ in range(MATCHES)]
-    for message in submitted:
-        intake.publish(message)
-    matching = system.database_url("matching")
-    wait_for(lambda: len(rows(matching, "referrals")) == MATCHES, what="referrals in matching")
-    volunteer_id = api.accepted("/api/v1/volunteers",
-                                ev.volunteer_body(capacity=MATCHES))["volunteer_id"]
-    api.accepted(f"/api/v1/volunteers/{volunteer_id}/screening",
-                 {"outcome": "approved", "screened_on": "2023-01-20"})
-    api.accepted(f"/api/v1/volunteers/{volunteer_id}/training", {"completed_on": "2023-01-25"})
-    match_ids = [api.accepted("/api/v1/matches", {
-        "referral_id": r["referral_id"], "volunteer_id": volunteer_id,
-        "matched_on": "2023-02-01"})["match_id"] for r in rows(matching, "referrals")]
-    wait_for(lambda: len(rows(system.database_url("followup"), "matches")) == MATCHES,
-             what="matches in followup")
-    return match_ids
-
-
 def test_killing_each_service_mid_stream_loses_nothing_and_applies_nothing_twice(
         system, api, intake):
-    match_ids = _set_up_matches(system, api, intake)
+    match_ids = matches_for_checkins(system, api, intake.publish, MATCHES)
     rng = random.Random(20231)
     kills = {60: "referrals", 140: "matching", 220: "followup"}
     plan = ["referral"] * REFERRALS + ["check-in"] * CHECKINS

@@ -33,15 +33,18 @@ class System:
                     "PYTHONUNBUFFERED": "1", **(extra_env or {})}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, *services: str) -> None:
-        for service in services or SERVICES:
-            log = open(self.var_dir / f"{service}.log", "ab")
-            self.processes[service] = subprocess.Popen(
+    def start(self, *names: str, wait: bool = True) -> None:
+        """Start processes by name: ``referrals``, or ``referrals#2`` for a second instance."""
+        for name in names or SERVICES:
+            service = name.split("#")[0]
+            log = open(self.var_dir / f"{name}.log", "ab")
+            self.processes[name] = subprocess.Popen(
                 # ``-m`` puts the checkout first on sys.path, whatever the venv was installed from.
                 [sys.executable, "-m", "nameko", "run", "--config", f"deploy/config/{service}.yml",
                  f"services.{service}.service"],
                 cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.wait_healthy()
+        if wait:
+            self.wait_healthy()
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
         def healthy() -> bool:
@@ -58,8 +61,13 @@ class System:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
 
-    def restart(self, service: str) -> None:
-        self.start(service)
+    def restart(self, name: str, wait: bool = True) -> None:
+        self.start(name, wait=wait)
+
+    def exited(self) -> dict[str, int]:
+        """Processes that ended without being told to, with their exit codes."""
+        return {name: code for name, process in self.processes.items()
+                if (code := process.poll()) is not None}
 
     def stop(self) -> None:
         for process in self.processes.values():

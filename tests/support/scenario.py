@@ -40,3 +40,27 @@ def small_programme(system, api, intake, referrals: int = 6) -> dict[str, list[s
     wait_for(lambda: [r for r in rows(matching, "referrals") if r["status"] == "withdrawn"],
              what="withdrawal in matching")
     return {"referrals": waiting, "volunteers": volunteers, "matches": matches}
+
+
+def matches_for_checkins(system, api, send, n: int, ref_prefix: str | None = None) -> list[str]:
+    """``n`` referrals sent through ``send`` (an intake publish), all matched to one volunteer.
+
+    With ``ref_prefix`` the referrals are named ``<prefix>-<i>`` and the match ids come back in
+    that order, so a seeded workload picks the same participants run after run.
+    """
+    prefix = ref_prefix or ev.referral_payload()["external_ref"]
+    for i in range(n):
+        send(ev.referral_submitted(external_ref=f"{prefix}-{i:03d}"))
+    matching = system.database_url("matching")
+    wait_for(lambda: len(rows(matching, "referrals")) == n, what="referrals in matching")
+    volunteer_id = api.accepted("/api/v1/volunteers", ev.volunteer_body(capacity=n))["volunteer_id"]
+    api.accepted(f"/api/v1/volunteers/{volunteer_id}/screening",
+                 {"outcome": "approved", "screened_on": "2023-01-20"})
+    api.accepted(f"/api/v1/volunteers/{volunteer_id}/training", {"completed_on": "2023-01-25"})
+    referrals = sorted(rows(system.database_url("referrals"), "referrals"), key=lambda r: r["external_ref"])
+    match_ids = [api.accepted("/api/v1/matches", {
+        "referral_id": r["referral_id"], "volunteer_id": volunteer_id,
+        "matched_on": "2023-02-01"})["match_id"] for r in referrals]
+    wait_for(lambda: len(rows(system.database_url("followup"), "matches")) == n,
+             what="matches in followup")
+    return match_ids
