@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, timedelta
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from tests.support import events as ev
 
