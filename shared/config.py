@@ -47,3 +47,8 @@ def park_timeout_seconds() -> float:
 def sweep_interval_seconds() -> float:
     """How often parked events are retried and stale ones dead-lettered."""
     return float(os.environ.get("LGV_SWEEP_INTERVAL_SECONDS", "5"))
+
+
+def reminder_interval_seconds() -> float:
+    """How often followup's reminder run ticks (it publishes each due contact once)."""
+    return float(os.environ.get("LGV_FOLLOWUP_REMINDER_SECONDS", "3600"))

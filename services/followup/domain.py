@@ -1,15 +1,21 @@
-"""Decisions about follow-up: pure functions, no I/O."""
+"""Decisions about follow-up: pure functions, no I/O.
+
+The cadence rules live in ``cadence.py``, where a match stands on a date in
+``standing.py``; this module turns commands and that standing into event payloads.
+"""
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from services.followup import cadence
+from services.followup.cadence import Policy
+from services.followup.standing import CheckIn, Standing
 from shared.errors import Conflict, NotFound, RuleViolated
 
 ACTIVE, CLOSED = "active", "closed"
-FIRST_CONTACT_DAYS = 14
-LATER_CONTACT_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -17,39 +23,64 @@ class FollowedMatch:
     match_id: str
     referral_id: str
     volunteer_id: str
+    region: str
     status: str
     matched_on: date
 
 
-def next_contact_due(matched_on: date, last_contact_on: date | None) -> date:
-    """First contact 14 days after matching, then every 30 days after the last one."""
-    if last_contact_on is None:
-        return matched_on + timedelta(days=FIRST_CONTACT_DAYS)
-    return last_contact_on + timedelta(days=LATER_CONTACT_DAYS)
+def check_in(match: FollowedMatch | None, match_id: str, report: dict[str, Any], checkin_id: str,
+             earlier: Sequence[CheckIn], policies: Sequence[Policy]) -> dict[str, Any]:
+    """The ``checked_in`` payload for a report about an active match, with its judgement.
 
-
-def check_in(match: FollowedMatch | None, match_id: str, report: dict[str, Any],
-             checkin_id: str) -> dict[str, Any]:
-    """The ``checked_in`` payload for a report about an active match."""
+    A consultant contact records the due date it answered (computed from the consultant
+    contacts on or before its own date that were recorded before it) and the policy
+    version that set that date; any other check-in records the version in force that day.
+    """
     followed = _existing(match, match_id)
     if followed.status != ACTIVE:
         raise RuleViolated(f"match {match_id} is closed; check-ins are for active matches")
-    if date.fromisoformat(report["occurred_on"]) < followed.matched_on:
+    occurred_on = date.fromisoformat(report["occurred_on"])
+    if occurred_on < followed.matched_on:
         raise RuleViolated("a check-in cannot be before the match was made",
                            {"occurred_on": ["before matched_on"]})
-    return {**report, "match_id": match_id, "checkin_id": checkin_id}
+    due_on, version = None, cadence.in_force(policies, occurred_on).version
+    if cadence.is_consultant_contact(report["contact"]):
+        before = [c.occurred_on for c in earlier
+                  if c.occurred_on <= occurred_on and cadence.is_consultant_contact(c.contact)]
+        due = cadence.next_due(followed.matched_on, before, policies)
+        due_on, version = due.due_on.isoformat(), due.policy_version
+    return {**report, "match_id": match_id, "checkin_id": checkin_id, "due_on": due_on,
+            "policy_version": version}
 
 
-def close(match: FollowedMatch | None, match_id: str, command: dict[str, Any]) -> dict[str, Any]:
-    """The ``closed`` payload: who ended the match, why and when."""
+def close(match: FollowedMatch | None, match_id: str, command: dict[str, Any],
+          policies: Sequence[Policy]) -> dict[str, Any]:
+    """The ``closed`` payload: who ended the match, why, when, and whether it was planned."""
     followed = _existing(match, match_id)
     if followed.status != ACTIVE:
         raise Conflict(f"match {match_id} is already closed")
-    if date.fromisoformat(command["closed_on"]) < followed.matched_on:
+    closed_on = date.fromisoformat(command["closed_on"])
+    if closed_on < followed.matched_on:
         raise RuleViolated("closed_on cannot be before matched_on",
                            {"closed_on": ["before matched_on"]})
     return {**command, "match_id": match_id, "referral_id": followed.referral_id,
-            "volunteer_id": followed.volunteer_id}
+            "volunteer_id": followed.volunteer_id,
+            "policy_version": cadence.in_force(policies, closed_on).version}
+
+
+def due_reminder(match: FollowedMatch, standing: Standing, on: date,
+                 reminded: Collection[date]) -> dict[str, Any] | None:
+    """The ``followup_due`` payload when the match's contact is due on ``on`` and not yet reminded."""
+    due = standing.due
+    if not standing.active or due is None or standing.days_overdue is None or due.due_on in reminded:
+        return None
+    last = standing.last_contact
+    return {"match_id": match.match_id, "referral_id": match.referral_id,
+            "volunteer_id": match.volunteer_id, "region": match.region,
+            "due_on": due.due_on.isoformat(), "phase": due.phase, "noticed_on": on.isoformat(),
+            "days_overdue": standing.days_overdue, "policy_version": due.policy_version,
+            "last_contact_on": last.occurred_on.isoformat() if last else None,
+            "open_concern": standing.open_concern, "silent": bool(standing.silent)}
 
 
 def _existing(match: FollowedMatch | None, match_id: str) -> FollowedMatch:
@@ -60,3 +91,8 @@ def _existing(match: FollowedMatch | None, match_id: str) -> FollowedMatch:
 
 def stream_id(match_id: str) -> str:
     return f"match-{match_id}"
+
+
+def reminder_stream_id(match_id: str, due_on: str) -> str:
+    """One stream per match and due date: its version 1 can be written once only."""
+    return f"match-{match_id}-due-{due_on}"

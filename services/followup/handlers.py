@@ -1,18 +1,28 @@
 """Application handlers: load what is known, ask the domain, record what it decided."""
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from services.followup import domain, projection
+from services.followup import domain, policy, projection, queries
+from services.followup.cadence import Policy
+from services.followup.standing import standing
 from shared.envelope import Event
-from shared.unit_of_work import UnitOfWork
+from shared.errors import ConcurrencyConflict
+from shared.unit_of_work import ServiceDatabase, UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
-def report_check_in(uow: UnitOfWork, match_id: str, report: dict[str, Any]) -> str:
+def report_check_in(uow: UnitOfWork, match_id: str, report: dict[str, Any],
+                    policies: Sequence[Policy]) -> str:
     checkin_id = str(uuid.uuid4())
+    earlier = projection.checkins_of(uow.conn, [match_id])[match_id]
     payload = domain.check_in(projection.followed_match(uow.conn, match_id), match_id, report,
-                              checkin_id)
+                              checkin_id, earlier, policies)
     uow.record(domain.stream_id(match_id), "checked_in", payload)
     return checkin_id
 
@@ -20,12 +30,51 @@ def report_check_in(uow: UnitOfWork, match_id: str, report: dict[str, Any]) -> s
 def on_checkin_reported(uow: UnitOfWork, event: Event) -> None:
     """A check-in from an intake system (e.g. a volunteer app) means what the gateway's does."""
     report = {k: v for k, v in event.payload.items() if k != "match_id"}
-    report_check_in(uow, event.payload["match_id"], report)
+    report_check_in(uow, event.payload["match_id"], report, policy.load())
 
 
-def close_match(uow: UnitOfWork, match_id: str, command: dict[str, Any]) -> None:
-    payload = domain.close(projection.followed_match(uow.conn, match_id), match_id, command)
+def close_match(uow: UnitOfWork, match_id: str, command: dict[str, Any],
+                policies: Sequence[Policy]) -> None:
+    payload = domain.close(projection.followed_match(uow.conn, match_id), match_id, command,
+                           policies)
     uow.record(domain.stream_id(match_id), "closed", payload)
+
+
+def publish_due_reminders(db: ServiceDatabase, on: date, policies: Sequence[Policy]) -> list[str]:
+    """Record one ``followup_due`` per match due on ``on`` and not yet reminded of that due date.
+
+    Exactly once per match and due date, however often this runs and whoever else runs
+    it at the same time: each reminder is version 1 of a stream named after the match
+    and the due date, so the event store's unique (stream, version) refuses a second.
+    One transaction per match, so a crash half-way leaves the rest for the next run.
+    """
+    with db.reading() as conn:
+        candidates = [row.match_id for row, _ in queries.due_matches(conn, on, None, policies)]
+    sent = []
+    for match_id in candidates:
+        try:
+            with db.transaction() as uow:
+                if remind(uow, match_id, on, policies):
+                    sent.append(match_id)
+        except ConcurrencyConflict:
+            log.info("followup_due for %s on %s was recorded by another run", match_id, on)
+    log.info("followup_due: %s reminder(s) recorded for %s", len(sent), on)
+    return sent
+
+
+def remind(uow: UnitOfWork, match_id: str, on: date, policies: Sequence[Policy]) -> bool:
+    """Record the ``followup_due`` of one match, unless it is not due or already reminded."""
+    match = projection.followed_match(uow.conn, match_id)
+    facts = projection.match_facts(uow.conn, match_id)
+    if match is None or facts is None:
+        return False
+    payload = domain.due_reminder(match, standing(facts, policies, on), on,
+                                  projection.reminded(uow.conn, match_id))
+    if payload is None:
+        return False
+    uow.record(domain.reminder_stream_id(match_id, payload["due_on"]), "followup_due", payload,
+               expected_version=0)
+    return True
 
 
 HANDLERS = {"checkin_reported": on_checkin_reported}

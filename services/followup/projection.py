@@ -1,8 +1,16 @@
-"""The followup read model: matches with their contact state, and the check-ins."""
+"""The followup read model: facts only (matches, check-ins, reminders sent).
+
+Nothing here depends on the date it is read or on the cadence policy: the next due
+date, early warnings and the six-month review are derived at query time from these
+facts, an explicit date and the policy (``standing.py``), so a replay rebuilds these
+tables row for row and a new policy version needs no replay.
+"""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -20,6 +28,7 @@ from sqlalchemy import (
 )
 
 from services.followup import domain
+from services.followup.standing import CheckIn, Facts
 from shared.envelope import Event
 from shared.projection import Projection
 
@@ -33,72 +42,119 @@ matches = Table(
     Column("region", String(50), nullable=False),
     Column("status", String(20), nullable=False),
     Column("matched_on", Date, nullable=False),
-    Column("next_checkin_due", Date),
     Column("checkins", Integer, nullable=False),
-    Column("last_contact_on", Date),
-    Column("open_concern", Boolean, nullable=False),
     Column("closed_on", Date),
     Column("close_reason", String(50)),
     Column("close_initiator", String(20)),
+    Column("close_anticipated", Boolean),
 )
 
 checkins = Table(
     "checkins", metadata,
     Column("checkin_id", String(64), primary_key=True),
     Column("match_id", String(64), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
     Column("occurred_on", Date, nullable=False),
     Column("contact", String(30), nullable=False),
     Column("activities", Text, nullable=False),
     Column("wellbeing", Integer),
     Column("concern", Boolean, nullable=False),
     Column("note", Text),
+    Column("due_on", Date),
+    Column("policy_version", String(50)),
+)
+
+reminders = Table(
+    "reminders", metadata,
+    Column("match_id", String(64), primary_key=True),
+    Column("due_on", Date, primary_key=True),
+    Column("noticed_on", Date, nullable=False),
+    Column("phase", String(20), nullable=False),
+    Column("days_overdue", Integer, nullable=False),
+    Column("policy_version", String(50), nullable=False),
 )
 
 
 def _matched(conn: Connection, event: Event) -> None:
     p = event.payload
-    matched_on = date.fromisoformat(p["matched_on"])
     conn.execute(insert(matches).values(
         match_id=p["match_id"], referral_id=p["referral_id"], volunteer_id=p["volunteer_id"],
-        region=p["region"], status=domain.ACTIVE, matched_on=matched_on,
-        next_checkin_due=domain.next_contact_due(matched_on, None), checkins=0,
-        open_concern=False))
+        region=p["region"], status=domain.ACTIVE, matched_on=date.fromisoformat(p["matched_on"]),
+        checkins=0))
 
 
 def _checked_in(conn: Connection, event: Event) -> None:
     p = event.payload
-    occurred_on = date.fromisoformat(p["occurred_on"])
+    row = conn.execute(select(matches.c.checkins).where(matches.c.match_id == p["match_id"])).one()
     conn.execute(insert(checkins).values(
-        checkin_id=p["checkin_id"], match_id=p["match_id"], occurred_on=occurred_on,
-        contact=p["contact"], activities=json.dumps(p["activities"]),
-        wellbeing=p.get("wellbeing"), concern=bool(p.get("concern")), note=p.get("note")))
-    row = conn.execute(select(matches).where(matches.c.match_id == p["match_id"])).one()
-    # A late-reported older contact counts, but does not decide the current state.
-    latest = row.last_contact_on is None or occurred_on >= row.last_contact_on
-    last = occurred_on if latest else row.last_contact_on
+        checkin_id=p["checkin_id"], match_id=p["match_id"], number=row.checkins + 1,
+        occurred_on=date.fromisoformat(p["occurred_on"]), contact=p["contact"],
+        activities=json.dumps(p["activities"]), wellbeing=p.get("wellbeing"),
+        concern=bool(p.get("concern")), note=p.get("note"), due_on=_date(p.get("due_on")),
+        policy_version=p.get("policy_version")))
     conn.execute(update(matches).where(matches.c.match_id == p["match_id"]).values(
-        checkins=matches.c.checkins + 1, last_contact_on=last,
-        next_checkin_due=domain.next_contact_due(row.matched_on, last),
-        open_concern=bool(p.get("concern")) if latest else row.open_concern))
+        checkins=matches.c.checkins + 1))
 
 
 def _closed(conn: Connection, event: Event) -> None:
     p = event.payload
     conn.execute(update(matches).where(matches.c.match_id == p["match_id"]).values(
         status=domain.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
-        close_reason=p["reason"], close_initiator=p["initiator"], next_checkin_due=None))
+        close_reason=p["reason"], close_initiator=p["initiator"],
+        close_anticipated=p.get("anticipated")))
+
+
+def _followup_due(conn: Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(insert(reminders).values(
+        match_id=p["match_id"], due_on=date.fromisoformat(p["due_on"]),
+        noticed_on=date.fromisoformat(p["noticed_on"]), phase=p["phase"],
+        days_overdue=p["days_overdue"], policy_version=p["policy_version"]))
 
 
 PROJECTION = Projection(metadata, {
     "matched": _matched,
     "checked_in": _checked_in,
     "closed": _closed,
+    "followup_due": _followup_due,
 })
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def followed_match(conn: Connection, match_id: str) -> domain.FollowedMatch | None:
     row = conn.execute(select(matches).where(matches.c.match_id == match_id)).first()
     if row is None:
         return None
-    return domain.FollowedMatch(row.match_id, row.referral_id, row.volunteer_id, row.status,
-                                row.matched_on)
+    return domain.FollowedMatch(row.match_id, row.referral_id, row.volunteer_id, row.region,
+                                row.status, row.matched_on)
+
+
+def checkins_of(conn: Connection, match_ids: Iterable[str]) -> dict[str, tuple[CheckIn, ...]]:
+    """Every match's check-ins, in recording order, for the given matches."""
+    found: dict[str, list[CheckIn]] = {match_id: [] for match_id in match_ids}
+    rows = conn.execute(select(checkins).where(checkins.c.match_id.in_(list(found)))
+                        .order_by(checkins.c.match_id, checkins.c.number))
+    for row in rows:
+        found[row.match_id].append(CheckIn(row.occurred_on, row.contact, row.concern, row.number))
+    return {match_id: tuple(items) for match_id, items in found.items()}
+
+
+def facts(row: Any, checkins_of_match: tuple[CheckIn, ...]) -> Facts:
+    """A ``matches`` row and its check-ins as the facts ``standing`` reads."""
+    return Facts(row.matched_on, row.closed_on, checkins_of_match)
+
+
+def match_facts(conn: Connection, match_id: str) -> Facts | None:
+    row = conn.execute(select(matches).where(matches.c.match_id == match_id)).first()
+    if row is None:
+        return None
+    return facts(row, checkins_of(conn, [match_id])[match_id])
+
+
+def reminded(conn: Connection, match_id: str) -> set[date]:
+    """The due dates a ``followup_due`` was already recorded for."""
+    rows = conn.execute(select(reminders.c.due_on).where(reminders.c.match_id == match_id))
+    return {row.due_on for row in rows}

@@ -1,28 +1,39 @@
-"""Reads for the gateway: matches and due check-ins as CONTRACTS.md shapes them."""
+"""Reads for the gateway: matches and due check-ins as CONTRACTS.md shapes them.
+
+Facts (status, counts, closure) are as recorded; everything that depends on a date
+(next contact, days overdue, concerns, silence, six-month review) is as of the
+explicit ``on`` the caller passes (``standing.py``); ``on=None`` leaves those that
+need a date null.
+"""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
-from services.followup import domain
+from services.followup import domain, projection
+from services.followup.cadence import Policy
 from services.followup.projection import matches
+from services.followup.standing import Standing, standing
+from shared import reference
 from shared.errors import NotFound, ValidationFailed
 from shared.paging import check_limit, decode_cursor, page
 
 STATUSES = (domain.ACTIVE, domain.CLOSED)
 
 
-def get_match(conn: Connection, match_id: str) -> dict[str, Any]:
+def get_match(conn: Connection, match_id: str, on: date | None,
+              policies: Sequence[Policy]) -> dict[str, Any]:
     row = conn.execute(select(matches).where(matches.c.match_id == match_id)).first()
     if row is None:
         raise NotFound(f"no match {match_id}")
-    return _shape(row)
+    return _shaped([row], conn, on, policies)[0]
 
 
-def list_matches(conn: Connection, filters: dict[str, Any], limit: int,
-                 cursor: str | None) -> dict[str, Any]:
+def list_matches(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
+                 on: date | None, policies: Sequence[Policy]) -> dict[str, Any]:
     offset, limit = decode_cursor(cursor), check_limit(limit)
     query = select(matches)
     status = filters.get("status")
@@ -38,31 +49,63 @@ def list_matches(conn: Connection, filters: dict[str, Any], limit: int,
         query = query.where(matches.c.region.in_(filters["regions"]))
     query = query.order_by(matches.c.matched_on, matches.c.match_id)
     rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
-    return page([_shape(row) for row in rows], offset, limit)
+    return page(_shaped(rows, conn, on, policies), offset, limit)
 
 
-def due_check_ins(conn: Connection, on: date, regions: list[str] | None) -> dict[str, Any]:
-    """Active matches whose next contact is due or overdue on ``on``, open concerns first."""
-    query = select(matches).where(matches.c.status == domain.ACTIVE,
-                                  matches.c.next_checkin_due <= on)
+def due_matches(conn: Connection, on: date, regions: list[str] | None,
+                policies: Sequence[Policy]) -> list[tuple[Any, Standing]]:
+    """Matches active on ``on`` whose next contact is due or overdue: open concerns
+    first, then the most overdue, then by match id."""
+    query = select(matches).where(matches.c.matched_on <= on,
+                                  or_(matches.c.closed_on.is_(None), matches.c.closed_on > on))
     if regions is not None:
         query = query.where(matches.c.region.in_(regions))
     rows = conn.execute(query).all()
-    rows.sort(key=lambda r: (not r.open_concern, r.next_checkin_due, r.match_id))
+    known = projection.checkins_of(conn, [row.match_id for row in rows])
+    found = [(row, standing(projection.facts(row, known[row.match_id]), policies, on))
+             for row in rows]
+    due = [(row, st) for row, st in found if st.days_overdue is not None]
+    return sorted(due, key=lambda pair: (not pair[1].open_concern, -(pair[1].days_overdue or 0),
+                                         pair[0].match_id))
+
+
+def due_check_ins(conn: Connection, on: date, regions: list[str] | None,
+                  policies: Sequence[Policy]) -> dict[str, Any]:
+    """Active matches whose next consultant contact is due or overdue on ``on``."""
     return {"on": on.isoformat(),
-            "items": [{**_shape(r), "days_overdue": (on - r.next_checkin_due).days}
-                      for r in rows]}
+            "items": [shape(row, st, on) for row, st in due_matches(conn, on, regions, policies)]}
 
 
-def _shape(row: Any) -> dict[str, Any]:
-    def iso(value: date | None) -> str | None:
-        return value.isoformat() if value else None
+def _shaped(rows: Sequence[Any], conn: Connection, on: date | None,
+            policies: Sequence[Policy]) -> list[dict[str, Any]]:
+    known = projection.checkins_of(conn, [row.match_id for row in rows])
+    return [shape(row, standing(projection.facts(row, known[row.match_id]), policies, on), on)
+            for row in rows]
 
+
+def shape(row: Any, st: Standing, on: date | None) -> dict[str, Any]:
+    """One match: the contract's fields, then where it stands as of ``on``."""
+    due, last = st.due, st.last_contact
     return {
         "match_id": row.match_id, "referral_id": row.referral_id,
         "volunteer_id": row.volunteer_id, "region": row.region, "status": row.status,
-        "matched_on": iso(row.matched_on), "next_checkin_due": iso(row.next_checkin_due),
-        "checkins": row.checkins, "last_contact_on": iso(row.last_contact_on),
-        "open_concern": row.open_concern, "closed_on": iso(row.closed_on),
+        "matched_on": _iso(row.matched_on), "next_checkin_due": _iso(due.due_on if due else None),
+        "checkins": row.checkins, "closed_on": _iso(row.closed_on),
         "close_reason": row.close_reason, "close_initiator": row.close_initiator,
+        "close_anticipated": row.close_anticipated,
+        "rematch_allowed": row.close_reason in reference.rematch_reasons()
+        if row.close_reason else None,
+        "as_of": _iso(on), "next_checkin_phase": due.phase if due else None,
+        "policy_version": due.policy_version if due else None, "days_overdue": st.days_overdue,
+        "last_contact_on": _iso(last.occurred_on if last else None),
+        "last_contact": {"occurred_on": _iso(last.occurred_on), "contact": last.contact}
+        if last else None,
+        "open_concern": st.open_concern, "concern_since": _iso(st.concern_since),
+        "silent": st.silent, "last_meeting_on": _iso(st.last_meeting_on),
+        "six_month_mark": _iso(st.six_month_mark), "six_month_reached": st.six_month_reached,
+        "successful": st.successful,
     }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

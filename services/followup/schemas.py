@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import CLOSE_INITIATORS, CLOSE_REASONS, CheckinReportedV1
+from shared.contracts import CLOSE_INITIATORS, CLOSE_REASONS, CheckinReportedV1, StrictBool
 
 
 class ReportCheckIn(CheckinReportedV1):
@@ -11,7 +11,10 @@ class ReportCheckIn(CheckinReportedV1):
 
 
 class CloseMatch(Schema):
+    """Closing a match; ``anticipated`` (optional, null when not said): was the ending planned?"""
+
     closed_on = fields.Date(required=True)
     initiator = fields.String(required=True, validate=validate.OneOf(CLOSE_INITIATORS))
     reason = fields.String(required=True, validate=validate.OneOf(CLOSE_REASONS))
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+    anticipated = StrictBool(allow_none=True, load_default=None)

@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.followup import handlers, queries, schemas
+from nameko.timer import timer
+
+from services.followup import handlers, policy, queries, schemas
 from services.followup.projection import PROJECTION
-from shared import validation
+from shared import config, validation
 from shared.errors import ValidationFailed
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
@@ -24,33 +26,54 @@ class FollowupService(operations.Operations, consumer.ConsumesEvents):
         report = validation.command(schemas.ReportCheckIn, body, "check-in",
                                     exclude=("match_id",))
         with self.db.transaction(actor=actor) as uow:
-            return {"checkin_id": handlers.report_check_in(uow, match_id, report)}
+            return {"checkin_id": handlers.report_check_in(uow, match_id, report, policy.load())}
 
     @rpc
     def close_match(self, match_id: str, body: dict[str, Any],
                     actor: dict[str, Any]) -> dict[str, str]:
         command = validation.command(schemas.CloseMatch, body, "closure")
         with self.db.transaction(actor=actor) as uow:
-            handlers.close_match(uow, match_id, command)
+            handlers.close_match(uow, match_id, command, policy.load())
         return {"match_id": match_id}
 
     @rpc
-    def get_match(self, match_id: str) -> dict[str, Any]:
+    def get_match(self, match_id: str, on: str | None = None) -> dict[str, Any]:
+        """One match; its date-dependent fields as of ``on`` (None: left null)."""
+        day = _day(on) if on is not None else None
         with self.db.reading() as conn:
-            return queries.get_match(conn, match_id)
+            return queries.get_match(conn, match_id, day, policy.load())
 
     @rpc
     def list_matches(self, filters: dict[str, Any], limit: int = 50,
-                     cursor: str | None = None) -> dict[str, Any]:
+                     cursor: str | None = None, on: str | None = None) -> dict[str, Any]:
+        day = _day(on) if on is not None else None
         with self.db.reading() as conn:
-            return queries.list_matches(conn, filters or {}, limit, cursor)
+            return queries.list_matches(conn, filters or {}, limit, cursor, day, policy.load())
 
     @rpc
     def due_check_ins(self, on: str, regions: list[str] | None = None) -> dict[str, Any]:
-        try:
-            day = date.fromisoformat(on)
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed("on must be a date YYYY-MM-DD",
-                                   {"on": ["not a date"]}) from exc
         with self.db.reading() as conn:
-            return queries.due_check_ins(conn, day, regions)
+            return queries.due_check_ins(conn, _day(on), regions, policy.load())
+
+    @rpc
+    def publish_due_reminders(self, on: str) -> dict[str, Any]:
+        """Record (and so publish) the ``followup_due`` events for ``on``; safe to repeat."""
+        day = _day(on)
+        return {"on": day.isoformat(),
+                "published": handlers.publish_due_reminders(self.db, day, policy.load())}
+
+    @timer(interval=config.reminder_interval_seconds(), eager=True)
+    def remind_consultants(self) -> None:
+        """The daily reminder run; it ticks more often, which changes nothing but latency.
+
+        The machine's date is the one input from the wall clock: "today" is what a
+        reminder run is for. Repeats are no-ops (one event per match and due date).
+        """
+        self.publish_due_reminders(date.today().isoformat())
+
+
+def _day(value: Any) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed("on must be a date YYYY-MM-DD", {"on": ["not a date"]}) from exc

@@ -61,7 +61,8 @@ def test_a_relationship_from_referral_to_closure(system, api, intake):
         "occurred_on": "2023-02-10", "contact": "meeting", "activities": ["network"],
         "wellbeing": 4, "concern": False})
     match = api.ok(f"/api/v1/matches/{match_id}")
-    assert match["checkins"] == 1 and match["next_checkin_due"] == "2023-03-12"
+    # One contact in month 1 (1-28 Feb): the second is due by its last day.
+    assert match["checkins"] == 1 and match["next_checkin_due"] == "2023-02-28"
     assert api.ok(f"/api/v1/referrals/{referral_id}")["status"] == "matched"
 
     # 5. The match closes; every projection follows.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 from unittest.mock import MagicMock
 
@@ -103,3 +104,38 @@ def test_health_is_degraded_when_a_service_is_silent(gateway: Any) -> None:
     assert response.status_code == 503
     assert response.json == {"status": "degraded", "services": {
         "referrals": "ok", "matching": "ok", "followup": "unavailable"}}
+
+
+def test_candidates_are_ranked_as_of_the_given_day_and_recorded_with_the_asker(gateway: Any) -> None:
+    gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
+    gateway.matching.candidates.return_value = {"items": []}
+    response = gateway.list_candidates(request("consultant", "hovedstaden", query="on=2023-06-01&limit=5"), "r1")
+    assert response.status_code == 200
+    gateway.matching.candidates.assert_called_once_with("r1", 5, "2023-06-01", {"kind": "consultant", "id": "ann"})
+
+
+def test_an_event_several_services_hold_is_listed_once_as_its_recorder_keeps_it(gateway: Any) -> None:
+    recorded = {"event_id": "e1", "source": "matching", "recorded_at": "2023-02-01T10:00:00+00:00",
+                "payload": {"reason": "kept"}}
+    consumed = {**recorded, "payload": {}}
+    gateway.referrals.audit_trail.return_value = {"items": [consumed]}
+    gateway.matching.audit_trail.return_value = {"items": [recorded]}
+    gateway.followup.audit_trail.return_value = {"items": [consumed]}
+    response = gateway.audit_subject(request("auditor"), "m1")
+    assert [item["payload"] for item in response.json["items"]] == [{"reason": "kept"}]
+
+
+def test_a_match_is_read_as_of_the_given_day_or_today(gateway: Any) -> None:
+    gateway.followup.get_match.return_value = {"match_id": "m1", "region": "hovedstaden"}
+    gateway.get_match(request("coordinator", query="on=2023-08-01"), "m1")
+    gateway.get_match(request("coordinator"), "m1")
+    assert [c.kwargs["on"] for c in gateway.followup.get_match.call_args_list] == [
+        "2023-08-01", date.today().isoformat()]
+
+
+def test_the_due_list_needs_a_real_date(gateway: Any) -> None:
+    gateway.followup.due_check_ins.return_value = {"on": "2023-03-01", "items": []}
+    gateway.due_check_ins(request("consultant", "syddanmark", query="on=2023-03-01"))
+    gateway.followup.due_check_ins.assert_called_once_with("2023-03-01", ["syddanmark"])
+    with pytest.raises(ValidationFailed):
+        gateway.due_check_ins(request("coordinator", query="on=1+March"))

@@ -1,0 +1,82 @@
+"""followup_due once per match and due date, on SQLite and PostgreSQL, even when two runs race.
+
+A run checks, inside its transaction, whether the reminder exists; the backstop for a
+run that checked before the other committed is the store's unique (stream, version):
+the reminder is version 1 of ``match-<id>-due-<date>``. Here the check is made to miss,
+as a racing run's would, to show the backstop holds.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from services.followup import handlers
+from services.followup.cadence import Policy
+from services.followup.projection import PROJECTION
+from shared.contracts import REGISTRY
+from shared.db import make_engine
+from shared.envelope import Event, new_event_id
+from shared.eventstore import metadata as store_metadata
+from shared.unit_of_work import ServiceDatabase
+
+POLICIES = (Policy("v1", date(2014, 1, 1)),)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'followup.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        engine = make_engine(url)
+        PROJECTION.drop(engine)
+        store_metadata.drop_all(engine)
+        engine.dispose()
+    database = ServiceDatabase("followup", make_engine(url), PROJECTION, REGISTRY)
+    database.create_tables()
+    yield database
+    database.engine.dispose()
+
+
+def matched(db: ServiceDatabase, match_id: str) -> None:
+    event = Event(new_event_id(), "matched", 1, datetime(2023, 2, 1, tzinfo=timezone.utc),
+                  "matching", {"match_id": match_id, "referral_id": f"r-{match_id}",
+                               "volunteer_id": "v", "region": "hovedstaden",
+                               "matched_on": "2023-02-01"},
+                  stream_id=f"match-{match_id}", stream_version=1)
+    with db.transaction(cause=event) as uow:
+        uow.consume(event)
+
+
+def reminders(db: ServiceDatabase) -> list[tuple[str, str]]:
+    with db.reading() as conn:
+        return [(e.payload["match_id"], e.payload["due_on"]) for _, e in db.store.read_all(conn)
+                if e.event_type == "followup_due"]
+
+
+def test_a_run_that_missed_a_racing_runs_reminder_still_records_none_twice(db, monkeypatch,
+                                                                           caplog):
+    for match_id in ("m1", "m2", "m3"):
+        matched(db, match_id)
+    on = date(2023, 2, 20)  # first contacts were due on 15 Feb
+
+    assert handlers.publish_due_reminders(db, on, POLICIES) == ["m1", "m2", "m3"]
+    monkeypatch.setattr("services.followup.projection.reminded", lambda conn, match_id: set())
+    with caplog.at_level("INFO", logger="services.followup.handlers"):
+        assert handlers.publish_due_reminders(db, on, POLICIES) == []
+    assert caplog.text.count("was recorded by another run") == 3
+    assert reminders(db) == [(m, "2023-02-15") for m in ("m1", "m2", "m3")]
+
+
+def test_a_later_due_date_is_reminded_on_its_own(db):
+    matched(db, "m1")
+    handlers.publish_due_reminders(db, date(2023, 2, 15), POLICIES)
+    with db.transaction() as uow:
+        handlers.report_check_in(uow, "m1", {
+            "occurred_on": "2023-02-16", "contact": "meeting", "activities": [],
+            "wellbeing": None, "concern": False, "note": None}, POLICIES)
+
+    assert handlers.publish_due_reminders(db, date(2023, 2, 27), POLICIES) == []
+    assert handlers.publish_due_reminders(db, date(2023, 2, 28), POLICIES) == ["m1"]
+    assert reminders(db) == [("m1", "2023-02-15"), ("m1", "2023-02-28")]
