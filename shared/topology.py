@@ -45,6 +45,7 @@ SUBSCRIPTIONS: dict[str, tuple[Subscription, ...]] = {
     ),
     "followup": (
         Subscription(INTAKE_EXCHANGE, ("checkin_reported",)),
+        Subscription("referrals.events", ALL),  # who the participants are, for the reports
         Subscription("matching.events", ALL),
     ),
 }

@@ -20,8 +20,14 @@ AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60+")
 TOP_COUNTRIES = 5
 
 
-def summary(facts: Facts, date_from: date, date_to: date, region: str | None = None) -> dict[str, Any]:
-    """The contract's summary for one period, optionally one region, with its breakdowns."""
+def summary(facts: Facts, date_from: date, date_to: date, region: str | None = None,
+            regions: list[str] | None = None) -> dict[str, Any]:
+    """The contract's summary for one period, optionally one region, with its breakdowns.
+
+    ``regions`` narrows everything further to the regions a consultant may see.
+    """
+    if regions is not None:
+        facts = _within(facts, set(regions))
     report = _figures(facts, date_from, date_to, lambda m: region is None or m.region == region,
                       lambda a: region is None or a.region == region)
     report["period"] = {"from": date_from.isoformat(), "to": date_to.isoformat()}
@@ -106,6 +112,13 @@ def _band(age: int) -> str:
 def _site(facts: Facts, match: MatchFact) -> str | None:
     participant = facts.participants.get(match.referral_id)
     return participant.site if participant else None
+
+
+def _within(facts: Facts, regions: set[str]) -> Facts:
+    return Facts(participants=facts.participants,
+                 matches={k: m for k, m in facts.matches.items() if m.region in regions},
+                 approvals={k: a for k, a in facts.approvals.items() if a.region in regions},
+                 volunteer_regions=facts.volunteer_regions)
 
 
 def _approval_regions(facts: Facts) -> set[str]:

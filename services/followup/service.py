@@ -6,7 +6,7 @@ from typing import Any
 
 from nameko.timer import timer
 
-from services.followup import handlers, policy, queries, schemas
+from services.followup import handlers, policy, queries, reporting, schemas
 from services.followup.projection import PROJECTION
 from shared import config, validation
 from shared.errors import ValidationFailed
@@ -49,6 +49,11 @@ class FollowupService(operations.Operations, consumer.ConsumesEvents):
         day = _day(on) if on is not None else None
         with self.db.reading() as conn:
             return queries.list_matches(conn, filters or {}, limit, cursor, day, policy.load())
+
+    @rpc
+    def summary(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The evaluation's figures (CONTRACTS.md), as known at ``params["as_of"]``."""
+        return reporting.summary(self.db, params or {})
 
     @rpc
     def due_check_ins(self, on: str, regions: list[str] | None = None) -> dict[str, Any]:

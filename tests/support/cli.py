@@ -13,3 +13,9 @@ def lgv(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     done = subprocess.run([*LGV, *args], env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def lgv_status(env: dict[str, str], *args: str, timeout: float = 120) -> tuple[int, str]:
+    """Run ``lgv ARGS`` and return its exit code and stdout, whatever they are."""
+    done = subprocess.run([*LGV, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    return done.returncode, done.stdout + done.stderr

@@ -1,0 +1,53 @@
+"""The report summary as a use case: check the question, read the log as of then, answer."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from services.followup import report_formats, reports
+from services.followup.report_facts import fold
+from shared import reference
+from shared.errors import ValidationFailed
+from shared.unit_of_work import ServiceDatabase
+
+
+def summary(db: ServiceDatabase, params: dict[str, Any]) -> dict[str, Any]:
+    """CONTRACTS.md's summary; ``{"csv": ...}`` instead when ``params["format"] == "csv"``."""
+    date_from, date_to = _date(params, "from"), _date(params, "to")
+    if date_from > date_to:
+        raise ValidationFailed("from must not be after to", {"from": ["after to"]})
+    as_of = _moment(params.get("as_of"))
+    region = params.get("region") or None
+    if region is not None and region not in reference.regions():
+        raise ValidationFailed(f"unknown region {region!r}", {"region": ["unknown region"]})
+    with db.reading() as conn:
+        facts = fold(db.registry.upcast(event) for _seq, event in db.store.read_all(conn, until=as_of))
+    report = reports.summary(facts, date_from, date_to, region, params.get("regions"))
+    report["as_of"] = as_of.isoformat() if as_of else None
+    below = params.get("suppress_below")
+    if below is not None:
+        if isinstance(below, bool) or not isinstance(below, int) or below < 1:
+            raise ValidationFailed("suppress_below must be a whole number of at least 1",
+                                   {"suppress_below": ["must be >= 1"]})
+        report = report_formats.suppress(report, below)
+    if params.get("format", "json") == "csv":
+        return {"csv": report_formats.to_csv(report)}
+    return report
+
+
+def _date(params: dict[str, Any], name: str) -> date:
+    try:
+        return date.fromisoformat(str(params[name]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValidationFailed(f"{name} is required as YYYY-MM-DD", {name: ["required date"]}) from exc
+
+
+def _moment(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValidationFailed("as_of must be an ISO timestamp, e.g. 2023-06-15T12:00:00+02:00",
+                               {"as_of": ["not an ISO timestamp"]}) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
