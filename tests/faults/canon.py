@@ -26,8 +26,10 @@ def canonical(urls: dict[str, str]) -> dict[str, list[str]]:
                     if name in _STORE_TABLES or f"{service}.{name}" in _CLOCK_TABLES:
                         continue
                     rows = conn.execute(select(table)).mappings().all()
+                    skip = _ARRIVAL_ORDER_COLUMNS.get(f"{service}.{name}", set())
                     result[f"{service}.{name}"] = sorted(
-                        json.dumps(_row(dict(r), ref_of, match_ref), sort_keys=True, default=str) for r in rows)
+                        json.dumps({k: v for k, v in _row(dict(r), ref_of, match_ref).items() if k not in skip},
+                                   sort_keys=True, default=str) for r in rows)
         finally:
             engine.dispose()
     return result
@@ -36,6 +38,10 @@ def canonical(urls: dict[str, str]) -> dict[str, list[str]]:
 _STORE_TABLES = {"events", "outbox", "dead_letters", "stream_positions", "parked_events"}
 # Fed by a daily timer, not by the workload: what they hold depends on when the timer fired.
 _CLOCK_TABLES = {"followup.reminders"}
+# Judgements recorded with an intake check-in from what was known when it arrived (its place
+# among the match's contacts, the due date it answered). Independent intake events have no
+# order on the bus, so competing consumers may take a match's check-ins in another order.
+_ARRIVAL_ORDER_COLUMNS = {"followup.checkins": {"number", "due_on"}}
 
 
 def _row(row: dict[str, Any], ref_of: dict[str, str], match_ref: dict[str, str | None]) -> dict[str, Any]:
