@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -116,6 +117,19 @@ class EventStore:
             .order_by(events.c.stream_version))
         return [event_from_json(row.envelope) for row in rows]
 
+    def about(self, conn: Connection, subject_id: str) -> list[Event]:
+        """Every applied event whose stream is ``<kind>-<subject_id>`` or whose payload names it.
+
+        The text search narrows the log cheaply; the check on the parsed event
+        keeps out events that merely contain the id inside some longer string.
+        """
+        rows = conn.execute(select(events.c.envelope)
+                            .where(events.c.envelope.contains(subject_id, autoescape=True))
+                            .order_by(events.c.seq))
+        found = (event_from_json(row.envelope) for row in rows)
+        return [event for event in found
+                if (event.stream_id or "").endswith(f"-{subject_id}") or _names(event.payload, subject_id)]
+
     def read_all(self, conn: Connection, after: int = 0, origin: str | None = None,
                  until: datetime | None = None, batch: int = 500) -> Iterator[tuple[int, Event]]:
         """Every applied event after position ``after``, in order, as (seq, event)."""
@@ -146,6 +160,15 @@ class EventStore:
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
+
+
+def _names(value: Any, subject_id: str) -> bool:
+    """Whether ``subject_id`` is one of the values anywhere in a payload."""
+    if isinstance(value, dict):
+        return any(_names(item, subject_id) for item in value.values())
+    if isinstance(value, list):
+        return any(_names(item, subject_id) for item in value)
+    return value == subject_id
 
 
 def pending_outbox(conn: Connection, limit: int = 100) -> list[tuple[int, str, str, str]]:

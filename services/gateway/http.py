@@ -104,3 +104,22 @@ def query_date(request: Request, name: str, default: str | None = None) -> str |
         return date.fromisoformat(raw).isoformat()
     except ValueError:
         raise ValidationFailed(f"{name} must be a date.", {name: ["must be YYYY-MM-DD"]}) from None
+
+
+def query_int(request: Request, name: str) -> int | None:
+    """A whole-number query argument, checked, or None when absent."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a whole number.", {name: ["must be an integer"]}) from None
+
+
+def query_choice(request: Request, name: str, choices: tuple[str, ...], default: str) -> str:
+    """A query argument that must be one of ``choices``."""
+    raw = request.args.get(name) or default
+    if raw not in choices:
+        raise ValidationFailed(f"{name} must be one of {', '.join(choices)}.", {name: [f"one of {choices}"]})
+    return raw

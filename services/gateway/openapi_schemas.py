@@ -49,6 +49,27 @@ CHECKIN_FIELDS = dict(
     wellbeing={**INT, "minimum": 1, "maximum": 5}, concern={"type": "boolean"}, note=STR,
 )
 PCT: Schema = {"type": "number"}
+NULLABLE_DATE: Schema = {**DATE, "nullable": True}
+NULLABLE_BOOL: Schema = {"type": "boolean", "nullable": True}
+# Where a match stands as of the query's `on` (default today); see the README, "Follow-up".
+FOLLOWUP_FIELDS: dict[str, Schema] = dict(
+    as_of=NULLABLE_DATE, close_anticipated=NULLABLE_BOOL,
+    rematch_allowed={**NULLABLE_BOOL, "description": "closed for a reason that puts the participant back "
+                                                     "on the waiting list; null while active"},
+    next_checkin_phase={"type": "string", "nullable": True,
+                        "enum": ["first_contact", "first_month", "monthly", "quarterly", None]},
+    policy_version={**NULLABLE_STR, "description": "the cadence policy version that set next_checkin_due"},
+    days_overdue={**INT, "nullable": True, "description": "0 on the due date; null while not yet due"},
+    last_contact_on=NULLABLE_DATE,
+    last_contact={**obj(occurred_on=DATE, contact=STR), "nullable": True},
+    open_concern={"type": "boolean", "description": "a check-in with concern true not yet followed by one "
+                                                    "with concern false"},
+    concern_since=NULLABLE_DATE,
+    silent={**NULLABLE_BOOL, "description": "no meeting reported for the policy's silent_after_days (42)"},
+    last_meeting_on=NULLABLE_DATE, six_month_mark=DATE, six_month_reached=NULLABLE_BOOL,
+    successful={**NULLABLE_BOOL, "description": "not closed before the six-month mark; null while not yet "
+                                                "reached and still active"},
+)
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(["error", "message", "fields"], error=STR, message=STR,
@@ -77,16 +98,38 @@ SCHEMAS: dict[str, Schema] = {
     "Screening": obj(["outcome", "screened_on"], screened_on=DATE,
                      outcome={"type": "string", "enum": ["approved", "rejected"]}),
     "Training": obj(["completed_on"], completed_on=DATE),
-    "Candidate": {"allOf": [ref("Volunteer"), obj(score=PCT, reasons=CODES)]},
+    "Candidate": {"allOf": [ref("Volunteer"), obj(
+        ["volunteer_id", "rank", "score", "reasons"], rank={**INT, "minimum": 1}, score=PCT,
+        reasons={**CODES, "description": "why this volunteer scores, e.g. \"speaks Arabic\", \"same municipality\""},
+        waited_days={**INT, "description": "days since training or since the latest match started"})]},
+    "Candidates": obj(
+        ["referral_id", "proposal_id", "algorithm", "weights_version", "items", "excluded"],
+        referral_id=STR, ranked_on=DATE, eligible=INT,
+        proposal_id={**STR, "description": "recorded as `candidates_proposed`; pass it to POST /api/v1/matches"},
+        algorithm=STR, weights_version=STR, items={"type": "array", "items": ref("Candidate")},
+        excluded={**obj(capacity=INT, region=INT, gender_preference=INT, earlier_mismatch=INT, earlier_match=INT),
+                  "description": "volunteers removed per hard constraint, each counted once, under the first it "
+                                 "fails in the order region, capacity (not approved, trained and below capacity), "
+                                 "gender_preference, earlier_mismatch, earlier_match"},
+    ),
     "MatchRequest": obj(["referral_id", "volunteer_id", "matched_on"],
-                        referral_id=STR, volunteer_id=STR, matched_on=DATE),
+                        referral_id=STR, volunteer_id=STR, matched_on=DATE,
+                        proposal_id={**NULLABLE_STR, "description": "the candidates answer chosen from"},
+                        reason={**NULLABLE_STR, "description": "required (422 without) when the volunteer was "
+                                                               "not the proposal's first candidate"}),
     "Match": obj(
         match_id=STR, referral_id=STR, volunteer_id=STR, region=STR, matched_on=DATE,
-        status={"type": "string", "enum": ["active", "closed"]}, next_checkin_due=DATE,
-        checkins=INT, closed_on={**DATE, "nullable": True}, close_reason=NULLABLE_STR, close_initiator=NULLABLE_STR,
+        status={"type": "string", "enum": ["active", "closed"]}, next_checkin_due=NULLABLE_DATE,
+        checkins=INT, closed_on=NULLABLE_DATE, close_reason=NULLABLE_STR, close_initiator=NULLABLE_STR,
+        **FOLLOWUP_FIELDS,
     ),
+    "DueCheckIns": obj(["on", "items"], on=DATE, items={
+        "type": "array", "items": ref("Match"),
+        "description": "active matches whose next contact is due or overdue on `on`: open concerns first, "
+                       "then the most overdue"}),
     "CheckIn": obj(["occurred_on", "contact"], **CHECKIN_FIELDS),
     "Closure": obj(["closed_on", "initiator", "reason"], closed_on=DATE, reason=STR, note=STR,
+                   anticipated={**NULLABLE_BOOL, "description": "was the ending planned? null: not said"},
                    initiator={"type": "string", "enum": ["participant", "volunteer", "consultant", "mutual"]}),
     "Summary": obj(
         period=obj(**{"from": DATE, "to": DATE}), as_of={**TIME, "nullable": True},
@@ -96,6 +139,13 @@ SCHEMAS: dict[str, Schema] = {
                          age_band_pct={"type": "object", "additionalProperties": PCT},
                          arrived_2014_or_earlier_pct=PCT),
         six_month=obj(eligible=INT, successful=INT, rate_pct=PCT),
+        region={**STR, "nullable": True},
+        by_region={"type": "object", "additionalProperties": {"type": "object"},
+                   "description": "the same figures for each region"},
+        by_site={"type": "object", "additionalProperties": {"type": "object"},
+                 "description": "the same figures for each referring site"},
+        suppressed_below={**INT, "description": "with suppress_below=N: counts under N, and percentages "
+                                                "built on them, are the string \"<N\""},
     ),
     "Event": obj(event_id=STR, event_type=STR, schema_version=INT, occurred_at=TIME, recorded_at=TIME,
                  source=STR, stream_id=STR, stream_version=INT, payload={"type": "object"},

@@ -1,11 +1,12 @@
 """Decisions about volunteers and matches: pure functions, no I/O."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from shared.errors import Conflict, NotFound, RuleViolated
+from shared.errors import Conflict, NotFound, RuleViolated, ValidationFailed
 
 REGISTERED, APPROVED, REJECTED, AVAILABLE, FULL = (
     "registered", "approved", "rejected", "available", "full")
@@ -22,6 +23,7 @@ class Volunteer:
     trained: bool
     capacity: int
     active_matches: int
+    gender: str | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,18 @@ class WaitingReferral:
     region: str
     status: str
     referred_on: date
+    volunteer_gender: str = "any"
+    # volunteer id -> close reason, for every earlier match of this participant
+    earlier: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A recorded candidate proposal: for which referral, and each candidate's rank."""
+
+    proposal_id: str
+    referral_id: str
+    ranks: Mapping[str, int]
 
 
 def volunteer_status(v: Volunteer) -> str:
@@ -80,11 +94,48 @@ def match(referral: WaitingReferral | None, volunteer: Volunteer | None, *, refe
     if volunteer.region != referral.region:
         raise RuleViolated(f"volunteer is in {volunteer.region}, the participant in "
                            f"{referral.region}: a match must be within one region")
+    _check_preferences(referral, volunteer)
     if matched_on < referral.referred_on:
         raise RuleViolated("matched_on cannot be before the referral date",
                            {"matched_on": ["before referred_on"]})
     return {"match_id": match_id, "referral_id": referral_id, "volunteer_id": volunteer_id,
             "region": referral.region, "matched_on": matched_on.isoformat()}
+
+
+def _check_preferences(referral: WaitingReferral, volunteer: Volunteer) -> None:
+    wanted = referral.volunteer_gender
+    if wanted != "any" and volunteer.gender != wanted:
+        raise RuleViolated(f"the participant asked for a {wanted} volunteer; volunteer "
+                           f"{volunteer.volunteer_id} is {volunteer.gender}",
+                           {"volunteer_id": ["does not meet the participant's volunteer_gender preference"]})
+    if referral.earlier.get(volunteer.volunteer_id) == "mismatch":
+        raise RuleViolated(f"volunteer {volunteer.volunteer_id} was matched with this participant "
+                           "before and the match closed as a mismatch",
+                           {"volunteer_id": ["earlier match with this participant closed as a mismatch"]})
+
+
+def choose(proposal: Proposal | None, *, proposal_id: str | None, referral_id: str,
+           volunteer_id: str, reason: str | None) -> dict[str, Any]:
+    """Where the chosen volunteer stood in the proposal, and why when not the first.
+
+    Without a proposal there is no rank to record. A volunteer other than the
+    proposal's first (or not among its candidates at all) needs a reason.
+    """
+    reason = (reason or "").strip() or None
+    if proposal_id is None:
+        return {"proposal_id": None, "rank": None, "reason": reason}
+    if proposal is None:
+        raise ValidationFailed(f"no proposal {proposal_id}", {"proposal_id": ["unknown proposal"]})
+    if proposal.referral_id != referral_id:
+        raise RuleViolated(f"proposal {proposal_id} was made for referral {proposal.referral_id}, "
+                           f"not {referral_id}", {"proposal_id": ["made for another referral"]})
+    rank = proposal.ranks.get(volunteer_id)
+    if rank != 1 and reason is None:
+        where = f"rank {rank}" if rank else "not among the candidates"
+        raise RuleViolated(f"volunteer {volunteer_id} was {where} in proposal {proposal_id}; "
+                           "choosing anyone but the first candidate needs a reason",
+                           {"reason": ["required when the chosen volunteer is not the first candidate"]})
+    return {"proposal_id": proposal_id, "rank": rank, "reason": reason}
 
 
 def volunteer_stream(volunteer_id: str) -> str:
@@ -93,3 +144,7 @@ def volunteer_stream(volunteer_id: str) -> str:
 
 def match_stream(match_id: str) -> str:
     return f"match-{match_id}"
+
+
+def proposal_stream(proposal_id: str) -> str:
+    return f"proposal-{proposal_id}"

@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 
 from services.matching import domain
+from shared import reference
+from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
 
@@ -56,7 +58,9 @@ volunteers = Table(
     Column("registered_on", Date, nullable=False),
     Column("screened_on", Date),
     Column("trained_on", Date),
+    Column("last_matched_on", Date),  # start of the latest match: fairness counts from it
     Column("personal", Text, nullable=False),
+    Index("ix_volunteers_pool", "region", "status", "gender"),  # the candidate pool query
 )
 
 matches = Table(
@@ -69,9 +73,26 @@ matches = Table(
     Column("matched_on", Date, nullable=False),
     Column("closed_on", Date),
     Column("close_reason", String(50)),
+    Column("days_to_match", Integer),  # from referred_on to matched_on, for the reports
+    Column("proposal_id", String(64)),
+    Column("rank", Integer),
+    Column("choice_reason", Text),
+    Index("ix_matches_referral", "referral_id"),
     # One active match per participant, whatever the code above it gets wrong.
     Index("uq_one_active_match_per_referral", "referral_id", unique=True,
           sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+)
+
+
+proposals = Table(
+    "proposals", metadata,
+    Column("proposal_id", String(64), primary_key=True),
+    Column("referral_id", String(64), nullable=False, index=True),
+    Column("algorithm", String(50), nullable=False),
+    Column("weights_version", String(50), nullable=False),
+    Column("ranked_on", Date, nullable=False),
+    Column("proposed_at", UtcDateTime(), nullable=False),
+    Column("candidates", Text, nullable=False),
 )
 
 
@@ -109,12 +130,19 @@ def _volunteer_trained(conn: Connection, event: Event) -> None:
 
 def _matched(conn: Connection, event: Event) -> None:
     p = event.payload
+    matched_on = date.fromisoformat(p["matched_on"])
+    referred_on = conn.execute(select(referrals.c.referred_on)
+                               .where(referrals.c.referral_id == p["referral_id"])).scalar()
     conn.execute(insert(matches).values(
         match_id=p["match_id"], referral_id=p["referral_id"], volunteer_id=p["volunteer_id"],
-        region=p["region"], status=domain.ACTIVE,
-        matched_on=date.fromisoformat(p["matched_on"])))
+        region=p["region"], status=domain.ACTIVE, matched_on=matched_on,
+        days_to_match=(matched_on - referred_on).days if referred_on else None,
+        proposal_id=p.get("proposal_id"), rank=p.get("rank"), choice_reason=p.get("reason")))
     _set_referral(conn, p["referral_id"], "matched")
-    _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches + 1)
+    last = conn.execute(select(volunteers.c.last_matched_on)
+                        .where(volunteers.c.volunteer_id == p["volunteer_id"])).scalar()
+    _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches + 1,
+                   last_matched_on=max(last, matched_on) if last else matched_on)
 
 
 def _closed(conn: Connection, event: Event) -> None:
@@ -122,8 +150,18 @@ def _closed(conn: Connection, event: Event) -> None:
     conn.execute(update(matches).where(matches.c.match_id == p["match_id"]).values(
         status=domain.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
         close_reason=p["reason"]))
-    _set_referral(conn, p["referral_id"], "closed")
+    # Back on the waiting list (with the original referred_on) when the reason allows a rematch.
+    rematch = reference.allows_rematch(p["reason"])
+    _set_referral(conn, p["referral_id"], domain.WAITING if rematch else "closed")
     _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches - 1)
+
+
+def _candidates_proposed(conn: Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(insert(proposals).values(
+        proposal_id=p["proposal_id"], referral_id=p["referral_id"], algorithm=p["algorithm"],
+        weights_version=p["weights_version"], ranked_on=date.fromisoformat(p["ranked_on"]),
+        proposed_at=event.occurred_at, candidates=_json(p["candidates"])))
 
 
 def _set_referral(conn: Connection, referral_id: str, status: str) -> None:
@@ -153,6 +191,7 @@ PROJECTION = Projection(metadata, {
     "volunteer_trained": _volunteer_trained,
     "matched": _matched,
     "closed": _closed,
+    "candidates_proposed": _candidates_proposed,
 })
 
 
@@ -163,13 +202,4 @@ def volunteer(conn: Connection, volunteer_id: str,
     if row is None:
         return None
     return domain.Volunteer(row.volunteer_id, row.region, row.screening, row.trained,
-                            row.capacity, row.active_matches)
-
-
-def waiting_referral(conn: Connection, referral_id: str,
-                     for_update: bool = False) -> domain.WaitingReferral | None:
-    query = select(referrals).where(referrals.c.referral_id == referral_id)
-    row = conn.execute(query.with_for_update() if for_update else query).first()
-    if row is None:
-        return None
-    return domain.WaitingReferral(row.referral_id, row.region, row.status, row.referred_on)
+                            row.capacity, row.active_matches, row.gender)

@@ -1,12 +1,13 @@
-"""Reads for the gateway: volunteers as CONTRACTS.md shapes them."""
+"""Reads for the gateway: volunteers and candidates as CONTRACTS.md shapes them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from services.matching import domain
+from services.matching import domain, ranking
 from services.matching.projection import volunteers
 from shared.errors import NotFound, ValidationFailed
 from shared.paging import check_limit, decode_cursor, page
@@ -37,6 +38,22 @@ def list_volunteers(conn: Connection, filters: dict[str, Any], limit: int,
     query = query.order_by(volunteers.c.registered_on, volunteers.c.volunteer_id)
     rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
     return page([_shape(row, False) for row in rows], offset, limit)
+
+
+def volunteers_by_id(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The named volunteers as the list shows them (no personal data)."""
+    rows = conn.execute(select(volunteers).where(volunteers.c.volunteer_id.in_(ids))).all() if ids else []
+    return {row.volunteer_id: _shape(row, False) for row in rows}
+
+
+def candidates_answer(proposal: dict[str, Any], top: Sequence[ranking.Candidate],
+                      shown: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The candidates answer: the proposal's identity, the ranked volunteers, who was left out."""
+    items = [{**shown[c.volunteer_id], "rank": c.rank, "score": c.score, "reasons": list(c.reasons),
+              "waited_days": c.waited_days} for c in top]
+    keys = ("referral_id", "proposal_id", "algorithm", "weights_version", "ranked_on", "eligible",
+            "excluded")
+    return {**{key: proposal[key] for key in keys}, "items": items}
 
 
 def _shape(row: Any, include_personal: bool) -> dict[str, Any]:

@@ -23,3 +23,6 @@ class MatchParticipant(Schema):
     referral_id = fields.String(required=True, validate=validate.Length(1, 64))
     volunteer_id = fields.String(required=True, validate=validate.Length(1, 64))
     matched_on = fields.Date(required=True)
+    # The proposal (GET .../candidates) the consultant chose from, and why, when not its first.
+    proposal_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(1, 64))
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))

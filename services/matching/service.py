@@ -1,11 +1,14 @@
 """nameko entrypoints of the matching service: parse, call, format."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from services.matching import handlers, queries, schemas
+from services.matching import handlers, queries, schemas, weights
 from services.matching.projection import PROJECTION
 from shared import validation
+from shared.errors import ValidationFailed
+from shared.paging import check_limit
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
@@ -55,3 +58,14 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
                         cursor: str | None = None) -> dict[str, Any]:
         with self.db.reading() as conn:
             return queries.list_volunteers(conn, filters or {}, limit, cursor)
+
+    @rpc
+    def candidates(self, referral_id: str, limit: int = 50, on: str | None = None,
+                   actor: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Ranked volunteers for a waiting referral as of ``on`` (default: today), recorded."""
+        try:
+            day = date.fromisoformat(on) if on else date.today()
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed("on must be a date YYYY-MM-DD", {"on": ["not a date"]}) from exc
+        return handlers.propose_candidates(self.db, referral_id, check_limit(limit), day,
+                                           weights.current(), actor)

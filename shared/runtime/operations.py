@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared import config, deadletters
+from shared.contracts import public_view
 from shared.errors import NotFound
 from shared.paging import check_limit, decode_cursor, page
 from shared.redrive import redrive
@@ -20,6 +21,17 @@ class Operations:
         with self.db.reading() as conn:
             conn.exec_driver_sql("SELECT 1")
         return "ok"
+
+    @rpc
+    def audit_trail(self, subject_id: str, include_personal: bool = False) -> dict[str, Any]:
+        """Every event in this service's store about a referral, volunteer or match, in order.
+
+        Identifying fields (``PRIVATE_FIELDS``) only for roles that may see personal data.
+        """
+        with self.db.reading() as conn:
+            found = self.db.store.about(conn, subject_id)
+        items = [event.to_dict() for event in found]
+        return {"items": items if include_personal else [public_view(item) for item in items]}
 
     @rpc
     def list_dead_letters(self, filters: dict[str, Any], limit: int = 50,

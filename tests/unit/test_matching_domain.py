@@ -8,7 +8,7 @@ import pytest
 
 from services.matching import domain
 from services.matching.domain import Volunteer, WaitingReferral
-from shared.errors import Conflict, NotFound, RuleViolated
+from shared.errors import Conflict, NotFound, RuleViolated, ValidationFailed
 
 READY = Volunteer("v-1", "hovedstaden", "approved", True, capacity=2, active_matches=0)
 WAITING = WaitingReferral("r-1", "hovedstaden", domain.WAITING, date(2023, 1, 15))
@@ -134,3 +134,72 @@ def test_valid_match_yields_the_matched_payload() -> None:
 def test_streams_are_named_after_volunteer_and_match() -> None:
     assert (domain.volunteer_stream("v-1"), domain.match_stream("m-1")) == (
         "volunteer-v-1", "match-m-1")
+
+
+def test_a_volunteer_of_another_gender_than_the_participant_asked_for_is_refused() -> None:
+    with pytest.raises(RuleViolated) as exc:
+        do_match(referral=replace(WAITING, volunteer_gender="female"),
+                 volunteer=replace(READY, gender="male"))
+
+    assert "volunteer_gender" in exc.value.fields["volunteer_id"][0]
+
+
+def test_any_gender_preference_matches_every_volunteer() -> None:
+    assert do_match(referral=replace(WAITING, volunteer_gender="any"),
+                    volunteer=replace(READY, gender="male"))["volunteer_id"] == "v-1"
+
+
+def test_a_volunteer_whose_earlier_match_with_the_participant_was_a_mismatch_is_refused() -> None:
+    with pytest.raises(RuleViolated) as exc:
+        do_match(referral=replace(WAITING, earlier={"v-1": "mismatch"}))
+
+    assert "mismatch" in exc.value.message
+
+
+def test_a_volunteer_whose_earlier_match_ended_otherwise_may_be_chosen_again() -> None:
+    assert do_match(referral=replace(WAITING, earlier={"v-1": "volunteer_withdrew"}))["match_id"] == "m-1"
+
+
+PROPOSAL = domain.Proposal("p-1", "r-1", {"v-1": 1, "v-2": 2})
+
+
+def choose(volunteer_id: str = "v-1", reason: str | None = None, proposal_id: str | None = "p-1",
+           proposal: domain.Proposal | None = PROPOSAL) -> dict:
+    return domain.choose(proposal, proposal_id=proposal_id, referral_id="r-1",
+                         volunteer_id=volunteer_id, reason=reason)
+
+
+def test_choosing_the_first_candidate_needs_no_reason() -> None:
+    assert choose() == {"proposal_id": "p-1", "rank": 1, "reason": None}
+
+
+@pytest.mark.parametrize("volunteer_id, reason", [("v-2", None), ("v-2", "  "), ("v-9", None)])
+def test_choosing_anyone_but_the_first_without_a_reason_is_refused(volunteer_id: str,
+                                                                   reason: str | None) -> None:
+    with pytest.raises(RuleViolated) as exc:
+        choose(volunteer_id, reason)
+
+    assert "reason" in exc.value.fields
+
+
+def test_choosing_the_second_with_a_reason_records_rank_and_reason() -> None:
+    assert choose("v-2", " knows the neighbourhood ") == {
+        "proposal_id": "p-1", "rank": 2, "reason": "knows the neighbourhood"}
+
+
+def test_a_volunteer_outside_the_proposal_is_recorded_without_rank() -> None:
+    assert choose("v-9", "asked for by name")["rank"] is None
+
+
+def test_without_a_proposal_nothing_is_ranked() -> None:
+    assert choose(proposal_id=None, proposal=None) == {"proposal_id": None, "rank": None, "reason": None}
+
+
+def test_an_unknown_proposal_is_a_validation_error() -> None:
+    with pytest.raises(ValidationFailed):
+        choose(proposal=None)
+
+
+def test_a_proposal_for_another_referral_is_refused() -> None:
+    with pytest.raises(RuleViolated):
+        choose(proposal=domain.Proposal("p-1", "r-other", {"v-1": 1}))

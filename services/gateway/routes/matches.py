@@ -31,12 +31,12 @@ class MatchRoutes(Routes):
         who = authorize(request.headers, READ)
         filters = scoped(who, query_filters(request, MATCH_FILTERS))
         limit, cursor = page_args(request)
-        return ok(self.followup.list_matches(filters, limit, cursor))
+        return ok(self.followup.list_matches(filters, limit, cursor, on=_on(request)))
 
     @http("GET", "/api/v1/matches/<string:match_id>")
     def get_match(self, request: Request, match_id: str) -> Response:
         who = authorize(request.headers, READ)
-        match = self.followup.get_match(match_id)
+        match = self.followup.get_match(match_id, on=_on(request))
         check_region(who, match.get("region"))
         return ok(match)
 
@@ -57,6 +57,13 @@ class MatchRoutes(Routes):
     @http("GET", "/api/v1/check-ins/due")
     def due_check_ins(self, request: Request) -> Response:
         who = authorize(request.headers, READ)
-        on = query_date(request, "on", default=date.today().isoformat())
         regions = scoped_regions(who, request.args.get("region") or None)
-        return ok(self.followup.due_check_ins(on, regions))
+        return ok(self.followup.due_check_ins(_on(request), regions))
+
+
+def _on(request: Request) -> str | None:
+    """``on``: the date a match's follow-up is judged as of; today when not given.
+
+    The only place "today" enters the follow-up answers: the service takes the date.
+    """
+    return query_date(request, "on", default=date.today().isoformat())

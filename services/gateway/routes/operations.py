@@ -9,7 +9,7 @@ from shared.config import SERVICES
 from shared.errors import NotFound, ValidationFailed
 
 from ..auth import AUDIT, OPERATE, READ, authorize, scoped_regions
-from ..http import accepted, ok, page_args, query_date, query_filters, read_json_object
+from ..http import accepted, ok, page_args, query_choice, query_date, query_filters, query_int, read_json_object
 from ..rpc import TimedServiceProxy
 from ..web import http
 from . import Routes
@@ -26,18 +26,27 @@ class OperationRoutes(Routes):
             "as_of": request.args.get("as_of") or None,
             "region": region,
             "regions": scoped_regions(who, region),
+            "suppress_below": query_int(request, "suppress_below"),
+            "format": query_choice(request, "format", ("json", "csv"), "json"),
         }
-        return ok(self.followup.summary(params))
+        answer = self.followup.summary(params)
+        if params["format"] == "csv":
+            return Response(answer["csv"], status=200, mimetype="text/csv",
+                            headers={"Content-Disposition": 'attachment; filename="summary.csv"'})
+        return ok(answer)
 
     @http("GET", "/api/v1/audit/subjects/<string:subject_id>")
     def audit_subject(self, request: Request, subject_id: str) -> Response:
         who = authorize(request.headers, AUDIT)
-        items: list[dict[str, Any]] = []
+        # An event one service recorded and others consumed is listed once, as its recorder keeps it.
+        found: dict[str, dict[str, Any]] = {}
         for name in SERVICES:
-            items += self._service(name).audit_trail(subject_id, who.sees_personal)["items"]
-        if not items:
+            for item in self._service(name).audit_trail(subject_id, who.sees_personal)["items"]:
+                if item["event_id"] not in found or item.get("source") == name:
+                    found[item["event_id"]] = item
+        if not found:
             raise NotFound(f"No events about {subject_id!r}.")
-        items.sort(key=lambda e: (str(e.get("recorded_at")), e.get("stream_version") or 0))
+        items = sorted(found.values(), key=lambda e: (str(e.get("recorded_at")), e.get("stream_version") or 0))
         return ok({"subject_id": subject_id, "items": items})
 
     @http("GET", "/api/v1/dead-letters")

@@ -1,12 +1,14 @@
 """/api/v1/referrals: submit, list, read, withdraw, candidates."""
 from __future__ import annotations
 
+from datetime import date
+
 from werkzeug.wrappers import Request, Response
 
 from shared import reference
 
 from ..auth import INTAKE, READ, WRITE, authorize, check_region, scoped
-from ..http import accepted, ok, page_args, query_filters, read_json_object
+from ..http import accepted, ok, page_args, query_date, query_filters, read_json_object
 from ..web import http
 from . import Routes
 
@@ -48,5 +50,6 @@ class ReferralRoutes(Routes):
     def list_candidates(self, request: Request, referral_id: str) -> Response:
         who = authorize(request.headers, READ)
         limit, _ = page_args(request)
+        on = query_date(request, "on", default=date.today().isoformat())  # the ranking date
         self._check_referral_region(who, referral_id)
-        return ok(self.matching.candidates(referral_id, limit))
+        return ok(self.matching.candidates(referral_id, limit, on, who.actor))
