@@ -10,6 +10,7 @@ after a growing pause; the attempt count comes from the quorum queue's own
 """
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Any
 
@@ -20,6 +21,8 @@ from nameko.messaging import Consumer, QueueConsumer
 
 from shared import topology
 from shared.consumption import Delivery
+
+log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 5.0
 
@@ -69,6 +72,11 @@ class InboxConsumer(Consumer):
                 self.queue_consumer.requeue_message(message)
             else:
                 self.queue_consumer.ack_message(message)
+        except Exception as exc:  # the broker went away mid-ack
+            # Unacknowledged, the message comes again once the consumer reconnects, and the
+            # inbox recognises it; letting this escape would kill the whole service.
+            log.warning("could not settle a %s delivery (%s); it will be redelivered",
+                        message.delivery_info.get("routing_key"), exc)
         finally:
             self._turn.release()
         return result, exc_info

@@ -31,7 +31,8 @@ def schedule(rng: random.Random, system: System, length: int, instances: int,
 def revive(system: System) -> None:
     """Start again any process that died (a crash the suite did not cause is still recovered)."""
     for name, code in system.exited().items():
-        print(f"faults: {name} had exited with {code}; restarting it", flush=True)
+        last = [line for line in system.log(name).splitlines() if line.strip()][-40:]
+        print(f"faults: {name} had exited with {code}; restarting it. Its last words: {last}", flush=True)
         system.processes.pop(name)
         system.restart(name, wait=False)
 
