@@ -1,5 +1,6 @@
 # make run   — start the whole system on SQLite (needs RabbitMQ; starts a local one if it can)
 # make test  — bring up the local RabbitMQ/PostgreSQL the tests need, then run them all
+# make faults — the fault suite: 10 seeded runs under kill -9 and a RabbitMQ restart, counted
 # make bench — time candidate ranking among 10,000 volunteers (prints p50/p95; target p95 < 50 ms)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?= -q -ra -p no:cacheprovider --strict-markers
 
-.PHONY: venv run test lint bench clean
+.PHONY: venv run test lint bench faults clean
 
 venv: $(STAMP)
 
@@ -31,6 +32,10 @@ lint: venv
 test: venv lint
 	bash deploy/prepare-test-env.sh
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) $(ARGS)
+
+faults: venv
+	bash deploy/prepare-test-env.sh
+	$(BIN)/python -m tests.faults.run --runs 10 --compare $(ARGS)
 
 bench: venv
 	$(BIN)/python scripts/bench_candidates.py $(ARGS)

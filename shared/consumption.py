@@ -42,6 +42,7 @@ class Delivery:
     routing_key: str
     attempt: int = 1
     headers: dict[str, Any] = field(default_factory=dict)
+    redelivered: bool = False
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
@@ -172,7 +173,8 @@ def _keep(db: ServiceDatabase, delivery: Delivery, rejection: Rejection) -> None
     log.warning("kept a rejected %s message: %s %s", delivery.routing_key, rejection.error, rejection.fields)
     with db.engine.begin() as conn:
         deadletters.keep(conn, exchange=delivery.exchange, routing_key=delivery.routing_key,
-                         body=delivery.text(), rejection=rejection, attempts=delivery.attempt)
+                         body=delivery.text(), rejection=rejection, attempts=delivery.attempt,
+                         redelivered=delivery.redelivered or delivery.attempt > 1)
 
 
 def _keep_parked(db: ServiceDatabase, parked: dict[str, Any], rejection: Rejection) -> None:

@@ -6,6 +6,7 @@ lists it, reads it, fixes the body if need be and re-drives it onto the bus.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -37,9 +38,11 @@ dead_letters = Table(
     Column("event_id", String(200)),
     Column("event_type", String(100)),
     Column("body", Text, nullable=False),
+    Column("body_digest", String(64), nullable=False, index=True),
     Column("error", Text, nullable=False),
     Column("fields", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
+    Column("deliveries", Integer, nullable=False, default=1),
     Column("status", String(20), nullable=False, default=OPEN),
     Column("redriven_at", UtcDateTime()),
 )
@@ -54,14 +57,27 @@ class Rejection:
 
 
 def keep(conn: Connection, *, exchange: str, routing_key: str, body: str,
-         rejection: Rejection, attempts: int) -> int:
-    """Store a message that could not be applied; returns its dead-letter id."""
+         rejection: Rejection, attempts: int, redelivered: bool = False) -> int:
+    """Store a message that could not be applied; returns its dead-letter id.
+
+    A redelivery of a message already kept (the broker redelivers what a crash
+    left unacknowledged) is the same dead letter, with its ``deliveries`` counted;
+    two messages that merely look alike, each delivered fresh, are two.
+    """
+    digest = hashlib.sha256(f"{exchange}\n{routing_key}\n{body}".encode("utf-8")).hexdigest()
+    same = dead_letters.c
+    existing = conn.execute(select(same.id).where(same.body_digest == digest, same.status == OPEN)
+                            .order_by(same.id.desc())).first() if redelivered else None
+    if existing is not None:
+        conn.execute(update(dead_letters).where(same.id == existing.id)
+                     .values(deliveries=same.deliveries + 1))
+        return int(existing.id)
     event_id, event_type = _identify(body)
     result = conn.execute(insert(dead_letters).values(
         received_at=utcnow(), exchange=exchange, routing_key=routing_key, event_id=event_id,
-        event_type=event_type, body=body, error=rejection.error,
+        event_type=event_type, body=body, body_digest=digest, error=rejection.error,
         fields=json.dumps(rejection.fields, ensure_ascii=False, default=str),
-        attempts=attempts, status=OPEN))
+        attempts=attempts, deliveries=1, status=OPEN))
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
@@ -105,7 +121,7 @@ def _as_dict(row: Any, *, with_body: bool) -> dict[str, Any]:
         "exchange": row["exchange"], "routing_key": row["routing_key"],
         "event_id": row["event_id"], "event_type": row["event_type"],
         "error": row["error"], "fields": json.loads(row["fields"]),
-        "attempts": row["attempts"], "status": row["status"],
+        "attempts": row["attempts"], "deliveries": row["deliveries"], "status": row["status"],
         "redriven_at": row["redriven_at"].isoformat() if row["redriven_at"] else None,
     }
     if with_body:

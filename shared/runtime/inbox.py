@@ -89,7 +89,8 @@ def to_delivery(message: Any) -> Delivery:
                     else str(message.body).encode("utf-8"),
                     exchange=info.get("exchange", ""), routing_key=info.get("routing_key", ""),
                     attempt=int(headers.get("x-delivery-count", 0) or 0) + 1,
-                    headers={k: str(v) for k, v in headers.items()})
+                    headers={k: str(v) for k, v in headers.items()},
+                    redelivered=bool(info.get("redelivered")))
 
 
 inbox = InboxConsumer.decorator

@@ -9,12 +9,8 @@ date) must reach the queue once.
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import kombu
 import pytest
@@ -22,14 +18,14 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from shared import topology
-from tests.support import events as ev
 from tests.support.api import Api
-from tests.support.bus import IntakePublisher
+from tests.support.bus import IntakePublisher, drain
+from tests.support.cli import lgv
 from tests.support.processes import System
 from tests.support.projections import count_events, rows, scalar
+from tests.support.scenario import matches_for_checkins
 from tests.support.waiting import wait_for
 
-LGV = str(Path(sys.executable).with_name("lgv"))
 LISTENER = "test.followup-due"
 MATCHED_ON = "2023-02-01"
 
@@ -49,33 +45,8 @@ def running(amqp_uri: str, var_dir: str):
         system.stop()
 
 
-def drain(amqp_uri: str) -> list[dict]:
-    bodies = []
-    with kombu.Connection(amqp_uri) as conn:
-        queue = conn.SimpleQueue(LISTENER)
-        while True:
-            try:
-                message = queue.get(timeout=1)
-            except queue.Empty:
-                break
-            bodies.append(json.loads(message.body))
-            message.ack()
-        queue.close()
-    return bodies
-
-
 def make_matches(system: System, api: Api, intake: IntakePublisher, n: int) -> list[str]:
-    for _ in range(n):
-        intake.publish(ev.referral_submitted())
-    matching = system.database_url("matching")
-    wait_for(lambda: len(rows(matching, "referrals")) == n, what="referrals in matching")
-    volunteer_id = api.accepted("/api/v1/volunteers", ev.volunteer_body(capacity=n))["volunteer_id"]
-    api.accepted(f"/api/v1/volunteers/{volunteer_id}/screening",
-                 {"outcome": "approved", "screened_on": "2023-01-20"})
-    api.accepted(f"/api/v1/volunteers/{volunteer_id}/training", {"completed_on": "2023-01-25"})
-    return [api.accepted("/api/v1/matches", {
-        "referral_id": r["referral_id"], "volunteer_id": volunteer_id,
-        "matched_on": MATCHED_ON})["match_id"] for r in rows(matching, "referrals")]
+    return matches_for_checkins(system, api, intake.publish, n, matched_on=MATCHED_ON)
 
 
 def reminded(system: System) -> set[tuple[str, str]]:
@@ -120,7 +91,7 @@ def test_followup_due_reaches_the_bus_once_per_match_and_due_date(running, amqp_
     wait_for(lambda: scalar(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0,
              what="followup outbox drained again")
     assert count_events(url, "followup_due") == len(expected) == 4
-    published = drain(amqp_uri)
+    published = drain(amqp_uri, LISTENER)
     keys = Counter((m["payload"]["match_id"], m["payload"]["due_on"]) for m in published)
     assert keys == Counter(expected)  # each exactly once
     assert len({m["event_id"] for m in published}) == len(published)
@@ -181,7 +152,5 @@ def test_replay_rebuilds_the_followup_tables_with_reminders(running, amqp_uri):
         for table in tables:
             conn.execute(text(f"DROP TABLE {table}"))
     engine.dispose()
-    done = subprocess.run([LGV, "replay", "followup"], env=system.env, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    lgv(system.env, "replay", "followup")
     assert {table: rows(url, table) for table in tables} == before

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from tests.faults import chaos
 from tests.faults.canon import canonical
 from tests.faults.publisher import PatientPublisher
-from tests.faults.tally import Tally, count
+from tests.faults.tally import Tally, count, dead_letter_reasons
 from tests.faults.workload import Sizes, plan
 from tests.support import broker
 from tests.support.api import Api
@@ -60,6 +60,9 @@ def run(seed: int, sizes: Sizes, instances: int = 2, faults: bool = True,
             _wait_quiet(lambda: count(urls, messages), system)
             seconds = time.monotonic() - started
             tally = count(urls, messages)
+            if not tally.ok():
+                for reason, times in dead_letter_reasons(urls).most_common():
+                    print(f"faults:   dead letter x{times} {reason}", flush=True)
             return tally, seconds, canonical(urls)
         finally:
             system.stop()

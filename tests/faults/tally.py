@@ -75,3 +75,12 @@ def _misordered(applied: list[tuple[str, int]]) -> int:
         wrong += version < last.get(stream, 0)
         last[stream] = max(version, last.get(stream, 0))
     return wrong
+
+
+def dead_letter_reasons(urls: dict[str, str]) -> Counter[str]:
+    """What the dead letters say, per service: the first thing to read when a run fails."""
+    reasons: Counter[str] = Counter()
+    for service, url in urls.items():
+        for (error,) in _query(url, "SELECT error FROM dead_letters"):
+            reasons[f"{service}: {error[:100]}"] += 1
+    return reasons

@@ -74,3 +74,13 @@ def test_an_unexpected_failure_is_retried_then_kept_after_the_last_attempt(db):
     [letter] = _letters(db)
     assert "gave up after 3 attempts" in letter["error"] and letter["attempts"] == 3
     assert seen(db, "referral_submitted") == 0
+
+
+def test_a_bad_message_redelivered_is_one_dead_letter_but_two_alike_are_two(db):
+    assert consume(db, {}, _delivery(b"{broken"), 5) == REJECTED
+    again = Delivery(b"{broken", "intake.events", "referral_submitted", redelivered=True)
+    assert consume(db, {}, again, 5) == REJECTED
+    [letter] = _letters(db)
+    assert letter["deliveries"] == 2
+    assert consume(db, {}, _delivery(b"{broken"), 5) == REJECTED  # sent afresh: another message
+    assert len(_letters(db)) == 2

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from shared.envelope import Event, new_event_id, utcnow
 from shared.errors import ConcurrencyConflict
 from shared.eventstore import events, outbox, pending_outbox
+from tests.support import postgres
 from tests.support.store import make_database as make_db
 
 
@@ -92,12 +93,7 @@ class TestEventStoreOnSQLite(EventStoreContract):
 class TestEventStoreOnPostgreSQL(EventStoreContract):
     @pytest.fixture
     def url(self, postgres_url):
-        from shared.db import make_engine
         from shared.eventstore import metadata as store_metadata
         from tests.support.store import metadata as projection_metadata
 
-        engine = make_engine(postgres_url)
-        projection_metadata.drop_all(engine)
-        store_metadata.drop_all(engine)
-        engine.dispose()
-        return postgres_url
+        return postgres.emptied(postgres_url, projection_metadata, store_metadata)

@@ -19,6 +19,7 @@ from shared.db import make_engine
 from shared.envelope import Event, new_event_id
 from shared.eventstore import metadata as store_metadata
 from shared.unit_of_work import ServiceDatabase
+from tests.support import postgres
 
 POLICIES = (Policy("v1", date(2014, 1, 1)),)
 
@@ -28,11 +29,7 @@ def db(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'followup.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
-        engine = make_engine(url)
-        PROJECTION.drop(engine)
-        store_metadata.drop_all(engine)
-        engine.dispose()
+        url = postgres.emptied(request.getfixturevalue("postgres_url"), PROJECTION.metadata, store_metadata)
     database = ServiceDatabase("followup", make_engine(url), PROJECTION, REGISTRY)
     database.create_tables()
     yield database

@@ -24,6 +24,7 @@ from shared.errors import Conflict, RuleViolated
 from shared.eventstore import metadata as store_metadata
 from shared.unit_of_work import ServiceDatabase
 from tests.support import events as ev
+from tests.support import postgres
 from tests.support.projections import rows
 
 real_threading = eventlet.patcher.original("threading")
@@ -187,8 +188,4 @@ class TestMatchingOnSQLite(MatchingStoreContract):
 class TestMatchingOnPostgreSQL(MatchingStoreContract):
     @pytest.fixture
     def url(self, postgres_url):
-        engine = make_engine(postgres_url)
-        PROJECTION.metadata.drop_all(engine)
-        store_metadata.drop_all(engine)
-        engine.dispose()
-        return postgres_url
+        return postgres.emptied(postgres_url, PROJECTION.metadata, store_metadata)

@@ -15,6 +15,7 @@ from shared.envelope import utcnow
 from shared.projection import Projection
 from shared.unit_of_work import ServiceDatabase
 from tests.support import events as ev
+from tests.support import postgres
 
 metadata = MetaData()
 applied = Table("applied_order", metadata,
@@ -111,8 +112,4 @@ class TestOrderingOnPostgreSQL(OrderingContract):
     def url(self, postgres_url):
         from shared.eventstore import metadata as store_metadata
 
-        engine = make_engine(postgres_url)
-        metadata.drop_all(engine)
-        store_metadata.drop_all(engine)
-        engine.dispose()
-        return postgres_url
+        return postgres.emptied(postgres_url, metadata, store_metadata)

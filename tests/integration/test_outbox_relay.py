@@ -1,14 +1,12 @@
 """The outbox relay against the real RabbitMQ: confirmed, then marked; resumable."""
 from __future__ import annotations
 
-import json
-
-import kombu
 import pytest
 
 from shared import topology
 from shared.eventstore import pending_outbox
 from shared.outbox import OutboxRelay
+from tests.support.bus import drain
 from tests.support.events import volunteer_body
 from tests.support.store import make_database
 
@@ -31,19 +29,8 @@ def _record_matched(db, n: int = 1) -> list[str]:
     return ids
 
 
-def _drain(amqp_uri: str, queue: str) -> list[dict]:
-    bodies = []
-    with kombu.Connection(amqp_uri) as conn:
-        simple = conn.SimpleQueue(topology.inbox_queue(queue))
-        while True:
-            try:
-                message = simple.get(timeout=1)
-            except simple.Empty:
-                break
-            bodies.append(json.loads(message.body))
-            message.ack()
-        simple.close()
-    return bodies
+def _drain(amqp_uri: str, service: str) -> list[dict]:
+    return drain(amqp_uri, topology.inbox_queue(service))
 
 
 def test_recorded_events_reach_every_subscribing_inbox_and_are_marked(db, amqp_uri):

@@ -27,3 +27,19 @@ class IntakePublisher:
 
     def close(self) -> None:
         self.connection.release()
+
+
+def drain(amqp_uri: str, queue: Any) -> list[dict[str, Any]]:
+    """Take every message waiting on ``queue`` (a name or a kombu Queue), acked, as JSON."""
+    bodies = []
+    with kombu.Connection(amqp_uri) as conn:
+        simple = conn.SimpleQueue(queue)
+        while True:
+            try:
+                message = simple.get(timeout=1)
+            except simple.Empty:
+                break
+            bodies.append(json.loads(message.body))
+            message.ack()
+        simple.close()
+    return bodies

@@ -42,7 +42,8 @@ def small_programme(system, api, intake, referrals: int = 6) -> dict[str, list[s
     return {"referrals": waiting, "volunteers": volunteers, "matches": matches}
 
 
-def matches_for_checkins(system, api, send, n: int, ref_prefix: str | None = None) -> list[str]:
+def matches_for_checkins(system, api, send, n: int, ref_prefix: str | None = None,
+                         matched_on: str = "2023-02-01") -> list[str]:
     """``n`` referrals sent through ``send`` (an intake publish), all matched to one volunteer.
 
     With ``ref_prefix`` the referrals are named ``<prefix>-<i>`` and the match ids come back in
@@ -60,7 +61,7 @@ def matches_for_checkins(system, api, send, n: int, ref_prefix: str | None = Non
     referrals = sorted(rows(system.database_url("referrals"), "referrals"), key=lambda r: r["external_ref"])
     match_ids = [api.accepted("/api/v1/matches", {
         "referral_id": r["referral_id"], "volunteer_id": volunteer_id,
-        "matched_on": "2023-02-01"})["match_id"] for r in referrals]
+        "matched_on": matched_on})["match_id"] for r in referrals]
     wait_for(lambda: len(rows(system.database_url("followup"), "matches")) == n,
              what="matches in followup")
     return match_ids
