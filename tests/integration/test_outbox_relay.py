@@ -86,3 +86,21 @@ def test_every_event_of_a_followed_exchange_reaches_the_follower_in_order(db, am
     [matched] = _record_matched(db, 1)
     assert OutboxRelay(db, amqp_uri).relay_once() == 2
     assert [m["event_id"] for m in _drain(amqp_uri, "followup")] == [registered.event_id, matched]
+
+
+def test_a_confirm_that_never_comes_leaves_the_row_to_publish_again(db, amqp_uri, monkeypatch):
+    [event_id] = _record_matched(db, 1)
+    relay = OutboxRelay(db, amqp_uri)
+
+    def no_confirm(self, *args, **kwargs):
+        raise TimeoutError("no publisher confirm within the timeout")
+
+    monkeypatch.setattr("kombu.messaging.Producer.publish", no_confirm)
+    with pytest.raises(TimeoutError):
+        relay.relay_once()
+    relay.close()
+    monkeypatch.undo()
+    with db.reading() as conn:
+        assert len(pending_outbox(conn)) == 1
+    assert OutboxRelay(db, amqp_uri).relay_once() == 1
+    assert [m["event_id"] for m in _drain(amqp_uri, "followup")] == [event_id]
