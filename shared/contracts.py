@@ -243,6 +243,16 @@ class ClosedV1(Schema):
     # cadence policy version in force on closed_on.
     anticipated = StrictBool(allow_none=True, load_default=None)
     policy_version = fields.String(allow_none=True, load_default=None)
+    # Whether the participant goes back on the waiting list, decided once when the match
+    # closed (from the configured rematch reasons), so a later change of that configuration
+    # never reinterprets past closures on replay. Null on events from before it was recorded.
+    rematch_allowed = StrictBool(allow_none=True, load_default=None)
+
+
+def closure_allows_rematch(payload: dict[str, Any]) -> bool:
+    """What a ``closed`` event decided about a rematch (older events: the reason's configuration)."""
+    decided = payload.get("rematch_allowed")
+    return reference.allows_rematch(payload["reason"]) if decided is None else bool(decided)
 
 
 class FollowupDueV1(Schema):

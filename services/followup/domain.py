@@ -54,8 +54,8 @@ def check_in(match: FollowedMatch | None, match_id: str, report: dict[str, Any],
 
 
 def close(match: FollowedMatch | None, match_id: str, command: dict[str, Any],
-          policies: Sequence[Policy]) -> dict[str, Any]:
-    """The ``closed`` payload: who ended the match, why, when, and whether it was planned."""
+          policies: Sequence[Policy], rematch_allowed: bool = False) -> dict[str, Any]:
+    """The ``closed`` payload: who ended it, why, when, whether planned, and whether to rematch."""
     followed = _existing(match, match_id)
     if followed.status != ACTIVE:
         raise Conflict(f"match {match_id} is already closed")
@@ -65,7 +65,8 @@ def close(match: FollowedMatch | None, match_id: str, command: dict[str, Any],
                            {"closed_on": ["before matched_on"]})
     return {**command, "match_id": match_id, "referral_id": followed.referral_id,
             "volunteer_id": followed.volunteer_id,
-            "policy_version": cadence.in_force(policies, closed_on).version}
+            "policy_version": cadence.in_force(policies, closed_on).version,
+            "rematch_allowed": rematch_allowed}
 
 
 def due_reminder(match: FollowedMatch, standing: Standing, on: date,

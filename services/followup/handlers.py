@@ -10,6 +10,7 @@ from typing import Any
 from services.followup import domain, policy, projection, queries
 from services.followup.cadence import Policy
 from services.followup.standing import standing
+from shared import reference
 from shared.envelope import Event
 from shared.errors import ConcurrencyConflict
 from shared.unit_of_work import ServiceDatabase, UnitOfWork
@@ -36,7 +37,7 @@ def on_checkin_reported(uow: UnitOfWork, event: Event) -> None:
 def close_match(uow: UnitOfWork, match_id: str, command: dict[str, Any],
                 policies: Sequence[Policy]) -> None:
     payload = domain.close(projection.followed_match(uow.conn, match_id), match_id, command,
-                           policies)
+                           policies, reference.allows_rematch(command["reason"]))
     uow.record(domain.stream_id(match_id), "closed", payload)
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from services.followup import domain
 from services.followup.standing import CheckIn, Facts
+from shared.contracts import closure_allows_rematch
 from shared.envelope import Event
 from shared.projection import Projection
 
@@ -47,6 +48,7 @@ matches = Table(
     Column("close_reason", String(50)),
     Column("close_initiator", String(20)),
     Column("close_anticipated", Boolean),
+    Column("rematch_allowed", Boolean),
 )
 
 checkins = Table(
@@ -101,7 +103,7 @@ def _closed(conn: Connection, event: Event) -> None:
     conn.execute(update(matches).where(matches.c.match_id == p["match_id"]).values(
         status=domain.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
         close_reason=p["reason"], close_initiator=p["initiator"],
-        close_anticipated=p.get("anticipated")))
+        close_anticipated=p.get("anticipated"), rematch_allowed=closure_allows_rematch(p)))
 
 
 def _followup_due(conn: Connection, event: Event) -> None:

@@ -17,7 +17,6 @@ from services.followup import domain, projection
 from services.followup.cadence import Policy
 from services.followup.projection import matches
 from services.followup.standing import Standing, standing
-from shared import reference
 from shared.errors import NotFound, ValidationFailed
 from shared.paging import check_limit, decode_cursor, page
 
@@ -93,8 +92,7 @@ def shape(row: Any, st: Standing, on: date | None) -> dict[str, Any]:
         "checkins": row.checkins, "closed_on": _iso(row.closed_on),
         "close_reason": row.close_reason, "close_initiator": row.close_initiator,
         "close_anticipated": row.close_anticipated,
-        "rematch_allowed": row.close_reason in reference.rematch_reasons()
-        if row.close_reason else None,
+        "rematch_allowed": row.rematch_allowed,
         "as_of": _iso(on), "next_checkin_phase": due.phase if due else None,
         "policy_version": due.policy_version if due else None, "days_overdue": st.days_overdue,
         "last_contact_on": _iso(last.occurred_on if last else None),

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from services.matching import domain
-from shared import reference
+from shared.contracts import closure_allows_rematch
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
@@ -151,7 +151,7 @@ def _closed(conn: Connection, event: Event) -> None:
         status=domain.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
         close_reason=p["reason"]))
     # Back on the waiting list (with the original referred_on) when the reason allows a rematch.
-    rematch = reference.allows_rematch(p["reason"])
+    rematch = closure_allows_rematch(p)
     _set_referral(conn, p["referral_id"], domain.WAITING if rematch else "closed")
     _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches - 1)
 

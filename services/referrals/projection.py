@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from services.referrals import domain
-from shared import reference
+from shared.contracts import closure_allows_rematch
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
@@ -89,7 +89,7 @@ def _matched(conn: Connection, event: Event) -> None:
 
 def _closed(conn: Connection, event: Event) -> None:
     p = event.payload
-    if reference.allows_rematch(p["reason"]):
+    if closure_allows_rematch(p):
         # Back on the waiting list; referred_on is kept, so the days waiting count from referral.
         _set(conn, p["referral_id"], status=domain.WAITING, match_id=None, closed_on=None)
     else:

@@ -73,12 +73,13 @@ def close(match: FollowedMatch | None, command: dict) -> dict:
     return domain.close(match, "m-1", command, POLICIES)
 
 
-def test_closing_carries_referral_volunteer_and_policy_version() -> None:
+def test_closing_carries_referral_volunteer_policy_version_and_the_rematch_decision() -> None:
     command = {**CLOSE, "anticipated": True}
 
     assert close(ACTIVE, command) == {
         **command, "match_id": "m-1", "referral_id": "r-1", "volunteer_id": "v-1",
-        "policy_version": "v1"}
+        "policy_version": "v1", "rematch_allowed": False}
+    assert domain.close(ACTIVE, "m-1", command, POLICIES, rematch_allowed=True)["rematch_allowed"] is True
 
 
 def test_closing_an_unknown_match_is_not_found() -> None:

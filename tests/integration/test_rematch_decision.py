@@ -1,0 +1,42 @@
+"""A closure's rematch decision is the one recorded with it, whatever the configuration says later."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from services.referrals.projection import PROJECTION, referrals
+from shared.db import make_engine
+from shared.envelope import Event, new_event_id, utcnow
+from tests.support import events as ev
+
+
+def _event(event_type: str, payload: dict) -> Event:
+    return Event(new_event_id(), event_type, 1, utcnow(), "test", payload, recorded_at=utcnow())
+
+
+@pytest.fixture
+def conn(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    PROJECTION.create(engine)
+    with engine.begin() as connection:
+        received = {**ev.referral_payload(), "referral_id": "r-1", "region": "hovedstaden"}
+        PROJECTION.apply(connection, _event("referral_received", received))
+        PROJECTION.apply(connection, _event("matched", {
+            "match_id": "m-1", "referral_id": "r-1", "volunteer_id": "v-1", "region": "hovedstaden",
+            "matched_on": "2023-02-01"}))
+        yield connection
+
+
+def _closed(conn, **decision) -> str:
+    PROJECTION.apply(conn, _event("closed", {
+        "match_id": "m-1", "referral_id": "r-1", "volunteer_id": "v-1", "closed_on": "2023-04-01",
+        "initiator": "participant", "reason": "moved", **decision}))
+    return conn.execute(select(referrals.c.status)).scalar_one()
+
+
+def test_the_recorded_decision_wins_over_todays_configuration(conn):
+    assert _closed(conn, rematch_allowed=False) == "closed"  # "moved" is configured to allow a rematch
+
+
+def test_closures_recorded_before_the_decision_existed_follow_the_configuration(conn):
+    assert _closed(conn) == "waiting"
