@@ -1,9 +1,12 @@
 """The report reproduces an evaluation-shaped programme, as of now and as of any earlier moment."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 
-from tests.support.cli import lgv
+from sqlalchemy import create_engine, text
+
+from tests.support.cli import lgv, lgv_status
 from tests.support.programme import PERIOD, expected, programme, referral_message, volunteer_body
 from tests.support.projections import count_events, rows, scalar
 from tests.support.waiting import wait_for
@@ -103,3 +106,19 @@ def test_the_report_reproduces_the_programme_and_answers_as_of_any_moment(system
 
     verdicts = [line for line in lgv(system.env, "replay", "all", "--verify").splitlines() if " live " in line]
     assert verdicts and all(": same " in line for line in verdicts)
+
+    # One row altered by hand: verify names that row, and only that row.
+    altered = matches[0].match_id
+    engine = create_engine(followup)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE matches SET region = 'nordjylland' WHERE match_id = :m"), {"m": altered})
+    engine.dispose()
+    code, out = lgv_status(system.env, "replay", "followup", "--verify")
+    assert code == 1
+    different = [line for line in out.splitlines() if "DIFFERENT" in line]
+    assert len(different) == 1 and different[0].startswith("followup.matches:")
+    only_live = [json.loads(line.split("only live:", 1)[1]) for line in out.splitlines() if "only live:" in line]
+    only_rebuilt = [json.loads(line.split("only rebuilt:", 1)[1]) for line in out.splitlines()
+                    if "only rebuilt:" in line]
+    assert [(r["match_id"], r["region"]) for r in only_live] == [(altered, "nordjylland")]
+    assert [r["match_id"] for r in only_rebuilt] == [altered] and only_rebuilt[0]["region"] != "nordjylland"
