@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true",
                         help="also run the first seed with one instance and no faults, and compare projections")
     args = parser.parse_args(argv)
+    # Stopped from outside, still stop the services it started (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # The services and this driver's gateway client must sign and check tokens with one key.
     os.environ.setdefault("LGV_SECRET", uuid.uuid4().hex)
     sizes = Sizes(referrals=args.referrals)
