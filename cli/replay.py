@@ -10,6 +10,7 @@ from cli.services import open_database
 from shared import config
 from shared import replay as replaying
 from shared.db import make_engine
+from shared.eventstore import RECORDED
 from shared.republish import republish as republish_events
 from shared.unit_of_work import ServiceDatabase
 from shared.verify import build_into
@@ -52,7 +53,7 @@ def replay(service: str, check: bool, until: datetime | None, into: str | None,
             applied = build_into(db, make_engine(f"sqlite:///{target}"), until)
             click.echo(f"{name}: projection as of {until.isoformat()} from {applied} events in {target}")
         elif republish and queue:
-            with click.progressbar(length=replaying.count_events(db), label=f"{name:<10}") as bar:
+            with click.progressbar(length=replaying.count_events(db, RECORDED), label=f"{name:<10}") as bar:
                 sent = republish_events(db, config.amqp_uri(), queue, bar.update)
             click.echo(f"{name}: re-published {sent} recorded events to queue {queue}")
         else:

@@ -52,7 +52,7 @@ def parse(delivery: Delivery, db: ServiceDatabase) -> Event:
     """Turn a delivery into an event validated in the schema version it was written in."""
     try:
         data = json.loads(delivery.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ValidationFailed(f"the body is not UTF-8 JSON: {exc}") from exc
     event = load_envelope(data)
     if event.event_type != delivery.routing_key:
@@ -180,6 +180,7 @@ def _keep(db: ServiceDatabase, delivery: Delivery, rejection: Rejection) -> None
 def _keep_parked(db: ServiceDatabase, parked: dict[str, Any], rejection: Rejection) -> None:
     log.warning("kept a parked %s event: %s", parked["routing_key"], rejection.error)
     with db.engine.begin() as conn:
-        ordering.remove(conn, parked["id"])
+        if not ordering.remove(conn, parked["id"]):
+            return  # applied meanwhile by another worker: nothing to keep
         deadletters.keep(conn, exchange=parked["exchange"], routing_key=parked["routing_key"],
                          body=parked["body"], rejection=rejection, attempts=parked["attempts"])

@@ -40,7 +40,13 @@ class StrictBool(fields.Boolean):
 
 
 def _year(**kw: Any) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(1900, date.today().year), **kw)
+    return fields.Integer(strict=True, validate=_not_after_this_year, **kw)
+
+
+def _not_after_this_year(year: int) -> None:
+    # Checked on each validation: a service started last year must accept this year.
+    if not 1900 <= year <= date.today().year:
+        raise ValidationError(f"must be between 1900 and {date.today().year}")
 
 
 def _focus_areas(minimum: int, **kw: Any) -> fields.List:
@@ -277,7 +283,7 @@ class FollowupDueV1(Schema):
 PRIVATE_FIELDS: dict[str, tuple[str, ...]] = {
     "referral_submitted": ("personal",),
     "checkin_reported": ("note",),
-    "referral_received": ("personal",),
+    "referral_received": ("personal", "submission_digest"),
     "volunteer_registered": ("personal",),
     "checked_in": ("note",),
     "closed": ("note",),

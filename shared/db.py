@@ -16,11 +16,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # hide_parameters: error messages must not carry bound values (they may be personal data).
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
-    engine = create_engine(url, poolclass=NullPool,
+    engine = create_engine(url, poolclass=NullPool, hide_parameters=True,
                            connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
     @event.listens_for(engine, "connect")

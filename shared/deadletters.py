@@ -108,11 +108,11 @@ def _identify(body: str) -> tuple[str | None, str | None]:
         return None, None
     if not isinstance(data, dict):
         return None, None
-    return _short(data.get("event_id")), _short(data.get("event_type"))
+    return _short(data.get("event_id"), 200), _short(data.get("event_type"), 100)
 
 
-def _short(value: Any) -> str | None:
-    return str(value)[:200] if value is not None else None
+def _short(value: Any, length: int) -> str | None:
+    return str(value)[:length] if value is not None else None
 
 
 def _as_dict(row: Any, *, with_body: bool) -> dict[str, Any]:

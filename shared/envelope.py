@@ -21,6 +21,8 @@ ACTOR_KINDS = ("system", "consultant", "volunteer")
 class ActorSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(ACTOR_KINDS))
     id = fields.String(load_default=None, allow_none=True)
+    # Added later, optional: the gateway role behind a human actor (coordinator, consultant).
+    role = fields.String(allow_none=True)
 
 
 class EnvelopeSchema(Schema):

@@ -123,10 +123,11 @@ class EventStore:
         The text search narrows the log cheaply; the check on the parsed event
         keeps out events that merely contain the id inside some longer string.
         """
-        rows = conn.execute(select(events.c.envelope)
+        rows = conn.execute(select(events.c.envelope, events.c.recorded_at)
                             .where(events.c.envelope.contains(subject_id, autoescape=True))
                             .order_by(events.c.seq))
-        found = (event_from_json(row.envelope) for row in rows)
+        # Intake events carry no recorded_at of their own: when this store learned them stands in.
+        found = (_with_recorded_at(event_from_json(row.envelope), row.recorded_at) for row in rows)
         return [event for event in found
                 if (event.stream_id or "").endswith(f"-{subject_id}") or _names(event.payload, subject_id)]
 
@@ -160,6 +161,10 @@ class EventStore:
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
+
+
+def _with_recorded_at(event: Event, learned: datetime) -> Event:
+    return event if event.recorded_at is not None else event.evolve(recorded_at=learned)
 
 
 def _names(value: Any, subject_id: str) -> bool:

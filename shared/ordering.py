@@ -120,5 +120,6 @@ def overdue(conn: Connection, parked_before: datetime) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def remove(conn: Connection, parked_id: int) -> None:
-    conn.execute(delete(parked_events).where(parked_events.c.id == parked_id))
+def remove(conn: Connection, parked_id: int) -> bool:
+    """Unpark an event; False when it was not parked any more (another worker applied it)."""
+    return conn.execute(delete(parked_events).where(parked_events.c.id == parked_id)).rowcount == 1

@@ -26,8 +26,5 @@ class Projection:
     def create(self, engine: Engine) -> None:
         self.metadata.create_all(engine)
 
-    def drop(self, engine: Engine) -> None:
-        self.metadata.drop_all(engine)
-
     def table_names(self) -> list[str]:
         return [table.name for table in self.metadata.sorted_tables]

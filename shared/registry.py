@@ -35,9 +35,6 @@ class SchemaRegistry:
         if upcaster is not None:
             self._upcasters[(event_type, version - 1)] = upcaster
 
-    def knows(self, event_type: str) -> bool:
-        return any(key[0] == event_type for key in self._schemas)
-
     def current_version(self, event_type: str) -> int:
         versions = [v for (t, v) in self._schemas if t == event_type]
         if not versions:

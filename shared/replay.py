@@ -11,9 +11,11 @@ from shared.unit_of_work import ServiceDatabase
 Progress = Callable[[int], None]
 
 
-def count_events(db: ServiceDatabase) -> int:
+def count_events(db: ServiceDatabase, origin: str | None = None) -> int:
+    """How many events the service holds (``origin``: only recorded, or only consumed)."""
+    query = select(func.count()).select_from(events)
     with db.reading() as conn:
-        return int(conn.execute(select(func.count()).select_from(events)).scalar() or 0)
+        return int(conn.execute(query.where(events.c.origin == origin) if origin else query).scalar() or 0)
 
 
 def rebuild(db: ServiceDatabase, progress: Progress | None = None) -> int:

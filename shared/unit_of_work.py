@@ -63,9 +63,6 @@ class UnitOfWork:
             return None
         return self.db.apply(self.conn, event)
 
-    def stream_version(self, stream_id: str) -> int:
-        return self.db.store.stream_version(self.conn, stream_id)
-
 
 class ServiceDatabase:
     """A service's own database: its event store, projection and dead letters."""

@@ -37,21 +37,27 @@ def _suppress_figures(figures: dict[str, Any], below: int) -> None:
             figures[key] = hidden
     people = figures["participants"]
     for counts, pcts in (("gender_n", "gender_pct"), ("age_band_n", "age_band_pct")):
-        for key, count in people[counts].items():
-            if small(count) or small(people["n"]):
-                people[counts][key], people[pcts][key] = hidden, hidden
+        cells = dict(people[counts])
+        covered = {key for key, count in cells.items() if small(count) or small(people["n"])}
+        if len(covered) == 1 and len(cells) > 1:
+            # One hidden cell of a group that adds up to n could be had by subtraction:
+            # hide the next smallest as well.
+            covered.add(min((k for k in cells if k not in covered), key=lambda k: (cells[k], k)))
+        for key in covered:
+            people[counts][key], people[pcts][key] = hidden, hidden
     for country in people["top_countries"]:
         if small(country["count"]) or small(people["n"]):
             country["count"], country["pct"] = hidden, hidden
-    if small(people["arrived_2014_or_earlier_n"]) or small(people["n"]):
+    arrived = people["arrived_2014_or_earlier_n"]
+    if small(arrived) or small(people["n"]) or small(people["n"] - arrived):
         people["arrived_2014_or_earlier_n"] = people["arrived_2014_or_earlier_pct"] = hidden
     if small(people["n"]):
         people["n"] = hidden
     six = figures["six_month"]
     if small(six["eligible"]):
         six.update(eligible=hidden, successful=hidden, rate_pct=hidden)
-    elif small(six["successful"]):
-        six.update(successful=hidden, rate_pct=hidden)
+    elif small(six["successful"]) or small(six["eligible"] - six["successful"]):
+        six.update(successful=hidden, rate_pct=hidden)  # the failures are the complement
 
 
 def _all_figures(report: dict[str, Any]) -> list[dict[str, Any]]:

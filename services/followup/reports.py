@@ -13,8 +13,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from services.followup.cadence import add_months
+from services.followup import standing
 from services.followup.report_facts import Facts, MatchFact
+from services.followup.standing import six_month_mark
 
 AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60+")
 TOP_COUNTRIES = 5
@@ -43,10 +44,6 @@ def summary(facts: Facts, date_from: date, date_to: date, region: str | None = N
         for site in sorted({_site(facts, m) for m in facts.matches.values()
                             if region is None or m.region == region} - {None})}
     return report
-
-
-def six_month_mark(matched_on: date) -> date:
-    return add_months(matched_on, 6)
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -97,7 +94,8 @@ def _participants(facts: Facts, established: list[MatchFact]) -> dict[str, Any]:
 
 def _six_month(established: list[MatchFact], date_to: date) -> dict[str, Any]:
     eligible = [m for m in established if six_month_mark(m.matched_on) <= date_to]
-    successful = sum(m.closed_on is None or m.closed_on >= six_month_mark(m.matched_on) for m in eligible)
+    successful = sum(bool(standing.successful(six_month_mark(m.matched_on), m.closed_on, date_to))
+                     for m in eligible)
     return {"eligible": len(eligible), "successful": successful, "rate_pct": pct(successful, len(eligible))}
 
 

@@ -67,7 +67,7 @@ def standing(facts: Facts, policies: Sequence[Policy], on: date | None) -> Stand
         facts.matched_on, [c.occurred_on for c in contacts], policies)
     meetings = [c.occurred_on for c in known if c.contact == cadence.MEETING]
     since = concern_since(known)
-    mark = cadence.add_months(facts.matched_on, SIX_MONTHS)
+    mark = six_month_mark(facts.matched_on)
     return Standing(
         active=not closed, due=due,
         days_overdue=cadence.days_overdue(due, on) if due and on else None,
@@ -87,7 +87,13 @@ def concern_since(ordered: Sequence[CheckIn]) -> date | None:
     return since
 
 
+def six_month_mark(matched_on: date) -> date:
+    """``matched_on`` + 6 calendar months (CONTRACTS.md), clamped to the month's last day."""
+    return cadence.add_months(matched_on, SIX_MONTHS)
+
+
 def successful(mark: date, closed_on: date | None, on: date | None) -> bool | None:
+    """Not closed before the six-month mark (None while that is still open on ``on``)."""
     if closed_on is not None:
         return closed_on >= mark
     if on is not None and on >= mark:

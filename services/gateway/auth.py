@@ -42,7 +42,7 @@ class Principal:
     def actor(self) -> dict[str, str]:
         """The ``actor`` recorded on the events this principal causes."""
         kind = "system" if self.role == SYSTEM else "consultant"
-        return {"kind": kind, "id": self.name}
+        return {"kind": kind, "id": self.name, "role": self.role}
 
 
 def authenticate(header: str | None) -> Principal:

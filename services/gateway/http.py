@@ -55,7 +55,7 @@ def read_json_object(request: Request, required: bool = True) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValidationFailed("The body is not valid JSON.", {"body": ["not valid JSON"]}) from None
     if not isinstance(body, dict):
         raise ValidationFailed("The body must be a JSON object.", {"body": ["must be an object"]})
@@ -81,7 +81,7 @@ def page_args(request: Request) -> tuple[int, str | None]:
     raw = request.args.get("limit", "")
     limit = DEFAULT_LIMIT
     if raw:
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
             raise ValidationFailed(
                 "limit must be a whole number from 1 to 500.",
                 {"limit": [f"must be an integer between 1 and {MAX_LIMIT}"]},

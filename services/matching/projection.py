@@ -105,7 +105,8 @@ def _referral_received(conn: Connection, event: Event) -> None:
 
 
 def _referral_withdrawn(conn: Connection, event: Event) -> None:
-    _set_referral(conn, event.payload["referral_id"], "withdrawn")
+    # Only a waiting referral: a withdrawal that crossed a match in flight leaves the match be.
+    _set_referral(conn, event.payload["referral_id"], "withdrawn", referrals.c.status == domain.WAITING)
 
 
 def _volunteer_registered(conn: Connection, event: Event) -> None:
@@ -152,7 +153,10 @@ def _closed(conn: Connection, event: Event) -> None:
         close_reason=p["reason"]))
     # Back on the waiting list (with the original referred_on) when the reason allows a rematch.
     rematch = closure_allows_rematch(p)
-    _set_referral(conn, p["referral_id"], domain.WAITING if rematch else "closed")
+    still_matched = conn.execute(select(matches.c.match_id).where(
+        matches.c.referral_id == p["referral_id"], matches.c.status == domain.ACTIVE)).first()
+    if still_matched is None:  # an old match's closure must not unseat a newer match
+        _set_referral(conn, p["referral_id"], domain.WAITING if rematch else "closed")
     _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches - 1)
 
 
@@ -164,8 +168,8 @@ def _candidates_proposed(conn: Connection, event: Event) -> None:
         proposed_at=event.occurred_at, candidates=_json(p["candidates"])))
 
 
-def _set_referral(conn: Connection, referral_id: str, status: str) -> None:
-    conn.execute(update(referrals).where(referrals.c.referral_id == referral_id)
+def _set_referral(conn: Connection, referral_id: str, status: str, *conditions: Any) -> None:
+    conn.execute(update(referrals).where(referrals.c.referral_id == referral_id, *conditions)
                  .values(status=status))
 
 

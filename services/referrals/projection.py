@@ -72,14 +72,17 @@ def _digest_of_early_event(received: dict[str, Any]) -> str:
                                   "interpreter_needed": received.get("interpreter_needed", False)})
 
 
-def _set(conn: Connection, referral_id: str, **values: Any) -> None:
-    conn.execute(update(referrals).where(referrals.c.referral_id == referral_id)
+def _set(conn: Connection, referral_id: str, *conditions: Any, **values: Any) -> None:
+    """Change a referral; ``conditions`` keep a stale event from undoing a newer state."""
+    conn.execute(update(referrals).where(referrals.c.referral_id == referral_id, *conditions)
                  .values(version=referrals.c.version + 1, **values))
 
 
 def _withdrawn(conn: Connection, event: Event) -> None:
-    _set(conn, event.payload["referral_id"], status=domain.WITHDRAWN,
-         withdrawn_reason=event.payload["reason"])
+    # Streams are ordered one by one, not against each other: a withdrawal that crossed a match
+    # in flight must not turn a matched participant into a withdrawn one.
+    _set(conn, event.payload["referral_id"], referrals.c.status == domain.WAITING,
+         status=domain.WITHDRAWN, withdrawn_reason=event.payload["reason"])
 
 
 def _matched(conn: Connection, event: Event) -> None:
@@ -89,11 +92,12 @@ def _matched(conn: Connection, event: Event) -> None:
 
 def _closed(conn: Connection, event: Event) -> None:
     p = event.payload
+    this_match = referrals.c.match_id == p["match_id"]  # an old match's closure changes nothing now
     if closure_allows_rematch(p):
         # Back on the waiting list; referred_on is kept, so the days waiting count from referral.
-        _set(conn, p["referral_id"], status=domain.WAITING, match_id=None, closed_on=None)
+        _set(conn, p["referral_id"], this_match, status=domain.WAITING, match_id=None, closed_on=None)
     else:
-        _set(conn, p["referral_id"], status=domain.CLOSED,
+        _set(conn, p["referral_id"], this_match, status=domain.CLOSED,
              closed_on=date.fromisoformat(p["closed_on"]))
 
 

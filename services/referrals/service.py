@@ -4,9 +4,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from services.referrals import handlers, queries, schemas
 from services.referrals.projection import PROJECTION
 from shared import validation
+from shared.envelope import Event
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
@@ -22,6 +25,14 @@ class ReferralsService(operations.Operations, consumer.ConsumesEvents):
         payload = self.db.registry.validate("referral_submitted", 1, payload, strict=True,
                                             prefix="")
         event = handlers.submission_event(payload, actor)
+        try:
+            return self._submit(event, actor)
+        except IntegrityError:
+            # The same (site, external_ref) submitted at the same moment (PostgreSQL lets both
+            # look first): now the other one is there, and this answers as a resubmission would.
+            return self._submit(event, actor)
+
+    def _submit(self, event: Event, actor: dict[str, Any]) -> dict[str, str]:
         with self.db.transaction(cause=event, actor=actor) as uow:
             current = uow.consume(event)
             assert current is not None  # a new event id cannot have been seen

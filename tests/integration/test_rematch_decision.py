@@ -40,3 +40,16 @@ def test_the_recorded_decision_wins_over_todays_configuration(conn):
 
 def test_closures_recorded_before_the_decision_existed_follow_the_configuration(conn):
     assert _closed(conn) == "waiting"
+
+
+def test_an_old_match_closing_late_does_not_unseat_the_participants_new_match(conn):
+    _closed(conn, rematch_allowed=True)  # m-1 ends; back on the waiting list
+    PROJECTION.apply(conn, _event("matched", {
+        "match_id": "m-2", "referral_id": "r-1", "volunteer_id": "v-2", "region": "hovedstaden",
+        "matched_on": "2023-05-01"}))
+    assert _closed(conn, rematch_allowed=True) == "matched"  # m-1's closure re-driven late
+
+
+def test_a_withdrawal_that_crossed_a_match_leaves_the_match_be(conn):
+    PROJECTION.apply(conn, _event("referral_withdrawn", {"referral_id": "r-1", "reason": "moved away"}))
+    assert conn.execute(select(referrals.c.status)).scalar_one() == "matched"

@@ -96,8 +96,8 @@ def test_actor_and_personal_follow_the_role() -> None:
     consultant = authorize(bearer("consultant", "hovedstaden", name="ann"), READ)
     system = authorize(bearer("system", name="CTP"), INTAKE)
     auditor = authorize(bearer("auditor"), READ)
-    assert consultant.actor == {"kind": "consultant", "id": "ann"} and consultant.sees_personal
-    assert system.actor == {"kind": "system", "id": "CTP"}
+    assert consultant.actor == {"kind": "consultant", "id": "ann", "role": "consultant"} and consultant.sees_personal
+    assert system.actor == {"kind": "system", "id": "CTP", "role": "system"}
     assert not auditor.sees_personal
 
 

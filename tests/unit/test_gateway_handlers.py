@@ -39,7 +39,7 @@ def test_submitted_referral_is_accepted_with_its_id(gateway: Any) -> None:
     response = gateway.submit_referral(request("system", method="POST", body={"external_ref": "CTP-1"}))
     assert response.status_code == 202 and response.json == {"referral_id": "r1"}
     gateway.referrals.submit_referral.assert_called_once_with({"external_ref": "CTP-1"},
-                                                              {"kind": "system", "id": "ann"})
+                                                              {"kind": "system", "id": "ann", "role": "system"})
 
 
 def test_consultant_list_is_limited_to_its_regions(gateway: Any) -> None:
@@ -111,7 +111,8 @@ def test_candidates_are_ranked_as_of_the_given_day_and_recorded_with_the_asker(g
     gateway.matching.candidates.return_value = {"items": []}
     response = gateway.list_candidates(request("consultant", "hovedstaden", query="on=2023-06-01&limit=5"), "r1")
     assert response.status_code == 200
-    gateway.matching.candidates.assert_called_once_with("r1", 5, "2023-06-01", {"kind": "consultant", "id": "ann"})
+    gateway.matching.candidates.assert_called_once_with(
+        "r1", 5, "2023-06-01", {"kind": "consultant", "id": "ann", "role": "consultant"})
 
 
 def test_an_event_several_services_hold_is_listed_once_as_its_recorder_keeps_it(gateway: Any) -> None:

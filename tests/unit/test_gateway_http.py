@@ -30,7 +30,7 @@ def test_page_accepts_limits_in_range(limit: str) -> None:
     assert page_args(request(f"limit={limit}&cursor=abc")) == (int(limit), "abc")
 
 
-@pytest.mark.parametrize("limit", ["0", "501", "-1", "ten", "2.5"])
+@pytest.mark.parametrize("limit", ["0", "501", "-1", "ten", "2.5", "%C2%B2", "%D9%A3"])
 def test_page_refuses_limits_out_of_range(limit: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         page_args(request(f"limit={limit}"))
@@ -70,3 +70,8 @@ def test_chunked_body_over_one_mebibyte_is_too_large() -> None:
     environ["wsgi.input_terminated"] = True
     with pytest.raises(PayloadTooLarge):
         read_json_object(Request(environ))
+
+
+def test_a_body_nested_too_deep_is_a_clear_400() -> None:
+    with pytest.raises(ValidationFailed):
+        read_json_object(request(data="[" * 100_000 + "]" * 100_000))

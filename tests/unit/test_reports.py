@@ -5,7 +5,8 @@ from datetime import date
 
 from services.followup.report_facts import Approval, Facts, MatchFact, Participant
 from services.followup.report_formats import suppress, to_csv
-from services.followup.reports import pct, six_month_mark, summary
+from services.followup.reports import pct, summary
+from services.followup.standing import six_month_mark
 
 FROM, TO = date(2022, 1, 1), date(2023, 6, 15)
 
@@ -84,7 +85,9 @@ def test_percentages_round_half_up_to_one_decimal():
 def test_suppression_hides_small_counts_and_what_is_built_on_them():
     report = suppress(summary(_facts(), FROM, TO), 3)
     assert report["matches_established"] == 4 and report["volunteers_recruited"] == "<3"
-    assert report["participants"]["gender_pct"] == {"female": 75.0, "male": "<3"}
+    # male (1) is small; female (3) is hidden too, or n − female would give male away
+    assert report["participants"]["gender_pct"] == {"female": "<3", "male": "<3"}
+    assert report["participants"]["n"] == 4
     assert report["participants"]["top_countries"][0]["pct"] == "<3"   # SY: 2 people
     assert report["six_month"] == {"eligible": 3, "successful": "<3", "rate_pct": "<3"}
     assert report["by_region"]["syddanmark"]["participants"]["n"] == "<3"

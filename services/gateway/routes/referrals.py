@@ -48,7 +48,8 @@ class ReferralRoutes(Routes):
 
     @http("GET", "/api/v1/referrals/<string:referral_id>/candidates")
     def list_candidates(self, request: Request, referral_id: str) -> Response:
-        who = authorize(request.headers, READ)
+        # WRITE, not READ: a proposal is recorded (an auditor only reads).
+        who = authorize(request.headers, WRITE)
         limit, _ = page_args(request)
         on = query_date(request, "on", default=date.today().isoformat())  # the ranking date
         self._check_referral_region(who, referral_id)
