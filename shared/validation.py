@@ -1,6 +1,7 @@
 """Validate input with a marshmallow schema and normalise it to JSON types."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields
@@ -34,3 +35,11 @@ def _propagate_unknown(schema: Schema, unknown: str) -> None:
         if isinstance(inner, fields.Nested):
             inner.unknown = unknown
             _propagate_unknown(inner.schema, unknown)
+
+
+def day(value: Any, name: str = "on") -> date:
+    """A ``YYYY-MM-DD`` argument of an RPC call as a date, or ``ValidationFailed`` naming it."""
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(f"{name} must be a date YYYY-MM-DD", {name: ["not a date"]}) from exc

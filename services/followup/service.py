@@ -9,7 +9,6 @@ from nameko.timer import timer
 from services.followup import handlers, policy, queries, reporting, schemas
 from services.followup.projection import PROJECTION
 from shared import config, validation
-from shared.errors import ValidationFailed
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
@@ -39,14 +38,14 @@ class FollowupService(operations.Operations, consumer.ConsumesEvents):
     @rpc
     def get_match(self, match_id: str, on: str | None = None) -> dict[str, Any]:
         """One match; its date-dependent fields as of ``on`` (None: left null)."""
-        day = _day(on) if on is not None else None
+        day = validation.day(on) if on is not None else None
         with self.db.reading() as conn:
             return queries.get_match(conn, match_id, day, policy.load())
 
     @rpc
     def list_matches(self, filters: dict[str, Any], limit: int = 50,
                      cursor: str | None = None, on: str | None = None) -> dict[str, Any]:
-        day = _day(on) if on is not None else None
+        day = validation.day(on) if on is not None else None
         with self.db.reading() as conn:
             return queries.list_matches(conn, filters or {}, limit, cursor, day, policy.load())
 
@@ -58,12 +57,12 @@ class FollowupService(operations.Operations, consumer.ConsumesEvents):
     @rpc
     def due_check_ins(self, on: str, regions: list[str] | None = None) -> dict[str, Any]:
         with self.db.reading() as conn:
-            return queries.due_check_ins(conn, _day(on), regions, policy.load())
+            return queries.due_check_ins(conn, validation.day(on), regions, policy.load())
 
     @rpc
     def publish_due_reminders(self, on: str) -> dict[str, Any]:
         """Record (and so publish) the ``followup_due`` events for ``on``; safe to repeat."""
-        day = _day(on)
+        day = validation.day(on)
         return {"on": day.isoformat(),
                 "published": handlers.publish_due_reminders(self.db, day, policy.load())}
 
@@ -75,10 +74,3 @@ class FollowupService(operations.Operations, consumer.ConsumesEvents):
         reminder run is for. Repeats are no-ops (one event per match and due date).
         """
         self.publish_due_reminders(date.today().isoformat())
-
-
-def _day(value: Any) -> date:
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed("on must be a date YYYY-MM-DD", {"on": ["not a date"]}) from exc

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from shared.errors import ValidationFailed
+from shared.paging import MAX_LIMIT
 
 from .errors import PayloadTooLarge, error_body
 
@@ -18,7 +19,6 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

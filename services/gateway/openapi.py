@@ -7,7 +7,9 @@ from typing import Any
 
 from apispec import APISpec
 
-from .http import DEFAULT_LIMIT, MAX_BODY_BYTES, MAX_LIMIT
+from shared.paging import MAX_LIMIT
+
+from .http import DEFAULT_LIMIT, MAX_BODY_BYTES
 from .openapi_schemas import SCHEMAS, Schema, page, ref
 
 READ = "coordinator, consultant (own regions), auditor"

@@ -7,7 +7,6 @@ from typing import Any
 from services.matching import handlers, queries, schemas, weights
 from services.matching.projection import PROJECTION
 from shared import validation
-from shared.errors import ValidationFailed
 from shared.paging import check_limit
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
@@ -63,9 +62,6 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
     def candidates(self, referral_id: str, limit: int = 50, on: str | None = None,
                    actor: dict[str, Any] | None = None) -> dict[str, Any]:
         """Ranked volunteers for a waiting referral as of ``on`` (default: today), recorded."""
-        try:
-            day = date.fromisoformat(on) if on else date.today()
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed("on must be a date YYYY-MM-DD", {"on": ["not a date"]}) from exc
+        day = validation.day(on) if on else date.today()
         return handlers.propose_candidates(self.db, referral_id, check_limit(limit), day,
                                            weights.current(), actor)
