@@ -1,6 +1,7 @@
 """Engines for a service's own database: SQLite by default, any SQLAlchemy URL."""
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timezone
 from typing import Any
 
@@ -16,8 +17,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
+    cooperative_waits()
     # hide_parameters: error messages must not carry bound values (they may be personal data).
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+
+
+def cooperative_waits() -> None:
+    """Make psycopg wait for the server through eventlet's hub when eventlet patched ``select``.
+
+    psycopg 3 picks its C wait function by default, which blocks in ``poll()``
+    outside eventlet: one slow query would stop every green thread of a service
+    (RPC, consumers, heartbeats, the outbox relay). Its pure-Python
+    ``wait_select`` calls ``select.select`` at call time, the patched one.
+    """
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is None or not patcher.is_monkey_patched("select"):
+        return
+    import psycopg.waiting
+
+    psycopg.waiting.wait = psycopg.waiting.wait_select
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
