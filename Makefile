@@ -6,21 +6,30 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Touched after a successful install; reinstall only when pyproject.toml is newer.
+# Touched after a successful install; reinstall only when pyproject.toml or the pins are newer.
 STAMP := $(VENV)/.installed
+# Every install is pinned to the versions the suite is tested with.
+CONSTRAINTS := constraints.txt
 PYTEST_FLAGS ?= -q -ra -p no:cacheprovider --strict-markers
 
-.PHONY: venv run test lint bench faults clean
+.PHONY: venv run test lint bench faults clean constraints
 
 venv: $(STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# PIP_CONSTRAINT also pins the build backend (setuptools) in pip's isolated build.
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=24,<27'
+	PIP_CONSTRAINT=$(CURDIR)/$(CONSTRAINTS) $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $@
+
+# After changing a dependency: install it into .venv, then pin what is installed.
+constraints:
+	{ sed -n '1,/^# install it/p' $(CONSTRAINTS); \
+	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip|py-spy)=='; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 run: venv
 	$(BIN)/python deploy/run.py
