@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 CONSTRAINTS := constraints.txt
 PYTEST_FLAGS ?= -q -ra -p no:cacheprovider --strict-markers
 
-.PHONY: venv run test lint bench faults clean constraints
+.PHONY: venv run test lint bench faults clean constraints asyncapi
 
 venv: $(STAMP)
 
@@ -48,6 +48,10 @@ faults: venv
 
 bench: venv
 	$(BIN)/python scripts/bench_candidates.py $(ARGS)
+
+# docs/asyncapi.json from the topology and the contract schemas (a unit test says when stale).
+asyncapi: venv
+	$(BIN)/lgv asyncapi > docs/asyncapi.json
 
 clean:
 	rm -rf var/

@@ -8,6 +8,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 import click  # noqa: E402
 
+from cli.asyncapi import asyncapi  # noqa: E402
 from cli.dlq import dlq  # noqa: E402
 from cli.replay import replay  # noqa: E402
 from cli.token import token  # noqa: E402
@@ -15,12 +16,13 @@ from cli.token import token  # noqa: E402
 
 @click.group()
 def main() -> None:
-    """Livet Går Videre operations: tokens, replay and the dead-letter stores."""
+    """Livet Går Videre operations: tokens, replay, the dead-letter stores and the bus contract."""
 
 
 main.add_command(token)
 main.add_command(replay)
 main.add_command(dlq)
+main.add_command(asyncapi)
 
 if __name__ == "__main__":
     main()

@@ -35,6 +35,18 @@ class SchemaRegistry:
         if upcaster is not None:
             self._upcasters[(event_type, version - 1)] = upcaster
 
+    def event_types(self) -> list[str]:
+        """Every registered event type, sorted."""
+        return sorted({t for (t, _) in self._schemas})
+
+    def versions(self, event_type: str) -> list[int]:
+        """Every schema version of ``event_type``, oldest first."""
+        return sorted(v for (t, v) in self._schemas if t == event_type)
+
+    def schema(self, event_type: str, version: int) -> type[Schema]:
+        """The payload schema ``version`` of ``event_type`` was written in."""
+        return self._schemas[(event_type, version)]
+
     def current_version(self, event_type: str) -> int:
         versions = [v for (t, v) in self._schemas if t == event_type]
         if not versions:

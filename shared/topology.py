@@ -50,13 +50,36 @@ SUBSCRIPTIONS: dict[str, tuple[Subscription, ...]] = {
     ),
 }
 
+# What internal systems publish on intake.events, and what each service records (and so
+# publishes on <service>.events): the only event types each exchange carries.
+INTAKE_EVENTS = ("referral_submitted", "checkin_reported")
+RECORDS: dict[str, tuple[str, ...]] = {
+    "referrals": ("referral_received", "referral_withdrawn"),
+    "matching": ("volunteer_registered", "volunteer_screened", "volunteer_trained", "matched",
+                 "candidates_proposed"),
+    "followup": ("checked_in", "closed", "followup_due"),
+}
+
 EXCHANGE_NAMES = (INTAKE_EXCHANGE,) + tuple(service_exchange_name(s) for s in SUBSCRIPTIONS)
+
+
+def carried_by(exchange_name: str) -> tuple[str, ...]:
+    """The event types published on an exchange."""
+    if exchange_name == INTAKE_EXCHANGE:
+        return INTAKE_EVENTS
+    return next(types for service, types in RECORDS.items() if service_exchange_name(service) == exchange_name)
+
+
+def consumers(exchange_name: str, event_type: str) -> list[str]:
+    """The services whose inbox receives this event."""
+    return [service for service, subs in SUBSCRIPTIONS.items()
+            if any(sub.exchange == exchange_name and (sub.event_types == ALL or event_type in sub.event_types)
+                   for sub in subs)]
 
 
 def has_subscribers(exchange_name: str, event_type: str) -> bool:
     """Whether some service's inbox is bound to this event (so a publish must route)."""
-    return any(sub.exchange == exchange_name and (sub.event_types == ALL or event_type in sub.event_types)
-               for subs in SUBSCRIPTIONS.values() for sub in subs)
+    return bool(consumers(exchange_name, event_type))
 
 
 def exchange(name: str) -> Exchange:

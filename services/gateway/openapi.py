@@ -38,6 +38,7 @@ PAGING = ("limit", "cursor")
 OPS = (
     Op("get", "/health", "Liveness of every service", None, ref("Health")),
     Op("get", "/openapi.json", "This document", None, {"type": "object"}),
+    Op("get", "/asyncapi.json", "The event bus as AsyncAPI 3.0", None, {"type": "object"}),
     Op("post", "/api/v1/referrals", "Submit a referral", INTAKE, ref("ReferralId"), "ReferralSubmission", status=202),
     Op("get", "/api/v1/referrals", "List referrals, waiting ones longest-waiting first", READ, page("Referral"),
        query=("status", "region", "referring_site", "external_ref") + PAGING),

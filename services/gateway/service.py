@@ -8,6 +8,7 @@ from __future__ import annotations
 import eventlet
 from werkzeug.wrappers import Request, Response
 
+from shared.asyncapi import build_asyncapi
 from shared.config import SERVICES
 
 from .http import json_response, ok
@@ -51,6 +52,10 @@ class GatewayService(
     @http("GET", "/openapi.json")
     def openapi(self, request: Request) -> Response:
         return ok(build_spec())
+
+    @http("GET", "/asyncapi.json")
+    def asyncapi(self, request: Request) -> Response:
+        return ok(build_asyncapi())
 
     def _probe(self, service: str) -> str:
         try:
