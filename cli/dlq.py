@@ -20,18 +20,19 @@ def dlq() -> None:
 
 
 @dlq.command("list")
-@SERVICE
+@click.argument("service", required=False, type=click.Choice(config.SERVICES))
 @click.option("--status", type=click.Choice([deadletters.OPEN, deadletters.REDRIVEN]),
               default=deadletters.OPEN, show_default=True)
 @click.option("--limit", default=100, show_default=True)
-def list_letters(service: str, status: str, limit: int) -> None:
-    """One line per dead letter: id, when, routing key, why."""
-    with open_database(service).reading() as conn:
-        letters = deadletters.list_page(conn, status, 0, limit)
-    for letter in letters:
-        click.echo(f"{letter['dead_letter_id']:>6}  {letter['received_at'][:19]}  "
-                   f"{letter['routing_key']:<20}  {letter['error']}")
-    click.echo(f"{len(letters)} {status} dead letter(s) in {service}")
+def list_letters(service: str | None, status: str, limit: int) -> None:
+    """One line per dead letter: id, when, routing key, why (every service when none is named)."""
+    for name in (service,) if service else config.SERVICES:
+        with open_database(name).reading() as conn:
+            letters = deadletters.list_page(conn, status, 0, limit)
+        for letter in letters:
+            click.echo(f"{name:<9}  {letter['dead_letter_id']:>6}  {letter['received_at'][:19]}  "
+                       f"{letter['routing_key']:<20}  {letter['error']}")
+        click.echo(f"{len(letters)} {status} dead letter(s) in {name}")
 
 
 @dlq.command("show")

@@ -11,6 +11,7 @@ import click  # noqa: E402
 from cli.asyncapi import asyncapi  # noqa: E402
 from cli.dlq import dlq  # noqa: E402
 from cli.replay import replay  # noqa: E402
+from cli.status import status  # noqa: E402
 from cli.token import token  # noqa: E402
 
 
@@ -23,6 +24,7 @@ main.add_command(token)
 main.add_command(replay)
 main.add_command(dlq)
 main.add_command(asyncapi)
+main.add_command(status)
 
 if __name__ == "__main__":
     main()

@@ -5,12 +5,15 @@ Run with ``nameko run --config deploy/config/gateway.yml services.gateway.servic
 """
 from __future__ import annotations
 
+from typing import Any
+
 import eventlet
 from werkzeug.wrappers import Request, Response
 
 from shared.asyncapi import build_asyncapi
 from shared.config import SERVICES
 
+from . import metrics as exposition
 from .http import json_response, ok
 from .openapi import build_spec
 
@@ -49,6 +52,19 @@ class GatewayService(
         body = {"status": "ok" if healthy else "degraded", "services": services}
         return json_response(body, 200 if healthy else 503)
 
+    @http("GET", "/health/live")
+    def live(self, request: Request) -> Response:
+        """The gateway process answers; the services are not asked (that is ``/health``)."""
+        return ok({"status": "ok"})
+
+    @http("GET", "/metrics")
+    def metrics(self, request: Request) -> Response:
+        pile = eventlet.GreenPile()
+        for service in SERVICES:
+            pile.spawn(self._status, service)
+        return Response(exposition.render(dict(zip(SERVICES, pile))), status=200,
+                        content_type=exposition.CONTENT_TYPE)
+
     @http("GET", "/openapi.json")
     def openapi(self, request: Request) -> Response:
         return ok(build_spec())
@@ -56,6 +72,13 @@ class GatewayService(
     @http("GET", "/asyncapi.json")
     def asyncapi(self, request: Request) -> Response:
         return ok(build_asyncapi())
+
+    def _status(self, service: str) -> dict[str, Any] | None:
+        try:
+            answer: dict[str, Any] = getattr(self, service).within(HEALTH_TIMEOUT).status()
+        except Exception:  # a scrape reports a silent service as down, it never fails
+            return None
+        return answer
 
     def _probe(self, service: str) -> str:
         try:

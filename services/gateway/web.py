@@ -7,6 +7,7 @@ replaced here so a client only ever sees the error body of the contract.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,21 +17,27 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
+from . import metrics
 from .errors import EXPECTED_ERRORS
 from .http import error_response
 
 log = logging.getLogger(__name__)
+ROUTE = "lgv.route"  # the matched URL rule, for the latency histogram
 
 
 class JsonWsgiApp(WsgiApp):
     """Routes like nameko's app; unmatched and crashed requests get JSON."""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        started = time.monotonic()
+        environ[ROUTE] = metrics.UNMATCHED
         try:
             response = self._dispatch(environ)
         except Exception as exc:  # the last line of defence: never a stack trace
             log.exception("unhandled error routing %s", environ.get("PATH_INFO"))
             response = error_response(exc)
+        metrics.observe(environ.get("REQUEST_METHOD", ""), environ[ROUTE], response.status_code,
+                        time.monotonic() - started)
         return response(environ, start_response)
 
     def _dispatch(self, environ: dict[str, Any]) -> Any:
@@ -41,13 +48,14 @@ class JsonWsgiApp(WsgiApp):
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:
-            provider, values = adapter.match()
+            rule, values = adapter.match(return_rule=True)
         except RequestRedirect as redirect:  # a trailing slash; let werkzeug redirect
             return redirect
         except HTTPException as exc:  # 404 and 405
             return error_response(exc)
+        environ[ROUTE] = rule.rule
         request.path_values = values  # type: ignore[attr-defined]  # nameko reads it here
-        return provider.handle_request(request)
+        return rule.endpoint.handle_request(request)
 
 
 class JsonWebServer(WebServer):

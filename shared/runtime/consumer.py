@@ -9,7 +9,9 @@ from nameko.timer import timer
 from shared import config, consumption
 from shared.consumption import Delivery, Handlers
 from shared.envelope import utcnow
+from shared.runtime.counters import CONSUMER_ERRORS
 from shared.runtime.inbox import inbox
+from shared.runtime.logformat import log_context
 
 
 class ConsumesEvents:
@@ -20,7 +22,16 @@ class ConsumesEvents:
 
     @inbox
     def handle_inbox(self, delivery: Delivery) -> str:
-        return consumption.consume(self.db, self.inbox_handlers, delivery, config.max_delivery_attempts())
+        with log_context(delivery.body):
+            try:
+                outcome = consumption.consume(self.db, self.inbox_handlers, delivery,
+                                              config.max_delivery_attempts())
+            except Exception:
+                CONSUMER_ERRORS.add()
+                raise
+        if outcome == consumption.REJECTED:
+            CONSUMER_ERRORS.add()
+        return outcome
 
     @timer(interval=config.sweep_interval_seconds())
     def sweep_parked(self) -> int:

@@ -1,13 +1,14 @@
-"""RPC methods every service offers operators: health and the dead-letter store."""
+"""RPC methods every service offers operators: health, status and the dead-letter store."""
 from __future__ import annotations
 
 from typing import Any
 
-from shared import config, deadletters
+from shared import config, deadletters, status
 from shared.contracts import public_view
 from shared.errors import NotFound
 from shared.paging import check_limit, decode_cursor, page
 from shared.redrive import redrive
+from shared.runtime.counters import CONSUMER_ERRORS
 from shared.runtime.rpc import rpc
 
 
@@ -21,6 +22,13 @@ class Operations:
         with self.db.reading() as conn:
             conn.exec_driver_sql("SELECT 1")
         return "ok"
+
+    @rpc
+    def status(self) -> dict[str, Any]:
+        """Backlog, dead letters, parked events, position; ``consumer_errors`` counts since this instance started."""
+        with self.db.reading() as conn:
+            figures = status.figures(conn)
+        return {**figures, "consumer_errors": CONSUMER_ERRORS.value}
 
     @rpc
     def audit_trail(self, subject_id: str, include_personal: bool = False) -> dict[str, Any]:

@@ -1,0 +1,64 @@
+"""``/metrics``: the services' figures (labelled ``service="…"``) and the gateway's request latency.
+
+The services' figures are asked for on each scrape (their ``status()`` RPC) and
+rendered fresh; the latency histogram is this process's own.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+UNMATCHED = "unmatched"
+
+GATEWAY = CollectorRegistry()
+REQUEST_SECONDS = Histogram(
+    "lgv_gateway_request_duration_seconds", "Time the gateway took to answer, by route and status.",
+    ("method", "route", "status"), registry=GATEWAY)
+
+# (figure in status(), metric name, help, kind)
+FIGURES = (
+    ("outbox_backlog", "lgv_outbox_backlog", "Recorded events not yet confirmed by the broker.", "gauge"),
+    ("dead_letters_open", "lgv_dead_letters_open", "Kept bad messages not re-driven yet.", "gauge"),
+    ("dead_letters_total", "lgv_dead_letters", "Bad messages kept since the database was made.", "counter"),
+    ("parked_events", "lgv_parked_events", "Early events waiting for their stream predecessor.", "gauge"),
+    ("events_applied", "lgv_events_applied", "Events consumed from other exchanges and applied.", "counter"),
+    ("events_recorded", "lgv_events_recorded", "Events the service recorded itself.", "counter"),
+    ("consumer_errors", "lgv_consumer_errors",
+     "Deliveries that failed or were rejected, since the answering instance started.", "counter"),
+    ("projection_position", "lgv_projection_position", "Position (seq) of the last event in the projection.",
+     "gauge"),
+)
+
+
+def observe(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request (``route`` is the URL rule, never the path with its ids)."""
+    REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
+
+
+def render(statuses: Mapping[str, dict[str, Any] | None]) -> bytes:
+    """The exposition text; ``None`` for a service that did not answer."""
+    scrape = CollectorRegistry()
+    scrape.register(_ServiceFigures(statuses))
+    return generate_latest(scrape) + generate_latest(GATEWAY)
+
+
+class _ServiceFigures:
+    def __init__(self, statuses: Mapping[str, dict[str, Any] | None]) -> None:
+        self.statuses = statuses
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("lgv_service_up", "1 when the service answered its status call.", labels=["service"])
+        for service, status in self.statuses.items():
+            up.add_metric([service], 0 if status is None else 1)
+        yield up
+        for key, name, text, kind in FIGURES:
+            family = (GaugeMetricFamily if kind == "gauge" else CounterMetricFamily)(name, text, labels=["service"])
+            for service, status in self.statuses.items():
+                if status is not None and key in status:
+                    family.add_metric([service], float(status[key]))
+            yield family
