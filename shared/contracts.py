@@ -19,6 +19,7 @@ from marshmallow import (
 
 from shared import reference
 from shared.registry import SchemaRegistry
+from shared.validation import control_error, date_bound_error
 
 GENDERS = ("female", "male", "other")
 DANISH_LEVELS = ("none", "basic", "intermediate", "fluent")
@@ -37,6 +38,43 @@ class StrictBool(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+def business_date(**kw: Any) -> fields.Date:
+    """A date of the programme (referred, matched, closed…): 2000-01-01 to one year ahead.
+
+    Checked when a payload is validated, at both doors (gateway and bus), so a
+    date no report or cadence can reason about is refused rather than recorded.
+    """
+    return fields.Date(validate=_within_date_bounds, **kw)
+
+
+def _within_date_bounds(value: date) -> None:
+    problem = date_bound_error(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _no_control(value: str) -> None:
+    problem = control_error(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _no_control_in_text(value: str) -> None:
+    problem = control_error(value, multiline=True)
+    if problem:
+        raise ValidationError(problem)
+
+
+def code(maximum: int = 200, **kw: Any) -> fields.String:
+    """An id, code or name: one line, no control characters."""
+    return fields.String(validate=[validate.Length(1, maximum), _no_control], **kw)
+
+
+def free_text(maximum: int, minimum: int = 0, **kw: Any) -> fields.String:
+    """Free text: line breaks and tabs allowed, other control characters not."""
+    return fields.String(validate=[validate.Length(minimum, maximum), _no_control_in_text], **kw)
 
 
 def _year(**kw: Any) -> fields.Integer:
@@ -66,7 +104,6 @@ def _unique(values: list[Any]) -> None:
 
 _iso_country = validate.Regexp(r"^[A-Z]{2}$", error="must be an ISO 3166-1 alpha-2 code, e.g. SY")
 _iso_language = validate.Regexp(r"^[a-z]{2}$", error="must be an ISO 639-1 code, e.g. ar")
-_text = fields.String
 
 
 class ParticipantSchema(Schema):
@@ -77,7 +114,7 @@ class ParticipantSchema(Schema):
     danish_level = fields.String(required=True, validate=validate.OneOf(DANISH_LEVELS))
     languages = fields.List(fields.String(validate=_iso_language), required=True,
                             validate=_unique)
-    municipality = fields.String(required=True, validate=validate.Length(1, 100))
+    municipality = code(100, required=True)
 
     @validates_schema
     def _arrival_after_birth(self, data: dict[str, Any], **_: Any) -> None:
@@ -86,10 +123,10 @@ class ParticipantSchema(Schema):
 
 
 class PersonalSchema(Schema):
-    name = _text(validate=validate.Length(max=200))
-    phone = _text(validate=validate.Length(max=50))
-    email = _text(validate=validate.Length(max=200))
-    notes = _text(validate=validate.Length(max=5000))
+    name = fields.String(validate=[validate.Length(max=200), _no_control])
+    phone = fields.String(validate=[validate.Length(max=50), _no_control])
+    email = fields.String(validate=[validate.Length(max=200), _no_control])
+    notes = free_text(5000)
 
 
 class PreferencesSchema(Schema):
@@ -99,7 +136,7 @@ class PreferencesSchema(Schema):
 
 class ConsentSchema(Schema):
     given = StrictBool(required=True)
-    recorded_on = fields.Date(required=True)
+    recorded_on = business_date(required=True)
 
     @validates("given")
     def _must_be_given(self, value: bool, **_: Any) -> None:
@@ -108,9 +145,9 @@ class ConsentSchema(Schema):
 
 
 class ReferralSubmittedV1(Schema):
-    external_ref = fields.String(required=True, validate=validate.Length(1, 100))
+    external_ref = code(100, required=True)
     referring_site = fields.String(required=True)
-    referred_on = fields.Date(required=True)
+    referred_on = business_date(required=True)
     participant = fields.Nested(ParticipantSchema, required=True)
     needs = _focus_areas(1, required=True)
     preferences = fields.Nested(PreferencesSchema, load_default=lambda: {"volunteer_gender": "any"})
@@ -123,14 +160,14 @@ class ReferralSubmittedV1(Schema):
 
 
 class CheckinReportedV1(Schema):
-    match_id = fields.String(required=True, validate=validate.Length(1, 100))
-    occurred_on = fields.Date(required=True)
+    match_id = code(100, required=True)
+    occurred_on = business_date(required=True)
     contact = fields.String(required=True, validate=validate.OneOf(CONTACT_KINDS))
     activities = _focus_areas(0, load_default=list)
     wellbeing = fields.Integer(strict=True, allow_none=True, load_default=None,
                                validate=validate.Range(1, 5))
     concern = StrictBool(load_default=False)
-    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+    note = free_text(5000, allow_none=True, load_default=None)
 
 
 class ReferralSubmittedV2(ReferralSubmittedV1):
@@ -139,7 +176,7 @@ class ReferralSubmittedV2(ReferralSubmittedV1):
     class Meta:
         exclude = ("referred_on",)
 
-    referral_date = fields.Date(required=True)
+    referral_date = business_date(required=True)
     interpreter_needed = StrictBool(load_default=False)
 
 
@@ -150,7 +187,7 @@ def referral_submitted_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 class ReferralReceivedV1(ReferralSubmittedV1):
-    referral_id = fields.String(required=True)
+    referral_id = code(required=True)
     region = fields.String(required=True)
     consent = fields.Nested(ConsentSchema, load_default=None, allow_none=True)
     # Added with referral_submitted v2, optional so earlier events still read as v1.
@@ -159,17 +196,17 @@ class ReferralReceivedV1(ReferralSubmittedV1):
 
 
 class ReferralWithdrawnV1(Schema):
-    referral_id = fields.String(required=True)
-    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+    referral_id = code(required=True)
+    reason = free_text(1000, 1, required=True)
 
 
 class VolunteerRegisteredV1(Schema):
-    volunteer_id = fields.String(required=True)
+    volunteer_id = code(required=True)
     gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
     birth_year = _year(required=True)
     languages = fields.List(fields.String(validate=_iso_language), required=True,
                             validate=_unique)
-    municipality = fields.String(required=True, validate=validate.Length(1, 100))
+    municipality = code(100, required=True)
     region = fields.String(required=True)
     strengths = _focus_areas(0, load_default=list)
     capacity = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 10))
@@ -181,30 +218,29 @@ class VolunteerRegisteredV1(Schema):
 
 
 class VolunteerScreenedV1(Schema):
-    volunteer_id = fields.String(required=True)
+    volunteer_id = code(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
-    screened_on = fields.Date(required=True)
+    screened_on = business_date(required=True)
 
 
 class VolunteerTrainedV1(Schema):
-    volunteer_id = fields.String(required=True)
-    completed_on = fields.Date(required=True)
+    volunteer_id = code(required=True)
+    completed_on = business_date(required=True)
 
 
 class MatchedV1(Schema):
-    match_id = fields.String(required=True)
-    referral_id = fields.String(required=True)
-    volunteer_id = fields.String(required=True)
+    match_id = code(required=True)
+    referral_id = code(required=True)
+    volunteer_id = code(required=True)
     region = fields.String(required=True)
-    matched_on = fields.Date(required=True)
+    matched_on = business_date(required=True)
     # Added later, optional, so every earlier ``matched`` still reads as version 1:
     # the proposal the consultant chose from, the chosen volunteer's rank in it
     # (null: no proposal, or not among its candidates) and why, when not the first.
     proposal_id = fields.String(allow_none=True, load_default=None)
     rank = fields.Integer(strict=True, allow_none=True, load_default=None,
                           validate=validate.Range(min=1))
-    reason = fields.String(allow_none=True, load_default=None,
-                           validate=validate.Length(max=1000))
+    reason = free_text(1000, allow_none=True, load_default=None)
 
 
 class ProposedCandidateSchema(Schema):
@@ -238,13 +274,13 @@ class CheckedInV1(CheckinReportedV1):
 
 
 class ClosedV1(Schema):
-    match_id = fields.String(required=True)
-    referral_id = fields.String(required=True)
-    volunteer_id = fields.String(required=True)
-    closed_on = fields.Date(required=True)
+    match_id = code(required=True)
+    referral_id = code(required=True)
+    volunteer_id = code(required=True)
+    closed_on = business_date(required=True)
     initiator = fields.String(required=True, validate=validate.OneOf(CLOSE_INITIATORS))
     reason = fields.String(required=True, validate=validate.OneOf(CLOSE_REASONS))
-    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+    note = free_text(5000, allow_none=True, load_default=None)
     # Added later, optional: whether the ending was planned (null: not said), and the
     # cadence policy version in force on closed_on.
     anticipated = StrictBool(allow_none=True, load_default=None)

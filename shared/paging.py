@@ -8,20 +8,29 @@ from typing import Any
 from shared.errors import ValidationFailed
 
 MAX_LIMIT = 500
+# Far beyond any list this system holds, and within every database's integer range.
+MAX_OFFSET = 2**31 - 1
 
 
 def decode_cursor(cursor: str | None) -> int:
-    """The offset an opaque cursor stands for; a cursor we did not issue is a 400."""
+    """The offset an opaque cursor stands for; a cursor we did not issue is a 400.
+
+    Only the exact text ``encode_cursor`` makes for an offset within bounds is
+    accepted, so an edited cursor never reaches a query.
+    """
     if not cursor:
         return 0
     try:
         offset = int(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii"))
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise ValidationFailed("cursor is not one this API issued",
-                               {"cursor": ["invalid cursor"]}) from exc
-    if offset < 0:
-        raise ValidationFailed("cursor is not one this API issued", {"cursor": ["invalid cursor"]})
+    except (ValueError, binascii.Error, UnicodeError):
+        raise _invalid() from None
+    if not 0 <= offset <= MAX_OFFSET or encode_cursor(offset) != cursor:
+        raise _invalid()
     return offset
+
+
+def _invalid() -> ValidationFailed:
+    return ValidationFailed("cursor is not one this API issued", {"cursor": ["invalid cursor"]})
 
 
 def encode_cursor(offset: int) -> str:

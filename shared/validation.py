@@ -1,6 +1,11 @@
-"""Validate input with a marshmallow schema and normalise it to JSON types."""
+"""Validate input with a marshmallow schema and normalise it to JSON types.
+
+Also the bounds every door applies to what it is given: business dates within
+``EARLIEST_DATE`` and one year ahead, and text without control characters.
+"""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -37,9 +42,49 @@ def _propagate_unknown(schema: Schema, unknown: str) -> None:
             _propagate_unknown(inner.schema, unknown)
 
 
-def day(value: Any, name: str = "on") -> date:
-    """A ``YYYY-MM-DD`` argument of an RPC call as a date, or ``ValidationFailed`` naming it."""
+EARLIEST_DATE = date(2000, 1, 1)
+
+# C0 and C1 controls, DEL, and the bidirectional overrides that make text read other than it
+# is stored. Joiners (U+200C/U+200D) stay: Persian and Arabic names use them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def latest_date(today: date | None = None) -> date:
+    """The latest business date accepted: one year after ``today`` (29 February: 28th)."""
+    today = today or date.today()
     try:
-        return date.fromisoformat(value)
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
+def date_bound_error(value: date, today: date | None = None) -> str | None:
+    """Why ``value`` is outside the business-date bounds, or None when it is within them."""
+    # Read on every call: a service started last year must accept this year's dates.
+    latest = latest_date(today)
+    if EARLIEST_DATE <= value <= latest:
+        return None
+    return f"must be between {EARLIEST_DATE.isoformat()} and {latest.isoformat()}"
+
+
+def control_error(value: str, multiline: bool = False) -> str | None:
+    """Why ``value`` is refused for its control characters, or None.
+
+    Codes, ids and names refuse every control character; free text
+    (``multiline``) keeps tabs and line breaks.
+    """
+    pattern = _CONTROL_IN_TEXT if multiline else _CONTROL
+    return "must not contain control characters" if pattern.search(value) else None
+
+
+def day(value: Any, name: str = "on") -> date:
+    """A ``YYYY-MM-DD`` argument of an RPC call as a date within the bounds, or ``ValidationFailed``."""
+    try:
+        parsed = date.fromisoformat(value)
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(f"{name} must be a date YYYY-MM-DD", {name: ["not a date"]}) from exc
+    problem = date_bound_error(parsed)
+    if problem:
+        raise ValidationFailed(f"{name} {problem}", {name: [problem]})
+    return parsed

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import CLOSE_INITIATORS, CLOSE_REASONS, CheckinReportedV1, StrictBool
+from shared.contracts import (
+    CLOSE_INITIATORS,
+    CLOSE_REASONS,
+    CheckinReportedV1,
+    StrictBool,
+    business_date,
+    free_text,
+)
 
 
 class ReportCheckIn(CheckinReportedV1):
@@ -13,8 +20,8 @@ class ReportCheckIn(CheckinReportedV1):
 class CloseMatch(Schema):
     """Closing a match; ``anticipated`` (optional, null when not said): was the ending planned?"""
 
-    closed_on = fields.Date(required=True)
+    closed_on = business_date(required=True)
     initiator = fields.String(required=True, validate=validate.OneOf(CLOSE_INITIATORS))
     reason = fields.String(required=True, validate=validate.OneOf(CLOSE_REASONS))
-    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+    note = free_text(5000, allow_none=True, load_default=None)
     anticipated = StrictBool(allow_none=True, load_default=None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -12,6 +11,7 @@ from werkzeug.wrappers import Request, Response
 
 from shared.errors import ValidationFailed
 from shared.paging import MAX_LIMIT
+from shared.validation import day
 
 from .errors import PayloadTooLarge, error_body
 
@@ -96,14 +96,11 @@ def query_filters(request: Request, names: Iterable[str]) -> dict[str, str]:
 
 
 def query_date(request: Request, name: str, default: str | None = None) -> str | None:
-    """A ``YYYY-MM-DD`` query argument, checked, or ``default``."""
+    """A ``YYYY-MM-DD`` query argument within the business-date bounds, or ``default``."""
     raw = request.args.get(name)
     if not raw:
         return default
-    try:
-        return date.fromisoformat(raw).isoformat()
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a date.", {name: ["must be YYYY-MM-DD"]}) from None
+    return day(raw, name).isoformat()
 
 
 def query_int(request: Request, name: str) -> int | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import SCREENING_OUTCOMES, VolunteerRegisteredV1
+from shared.contracts import SCREENING_OUTCOMES, VolunteerRegisteredV1, business_date, code, free_text
 
 
 class RegisterVolunteer(VolunteerRegisteredV1):
@@ -12,17 +12,17 @@ class RegisterVolunteer(VolunteerRegisteredV1):
 
 class ScreenVolunteer(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
-    screened_on = fields.Date(required=True)
+    screened_on = business_date(required=True)
 
 
 class TrainVolunteer(Schema):
-    completed_on = fields.Date(required=True)
+    completed_on = business_date(required=True)
 
 
 class MatchParticipant(Schema):
-    referral_id = fields.String(required=True, validate=validate.Length(1, 64))
-    volunteer_id = fields.String(required=True, validate=validate.Length(1, 64))
-    matched_on = fields.Date(required=True)
+    referral_id = code(64, required=True)
+    volunteer_id = code(64, required=True)
+    matched_on = business_date(required=True)
     # The proposal (GET .../candidates) the consultant chose from, and why, when not its first.
-    proposal_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(1, 64))
-    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
+    proposal_id = code(64, allow_none=True, load_default=None)
+    reason = free_text(1000, allow_none=True, load_default=None)

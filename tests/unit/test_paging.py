@@ -1,12 +1,13 @@
 """Cursor pagination: opaque cursors, bounded limits, a next page only when there is one."""
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
 
 from shared.errors import ValidationFailed
-from shared.paging import MAX_LIMIT, check_limit, decode_cursor, encode_cursor, page
+from shared.paging import MAX_LIMIT, MAX_OFFSET, check_limit, decode_cursor, encode_cursor, page
 
 
 @pytest.mark.parametrize("offset", [0, 1, 50, 123456])
@@ -19,7 +20,11 @@ def test_no_cursor_means_the_first_page(cursor: str | None) -> None:
     assert decode_cursor(cursor) == 0
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "abc", "!!!", "ø", encode_cursor(-5)])
+@pytest.mark.parametrize("cursor", [
+    "garbage", "abc", "!!!", "ø", encode_cursor(-5), encode_cursor(10**30), encode_cursor(MAX_OFFSET + 1),
+    base64.urlsafe_b64encode(b" 12").decode(), base64.urlsafe_b64encode(b"1_0").decode(),
+    encode_cursor(12) + "\n", "MTI",
+])
 def test_cursor_not_issued_by_the_api_is_refused(cursor: str) -> None:
     with pytest.raises(ValidationFailed) as exc:
         decode_cursor(cursor)
