@@ -1,25 +1,70 @@
-"""``lgv token``: issue bearer tokens for the gateway."""
+"""``lgv token``: issue, list and revoke bearer tokens for the gateway."""
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import click
 
-from services.gateway import tokens
+from services.gateway import token_registry, tokens
+from services.gateway.tokens import IssuedToken
+from shared.errors import NotFound
 
 
 @click.group()
 def token() -> None:
-    """Issue bearer tokens for the HTTP gateway."""
+    """Issue, list and revoke bearer tokens for the HTTP gateway."""
 
 
 @token.command("issue")
 @click.option("--role", required=True, type=click.Choice(tokens.ROLES), help="What the bearer may do.")
 @click.option("--region", "regions", multiple=True, help="A region a consultant works in (repeatable).")
-@click.option("--name", default=None, help="Who the token is for; recorded as the actor id.")
-@click.option("--days", default=tokens.DEFAULT_DAYS, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Days until the token expires.")
-def issue(role: str, regions: tuple[str, ...], name: str | None, days: float) -> None:
+@click.option("--name", required=True, help="The person (or system) the token is for; recorded as the actor id.")
+@click.option("--hours", type=click.FloatRange(min=0, min_open=True),
+              help="Hours until it expires (default 12; 30 days for the system role).")
+@click.option("--days", type=click.FloatRange(min=0, min_open=True), help="Days until it expires (at most 30).")
+def issue(role: str, regions: tuple[str, ...], name: str, hours: float | None, days: float | None) -> None:
     """Print a signed token for ROLE (consultants need at least one --region)."""
+    click.echo(issue_token(role, regions, name, hours, days))
+
+
+def issue_token(role: str, regions: tuple[str, ...], name: str, hours: float | None,
+                days: float | None) -> str:
+    """Mint and record a token; usage errors as the CLI reports them (also for ``--link``)."""
+    if hours is not None and days is not None:
+        raise click.UsageError("give --hours or --days, not both")
+    lifetime = timedelta(hours=hours) if hours is not None else timedelta(days=days) if days is not None else None
     try:
-        click.echo(tokens.issue(role, regions, name=name, days=days))
-    except ValueError as exc:
+        signed, record = tokens.mint(role, regions, name, lifetime)
+    except (ValueError, tokens.WeakSigningKey) as exc:
         raise click.UsageError(str(exc)) from None
+    token_registry.record(record)
+    return signed
+
+
+@token.command("list")
+@click.option("--all", "include_expired", is_flag=True, help="Include expired tokens.")
+def list_tokens(include_expired: bool) -> None:
+    """One line per issued token: id, name, role, regions, expiry, revoked."""
+    for issued in token_registry.listed(include_expired):
+        click.echo(_line(issued))
+
+
+@token.command("revoke")
+@click.argument("token_id")
+def revoke(token_id: str) -> None:
+    """Revoke the token TOKEN_ID (from ``lgv token list``): it answers 401 from now on."""
+    try:
+        revoked = token_registry.revoke(token_id)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"revoked {_line(revoked)}")
+
+
+def _line(issued: IssuedToken) -> str:
+    regions = ",".join(issued.regions) or "-"
+    if issued.revoked_at:
+        state = f"revoked {issued.revoked_at.isoformat()}"
+    else:
+        state = "expired" if issued.expires_at <= datetime.now(UTC) else "active"
+    return (f"{issued.token_id}  {issued.name}  {issued.role}  {regions}  "
+            f"expires {issued.expires_at.isoformat()}  {state}")

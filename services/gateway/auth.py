@@ -13,7 +13,7 @@ from typing import Any
 import jwt
 from werkzeug.datastructures import Headers
 
-from . import tokens
+from . import token_registry, tokens
 from .errors import Forbidden, Unauthorized
 
 COORDINATOR, CONSULTANT, AUDITOR, SYSTEM = tokens.ROLES
@@ -46,12 +46,15 @@ class Principal:
 
 
 def authenticate(header: str | None) -> Principal:
-    """The principal behind an ``Authorization: Bearer`` header, or ``Unauthorized``."""
+    """The principal behind an ``Authorization: Bearer`` header, or ``Unauthorized``.
+
+    Expired, over-long (beyond 30 days) and revoked tokens are all ``Unauthorized``.
+    """
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer token is required.")
     try:
-        claims = tokens.verify(token.strip())
+        claims = tokens.verify(token.strip(), revoked=token_registry.is_revoked)
     except jwt.InvalidTokenError as exc:
         raise Unauthorized(f"The token is not valid: {exc}.") from None
     return _principal(claims)

@@ -1,8 +1,10 @@
 """Bearer tokens: issued by the CLI, verified by the gateway, one signing key.
 
-Tokens are HS256 JWTs.  The key comes from ``LGV_SECRET`` or, failing that, from
-``var/secret.key``, created with mode 0600 on first use so a laptop works out of
-the box and every process on it agrees on the key.
+Tokens are HS256 JWTs naming a person (``sub``), with a bounded lifetime. The key
+comes from ``LGV_SECRET`` or the file ``LGV_SECRET_FILE`` (default
+``var/secret.key``, created 0600 on first use so a laptop works out of the box).
+A key under 32 bytes is refused. Issued tokens and revocations are kept in the
+gateway database (``token_registry``); a revoked token no longer verifies.
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,16 +24,46 @@ from shared.config import var_dir
 
 ALGORITHM = "HS256"
 ROLES = ("coordinator", "consultant", "auditor", "system")
-DEFAULT_DAYS = 30
+MIN_KEY_BYTES = 32
+MAX_LIFETIME = timedelta(days=30)
+# People get a working day; an integrating system a month (the most any token may have).
+DEFAULT_LIFETIME = {"coordinator": timedelta(hours=12), "consultant": timedelta(hours=12),
+                    "auditor": timedelta(hours=12), "system": MAX_LIFETIME}
 SECRET_FILE = "secret.key"
 
 
+class WeakSigningKey(RuntimeError):
+    """The configured signing key is too short to sign tokens with."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """What is recorded about a token: never the token itself."""
+
+    token_id: str
+    name: str
+    role: str
+    regions: tuple[str, ...]
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
 def signing_key() -> str:
-    """The shared HS256 secret: ``LGV_SECRET`` or the key file under ``var/``."""
+    """The HS256 secret: ``LGV_SECRET`` or the key file; ``WeakSigningKey`` when under 32 bytes."""
     from_env = os.environ.get("LGV_SECRET")
-    if from_env:
-        return from_env
-    return _key_file(var_dir() / SECRET_FILE)
+    key, where = (from_env, "LGV_SECRET") if from_env else (_key_file(secret_file()), str(secret_file()))
+    if len(key.encode("utf-8")) < MIN_KEY_BYTES:
+        raise WeakSigningKey(
+            f"the token signing key in {where} is {len(key.encode('utf-8'))} bytes; at least "
+            f"{MIN_KEY_BYTES} are needed (e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
+    return key
+
+
+def secret_file() -> Path:
+    """``LGV_SECRET_FILE`` or ``var/secret.key``: kept where only the gateway and the CLI read."""
+    explicit = os.environ.get("LGV_SECRET_FILE")
+    return Path(explicit) if explicit else var_dir() / SECRET_FILE
 
 
 def _key_file(path: Path) -> str:
@@ -58,34 +91,57 @@ def issue(
     role: str,
     regions: Iterable[str] = (),
     name: str | None = None,
-    days: float = DEFAULT_DAYS,
+    lifetime: timedelta | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Sign a token for ``role``; a consultant needs at least one region."""
-    regions = sorted(set(regions))
+    """Sign a token for ``name`` in ``role``; see ``mint`` for the rules."""
+    return mint(role, regions, name, lifetime, now)[0]
+
+
+def mint(role: str, regions: Iterable[str], name: str | None, lifetime: timedelta | None = None,
+         now: datetime | None = None) -> tuple[str, IssuedToken]:
+    """A signed token and what to record about it.
+
+    A consultant needs at least one region; ``lifetime`` defaults by role
+    (``DEFAULT_LIFETIME``) and may not exceed ``MAX_LIFETIME``.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("--name is required: the audit trail must say who acted")
+    regions = tuple(sorted(set(regions)))
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if role == "consultant" and not regions:
         raise ValueError("a consultant token needs at least one --region")
-    if days <= 0:
-        raise ValueError("--days must be positive")
-    issued = now or datetime.now(UTC)
-    claims = {
-        "sub": name or role,
-        "role": role,
-        "regions": regions,
-        "iat": issued,
-        "exp": issued + timedelta(days=days),
-        "jti": str(uuid.uuid4()),
-    }
-    return jwt.encode(claims, signing_key(), algorithm=ALGORITHM)
+    lifetime = DEFAULT_LIFETIME[role] if lifetime is None else lifetime
+    if not timedelta(0) < lifetime <= MAX_LIFETIME:
+        raise ValueError("a token lives more than no time and at most 30 days")
+    issued = (now or datetime.now(UTC)).replace(microsecond=0)
+    record = IssuedToken(str(uuid.uuid4()), name, role, regions, issued, issued + lifetime)
+    claims = {"sub": name, "role": role, "regions": list(regions), "iat": issued,
+              "exp": record.expires_at, "jti": record.token_id}
+    return jwt.encode(claims, signing_key(), algorithm=ALGORITHM), record
 
 
-def verify(token: str) -> dict[str, Any]:
-    """The claims of a valid, unexpired token; ``jwt.InvalidTokenError`` otherwise."""
-    return jwt.decode(
-        token,
-        signing_key(),
-        algorithms=[ALGORITHM],
-        options={"require": ["sub", "role", "exp", "iat", "jti"]},
-    )
+def verify(token: str, revoked: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """The claims of a valid, unexpired, unrevoked token; ``jwt.InvalidTokenError`` otherwise."""
+    claims = jwt.decode(token, signing_key(), algorithms=[ALGORITHM],
+                        options={"require": ["sub", "role", "exp", "iat", "jti"]})
+    if not isinstance(claims["exp"], int | float) or not isinstance(claims["iat"], int | float):
+        raise jwt.InvalidTokenError("its times are not numbers")
+    if claims["exp"] - claims["iat"] > MAX_LIFETIME.total_seconds():
+        raise jwt.InvalidTokenError("it lives longer than 30 days")
+    if revoked is not None and revoked(str(claims["jti"])):
+        raise jwt.InvalidTokenError("it has been revoked")
+    return claims
+
+
+def subject_of(token: str) -> str | None:
+    """Whom an authentically signed token names, even an expired or revoked one (for logs)."""
+    try:
+        claims = jwt.decode(token, signing_key(), algorithms=[ALGORITHM],
+                            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
+    except (jwt.InvalidTokenError, WeakSigningKey):
+        return None
+    subject = claims.get("sub")
+    return subject if isinstance(subject, str) else None

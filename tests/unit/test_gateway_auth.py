@@ -28,8 +28,8 @@ def secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LGV_SECRET", "unit-test-secret-" + "s" * 32)
 
 
-def bearer(role: str, *regions: str, **kwargs: object) -> dict[str, str]:
-    return {"Authorization": "Bearer " + tokens.issue(role, regions, **kwargs)}  # type: ignore[arg-type]
+def bearer(role: str, *regions: str, name: str = "ann", **kwargs: object) -> dict[str, str]:
+    return {"Authorization": "Bearer " + tokens.issue(role, regions, name, **kwargs)}  # type: ignore[arg-type]
 
 
 def test_issued_token_carries_the_documented_claims() -> None:
@@ -41,16 +41,17 @@ def test_issued_token_carries_the_documented_claims() -> None:
 
 def test_consultant_token_without_region_is_refused_at_issue() -> None:
     with pytest.raises(ValueError):
-        tokens.issue("consultant", [])
+        tokens.issue("consultant", [], "ann")
 
 
 def test_unknown_role_is_refused_at_issue() -> None:
     with pytest.raises(ValueError):
-        tokens.issue("admin")
+        tokens.issue("admin", name="ann")
 
 
 def test_secret_file_is_created_private_and_reused(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.delenv("LGV_SECRET")
+    monkeypatch.delenv("LGV_SECRET_FILE", raising=False)
     monkeypatch.setenv("LGV_VAR_DIR", str(tmp_path))
     first = tokens.signing_key()
     assert tokens.signing_key() == first and len(first) == 64
@@ -66,7 +67,7 @@ def test_missing_or_malformed_token_is_unauthorized(header: str | None) -> None:
 def test_expired_token_is_unauthorized() -> None:
     old = datetime.now(UTC) - timedelta(days=10)
     with pytest.raises(Unauthorized):
-        authenticate("Bearer " + tokens.issue("coordinator", days=1, now=old))
+        authenticate("Bearer " + tokens.issue("coordinator", name="ann", lifetime=timedelta(days=1), now=old))
 
 
 def test_token_signed_with_another_key_is_unauthorized() -> None:
