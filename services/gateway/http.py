@@ -50,7 +50,7 @@ def error_response(exc: BaseException) -> Response:
 
 def read_json_object(request: Request, required: bool = True) -> dict[str, Any]:
     """The request body as a JSON object, at most ``MAX_BODY_BYTES`` long."""
-    raw = _read_capped(request)
+    raw = read_body(request)
     if not raw.strip() and not required:
         return {}
     try:
@@ -62,11 +62,12 @@ def read_json_object(request: Request, required: bool = True) -> dict[str, Any]:
     return body
 
 
-def _read_capped(request: Request) -> bytes:
+def read_body(request: Request) -> bytes:
+    """The raw body, at most ``MAX_BODY_BYTES``, kept so a later read gets it again."""
     too_large = PayloadTooLarge(f"The body may be at most {MAX_BODY_BYTES} bytes.")
     request.max_content_length = MAX_BODY_BYTES
     try:
-        raw = request.get_data(cache=False)
+        raw = request.get_data(cache=True)
     except RequestEntityTooLarge:  # a Content-Length over the cap
         raise too_large from None
     # A chunked body is cut at the cap silently; one more byte tells whether it was.

@@ -14,7 +14,6 @@ from services.referrals.schemas import WithdrawReferral
 from shared.contracts import REGISTRY
 from shared.errors import ValidationFailed
 from shared.validation import EARLIEST_DATE, command, control_error, date_bound_error, day, latest_date
-
 from tests.support.events import referral_payload, volunteer_body
 
 REFERRAL = referral_payload("CTP-1")
