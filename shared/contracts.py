@@ -74,7 +74,7 @@ def code(maximum: int = 200, **kw: Any) -> fields.String:
 
 def free_text(maximum: int, minimum: int = 0, **kw: Any) -> fields.String:
     """Free text: line breaks and tabs allowed, other control characters not."""
-    return fields.String(validate=[validate.Length(minimum, maximum), _no_control_in_text], **kw)
+    return fields.String(validate=[validate.Length(minimum or None, maximum), _no_control_in_text], **kw)
 
 
 def _year(**kw: Any) -> fields.Integer:
