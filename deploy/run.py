@@ -126,7 +126,9 @@ def ensure_gateway_port_free(host: str, port: int) -> None:
 
 def var_dir() -> Path:
     path = Path(os.environ.get("LGV_VAR_DIR", REPO_ROOT / "var"))
-    (path / "log").mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)  # databases, keys and logs: their owner's only (see shared/config.py)
+    (path / "log").mkdir(exist_ok=True, mode=0o700)
     return path
 
 

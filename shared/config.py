@@ -16,9 +16,11 @@ def amqp_uri() -> str:
 
 
 def var_dir() -> Path:
-    """Where SQLite files, the token secret and logs live (``LGV_VAR_DIR``)."""
+    """Where SQLite files, keys, the token secret and logs live (``LGV_VAR_DIR``), owner only."""
     path = Path(os.environ.get("LGV_VAR_DIR", REPO_ROOT / "var"))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
     return path
 
 

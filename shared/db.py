@@ -1,11 +1,13 @@
 """Engines for a service's own database: SQLite by default, any SQLAlchemy URL."""
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, make_url
 from sqlalchemy.pool import NullPool
 
 READ_ONLY = "lgv_read_only"
@@ -39,6 +41,7 @@ def cooperative_waits() -> None:
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    _owner_only(make_url(url).database)
     engine = create_engine(url, poolclass=NullPool, hide_parameters=True,
                            connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
@@ -59,6 +62,18 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN" if connection.info.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _owner_only(database: str | None) -> None:
+    """The database file (and so its -wal and -shm, which SQLite creates alike) mode 0600."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
