@@ -17,8 +17,9 @@ from marshmallow import Schema
 
 from shared import reference, topology
 from shared.config import DEFAULT_AMQP_URI
-from shared.contracts import PRIVATE_FIELDS, REGISTRY
+from shared.contracts import REGISTRY
 from shared.envelope import EnvelopeSchema
+from shared.personal import unpublished
 from shared.registry import SchemaRegistry
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -146,7 +147,7 @@ class _SchemaConverter:
 
     def payload(self, event_type: str, version: int, schema: type[Schema], *, public: bool) -> JsonObject:
         """A reference to the payload schema (what is published: private fields left out)."""
-        private = PRIVATE_FIELDS.get(event_type, ()) if public else ()
+        private = unpublished(event_type, version) if public else ()
         name = f"{_camel(event_type)}V{version}{'Published' if private else ''}"
         instance = schema(exclude=private) if private else schema()
         self.add(name, instance)

@@ -314,25 +314,24 @@ class FollowupDueV1(Schema):
     silent = StrictBool(required=True)
 
 
-# Identifying fields stay in the recording service's own store and never go on the bus:
-# no consumer needs them, and whoever binds a queue to <service>.events should not get them.
-PRIVATE_FIELDS: dict[str, tuple[str, ...]] = {
-    "referral_submitted": ("personal",),
-    "checkin_reported": ("note",),
-    "referral_received": ("personal", "submission_digest"),
-    "volunteer_registered": ("personal",),
-    "checked_in": ("note",),
-    "closed": ("note",),
-}
+ERASURE_KINDS = ("referral", "volunteer")
+ERASURE_REASONS = ("data_subject_request", "consent_withdrawn", "retention_expired",
+                   "recorded_in_error", "other")
 
 
-def public_view(envelope: dict[str, Any]) -> dict[str, Any]:
-    """The envelope as it may be published: identifying payload fields left out."""
-    private = PRIVATE_FIELDS.get(envelope.get("event_type", ""), ())
-    if not private:
-        return envelope
-    payload = {k: v for k, v in envelope["payload"].items() if k not in private}
-    return {**envelope, "payload": payload}
+class SubjectErasedV1(Schema):
+    """A data subject's identifying data was erased (GDPR art. 17): their keys are destroyed.
+
+    Who and when are the envelope's actor and occurred_at; ``reason_text`` is sealed
+    at rest (shared.personal) and never published.
+    """
+
+    erasure_id = fields.String(required=True)
+    subject_kind = fields.String(required=True, validate=validate.OneOf(ERASURE_KINDS))
+    subject_id = fields.String(required=True, validate=validate.Length(1, 100))
+    reason_code = fields.String(load_default="other", validate=validate.OneOf(ERASURE_REASONS))
+    reason_text = fields.String(allow_none=True, load_default=None,
+                                validate=validate.Length(max=1000))
 
 
 def build_registry() -> SchemaRegistry:
@@ -351,6 +350,7 @@ def build_registry() -> SchemaRegistry:
         ("checked_in", CheckedInV1),
         ("closed", ClosedV1),
         ("followup_due", FollowupDueV1),
+        ("subject_erased", SubjectErasedV1),
     ):
         registry.register(event_type, 1, schema)
     registry.register("referral_submitted", 2, ReferralSubmittedV2, referral_submitted_v1_to_v2)

@@ -15,8 +15,8 @@ import threading
 from kombu import Connection as BrokerConnection
 
 from shared import topology
-from shared.contracts import public_view
 from shared.eventstore import mark_published, pending_outbox
+from shared.personal import public_view
 from shared.unit_of_work import ServiceDatabase
 
 log = logging.getLogger(__name__)

@@ -8,14 +8,21 @@ from sqlalchemy import Connection, Engine, MetaData
 from shared.envelope import Event
 
 Applier = Callable[[Connection, Event], None]
+SubjectOf = Callable[[Connection, Event], str]
 
 
 class Projection:
-    """Read model of one service, rebuilt from nothing but its event log."""
+    """Read model of one service, rebuilt from nothing but its event log.
 
-    def __init__(self, metadata: MetaData, appliers: Mapping[str, Applier]) -> None:
+    ``subjects`` names the data subject of event types whose payload does not
+    (``shared.personal``), from what this read model knows.
+    """
+
+    def __init__(self, metadata: MetaData, appliers: Mapping[str, Applier],
+                 subjects: Mapping[str, SubjectOf] | None = None) -> None:
         self.metadata = metadata
         self.appliers = dict(appliers)
+        self.subjects = dict(subjects or {})
 
     def apply(self, conn: Connection, event: Event) -> None:
         """Apply one event; events this projection does not care about change nothing."""

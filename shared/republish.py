@@ -7,8 +7,8 @@ from collections.abc import Callable
 from kombu import Connection as BrokerConnection
 from kombu import Queue
 
-from shared.contracts import public_view
 from shared.eventstore import RECORDED
+from shared.personal import public_view
 from shared.unit_of_work import ServiceDatabase
 
 

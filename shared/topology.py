@@ -54,9 +54,10 @@ SUBSCRIPTIONS: dict[str, tuple[Subscription, ...]] = {
 # publishes on <service>.events): the only event types each exchange carries.
 INTAKE_EVENTS = ("referral_submitted", "checkin_reported")
 RECORDS: dict[str, tuple[str, ...]] = {
-    "referrals": ("referral_received", "referral_withdrawn"),
+    # subject_erased: each owner of a data subject records its erasure (CONTRACTS.md §4.3).
+    "referrals": ("referral_received", "referral_withdrawn", "subject_erased"),
     "matching": ("volunteer_registered", "volunteer_screened", "volunteer_trained", "matched",
-                 "candidates_proposed"),
+                 "candidates_proposed", "subject_erased"),
     "followup": ("checked_in", "closed", "followup_due"),
 }
 

@@ -17,6 +17,8 @@ from shared.db import READ_ONLY
 from shared.envelope import Event, new_event_id, utcnow
 from shared.eventstore import EventStore
 from shared.eventstore import metadata as store_metadata
+from shared.keyring import Keyring
+from shared.personal import seal_event
 from shared.projection import Projection
 from shared.registry import SchemaRegistry
 
@@ -48,37 +50,46 @@ class UnitOfWork:
             if self.cause else None,
             causation_id=self.cause.event_id if self.cause else None,
         )
-        stored = self.db.store.append(self.conn, stream_id, [event], expected_version)[0]
+        sealed = seal_event(self.db.keyring, self.conn, event)
+        stored = self.db.store.append(self.conn, stream_id, [sealed], expected_version)[0]
         self.db.apply(self.conn, stored)
         self.recorded.append(stored)
         return stored
 
     def consume(self, event: Event) -> Event | None:
-        """Keep a consumed event in the inbox as received and project it.
+        """Keep a consumed event in the inbox, identifying fields sealed, and project it.
 
-        Returns the event lifted to its current schema version, or None when
-        it was applied before.
+        Returns the event as received (in the clear, for the handler) lifted to
+        its current schema version, or None when it was applied before.
         """
-        if not self.db.store.record_consumed(self.conn, event):
+        subject_of = self.db.projection.subjects.get(event.event_type)
+        sealed = seal_event(self.db.keyring, self.conn, event,
+                            subject_of(self.conn, event) if subject_of else None)
+        if not self.db.store.record_consumed(self.conn, sealed):
             return None
-        return self.db.apply(self.conn, event)
+        self.db.apply(self.conn, sealed)
+        return self.db.registry.upcast(event)
 
 
 class ServiceDatabase:
     """A service's own database: its event store, projection and dead letters."""
 
     def __init__(self, service: str, engine: Engine, projection: Projection,
-                 registry: SchemaRegistry) -> None:
+                 registry: SchemaRegistry, keyring: Keyring | None = None) -> None:
         self.service = service
         self.engine = engine
         self.projection = projection
         self.registry = registry
+        self.keyring = keyring or Keyring()
         self.store = EventStore(exchange=f"{service}.events")
         self._after_commit: list[Callable[[], None]] = []
 
     def create_tables(self) -> None:
+        """Create what is missing and check the master key against this database's keys."""
         store_metadata.create_all(self.engine)
         self.projection.create(self.engine)
+        with self.engine.begin() as conn:
+            self.keyring.check(conn)
 
     def apply(self, conn: Connection, event: Event) -> Event:
         """Project a stored event, read in the current version of its schema."""

@@ -10,14 +10,20 @@ from sqlalchemy import Connection, select
 from services.matching import domain, ranking
 from services.matching.projection import volunteers
 from shared.errors import NotFound, ValidationFailed
+from shared.keyring import Keyring
 from shared.paging import check_limit, decode_cursor, page
+from shared.personal import disclose
 
 
-def get_volunteer(conn: Connection, volunteer_id: str, include_personal: bool) -> dict[str, Any]:
+def get_volunteer(conn: Connection, volunteer_id: str, include_personal: bool,
+                  keyring: Keyring) -> dict[str, Any]:
     row = conn.execute(select(volunteers).where(volunteers.c.volunteer_id == volunteer_id)).first()
     if row is None:
         raise NotFound(f"no volunteer {volunteer_id}")
-    return _shape(row, include_personal)
+    disclosed = disclose(keyring, conn, volunteer_id, json.loads(row.personal))
+    if not include_personal:
+        disclosed.pop("personal")
+    return {**_shape(row), **disclosed}
 
 
 def list_volunteers(conn: Connection, filters: dict[str, Any], limit: int,
@@ -37,13 +43,13 @@ def list_volunteers(conn: Connection, filters: dict[str, Any], limit: int,
         query = query.where(volunteers.c.region.in_(filters["regions"]))
     query = query.order_by(volunteers.c.registered_on, volunteers.c.volunteer_id)
     rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
-    return page([_shape(row, False) for row in rows], offset, limit)
+    return page([_shape(row) for row in rows], offset, limit)
 
 
 def volunteers_by_id(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The named volunteers as the list shows them (no personal data)."""
     rows = conn.execute(select(volunteers).where(volunteers.c.volunteer_id.in_(ids))).all() if ids else []
-    return {row.volunteer_id: _shape(row, False) for row in rows}
+    return {row.volunteer_id: _shape(row) for row in rows}
 
 
 def candidates_answer(proposal: dict[str, Any], top: Sequence[ranking.Candidate],
@@ -56,7 +62,7 @@ def candidates_answer(proposal: dict[str, Any], top: Sequence[ranking.Candidate]
     return {**{key: proposal[key] for key in keys}, "items": items}
 
 
-def _shape(row: Any, include_personal: bool) -> dict[str, Any]:
+def _shape(row: Any) -> dict[str, Any]:
     data = {
         "volunteer_id": row.volunteer_id, "status": row.status, "region": row.region,
         "municipality": row.municipality, "gender": row.gender, "birth_year": row.birth_year,
@@ -65,6 +71,4 @@ def _shape(row: Any, include_personal: bool) -> dict[str, Any]:
         "screened_on": row.screened_on.isoformat() if row.screened_on else None,
         "trained_on": row.trained_on.isoformat() if row.trained_on else None,
     }
-    if include_personal:
-        data["personal"] = json.loads(row.personal)
     return data

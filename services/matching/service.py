@@ -50,7 +50,7 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
     @rpc
     def get_volunteer(self, volunteer_id: str, include_personal: bool = False) -> dict[str, Any]:
         with self.db.reading() as conn:
-            return queries.get_volunteer(conn, volunteer_id, include_personal)
+            return queries.get_volunteer(conn, volunteer_id, include_personal, self.db.keyring)
 
     @rpc
     def list_volunteers(self, filters: dict[str, Any], limit: int = 50,

@@ -1,7 +1,6 @@
 """Application handlers: load what is known, ask the domain, record what it decided."""
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from services.referrals import domain, projection
@@ -16,7 +15,7 @@ def on_referral_submitted(uow: UnitOfWork, event: Event) -> str:
     submission = event.payload
     known = projection.known_by_ref(uow.conn, submission["referring_site"],
                                     submission["external_ref"])
-    referral_id = known.referral_id if known else str(uuid.uuid4())
+    referral_id = known.referral_id if known else projection.new_referral_id(event)
     received = domain.receive(submission, known, referral_id,
                               reference.region_of_site(submission["referring_site"]))
     if received is not None:

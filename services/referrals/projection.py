@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date
 from typing import Any
 
@@ -105,12 +106,26 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def referral_for(conn: Connection, event: Event) -> str:
+    """The referral a submission is about: the one with its (site, external_ref), or a new one."""
+    known = known_by_ref(conn, event.payload["referring_site"], event.payload["external_ref"])
+    return known.referral_id if known else new_referral_id(event)
+
+
+def new_referral_id(event: Event) -> str:
+    """A new referral's id follows from its submission's event id, so sealing the stored
+    submission (before any handler runs) and the handler name the same data subject."""
+    return str(uuid.uuid5(_REFERRAL_IDS, event.event_id))
+
+
+_REFERRAL_IDS = uuid.UUID("6f1c2a52-5d0e-4a8e-9a57-3b8f0f6d2c11")
+
 PROJECTION = Projection(metadata, {
     "referral_received": _received,
     "referral_withdrawn": _withdrawn,
     "matched": _matched,
     "closed": _closed,
-})
+}, subjects={"referral_submitted": referral_for})
 
 
 def known_by_id(conn: Connection, referral_id: str) -> domain.KnownReferral | None:

@@ -10,17 +10,22 @@ from sqlalchemy import Connection, select
 from services.referrals import domain
 from services.referrals.projection import referrals
 from shared.errors import NotFound, ValidationFailed
+from shared.keyring import Keyring
 from shared.paging import check_limit, decode_cursor, page
+from shared.personal import disclose
 
 STATUSES = (domain.WAITING, domain.MATCHED, domain.CLOSED, domain.WITHDRAWN)
 
 
 def get_referral(conn: Connection, referral_id: str, include_personal: bool,
-                 today: date) -> dict[str, Any]:
+                 today: date, keyring: Keyring) -> dict[str, Any]:
     row = conn.execute(select(referrals).where(referrals.c.referral_id == referral_id)).first()
     if row is None:
         raise NotFound(f"no referral {referral_id}")
-    return _shape(row, today, include_personal)
+    disclosed = disclose(keyring, conn, referral_id, json.loads(row.personal))
+    if not include_personal:
+        disclosed.pop("personal")
+    return {**_shape(row, today), **disclosed}
 
 
 def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
@@ -42,10 +47,10 @@ def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor
     query = query.order_by(referrals.c.referred_on, referrals.c.received_at,
                            referrals.c.referral_id)
     rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
-    return page([_shape(row, today, False) for row in rows], offset, limit)
+    return page([_shape(row, today) for row in rows], offset, limit)
 
 
-def _shape(row: Any, today: date, include_personal: bool) -> dict[str, Any]:
+def _shape(row: Any, today: date) -> dict[str, Any]:
     data = {
         "referral_id": row.referral_id, "external_ref": row.external_ref,
         "referring_site": row.referring_site, "region": row.region, "status": row.status,
@@ -57,6 +62,4 @@ def _shape(row: Any, today: date, include_personal: bool) -> dict[str, Any]:
         "withdrawn_reason": row.withdrawn_reason,
         "closed_on": row.closed_on.isoformat() if row.closed_on else None,
     }
-    if include_personal:
-        data["personal"] = json.loads(row.personal)
     return data

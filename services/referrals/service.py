@@ -49,7 +49,8 @@ class ReferralsService(operations.Operations, consumer.ConsumesEvents):
     @rpc
     def get_referral(self, referral_id: str, include_personal: bool = False) -> dict[str, Any]:
         with self.db.reading() as conn:
-            return queries.get_referral(conn, referral_id, include_personal, date.today())
+            return queries.get_referral(conn, referral_id, include_personal, date.today(),
+                                        self.db.keyring)
 
     @rpc
     def list_referrals(self, filters: dict[str, Any], limit: int = 50,

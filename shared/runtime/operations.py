@@ -3,13 +3,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Connection
+
 from shared import config, deadletters, status
-from shared.contracts import public_view
+from shared.envelope import Event
 from shared.errors import NotFound
+from shared.keyring import Keyring
 from shared.paging import check_limit, decode_cursor, page
+from shared.personal import open_fields, public_view
 from shared.redrive import redrive
 from shared.runtime.counters import CONSUMER_ERRORS
 from shared.runtime.rpc import rpc
+
+
+def _opened(keyring: Keyring, conn: Connection, event: Event) -> dict[str, Any]:
+    payload, erased = open_fields(keyring, conn, event)
+    item = {**event.to_dict(), "payload": payload}
+    return {**item, "erased_fields": erased} if erased else item
 
 
 class Operations:
@@ -34,12 +44,14 @@ class Operations:
     def audit_trail(self, subject_id: str, include_personal: bool = False) -> dict[str, Any]:
         """Every event in this service's store about a referral, volunteer or match, in order.
 
-        Identifying fields (``PRIVATE_FIELDS``) only for roles that may see personal data.
+        Identifying fields (``shared.personal``) opened only for roles that may see personal
+        data; once erased they read as null, named in ``erased_fields``.
         """
         with self.db.reading() as conn:
             found = self.db.store.about(conn, subject_id)
-        items = [event.to_dict() for event in found]
-        return {"items": items if include_personal else [public_view(item) for item in items]}
+            if not include_personal:
+                return {"items": [public_view(event.to_dict()) for event in found]}
+            return {"items": [_opened(self.db.keyring, conn, event) for event in found]}
 
     @rpc
     def list_dead_letters(self, filters: dict[str, Any], limit: int = 50,

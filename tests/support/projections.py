@@ -32,3 +32,16 @@ def count_events(url: str, event_type: str, origin: str | None = None) -> int:
     if origin:
         sql += " AND origin = :o"
     return int(scalar(url, sql, t=event_type, o=origin) or 0)
+
+
+def opened(url: str, values: list[Any]) -> list[Any]:
+    """Sealed column values as a service would read them (the master key of this test's var/)."""
+    from shared.db import make_engine
+    from shared.keyring import Keyring
+
+    engine, keyring = make_engine(url), Keyring()
+    try:
+        with engine.connect() as conn:
+            return [keyring.open(conn, value) for value in values]
+    finally:
+        engine.dispose()

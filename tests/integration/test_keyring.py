@@ -1,0 +1,117 @@
+"""Per-subject data keys: sealed at rest, opened for a read, gone for good once destroyed."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from shared import masterkey
+from shared.db import make_engine
+from shared.envelope import Event
+from shared.eventstore import metadata
+from shared.keyring import ERASED, Keyring, is_sealed, subject_keys
+from shared.masterkey import MasterKey, WrongMasterKey
+from shared.personal import open_fields, public_view, seal_event
+
+CANARY = "Canary-Kx7Q"
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
+    metadata.create_all(engine)
+    return engine
+
+
+def keyring(key: bytes | None = None) -> Keyring:
+    return Keyring(MasterKey(key or masterkey.generate()))
+
+
+def event(event_type: str, payload: dict) -> Event:
+    return Event(event_id="e-1", event_type=event_type, schema_version=1,
+                 occurred_at=datetime(2023, 1, 1, tzinfo=timezone.utc), source="followup",
+                 payload=payload)
+
+
+def test_a_sealed_value_opens_only_under_its_subject_and_not_after_its_key_is_destroyed(engine):
+    keys = keyring()
+    with engine.begin() as conn:
+        keys.check(conn)
+        token = keys.seal(conn, "r-1", {"name": CANARY}, "referral")
+        other = keys.seal(conn, "r-2", {"name": "someone else"}, "referral")
+        assert CANARY not in token and is_sealed(token)
+        assert keys.open(conn, token) == {"name": CANARY}
+        # Moved to another subject's name, the value does not open (the subject is bound in).
+        moved = token.replace("r-1", "r-2", 1)
+        assert keys.open(conn, moved) is ERASED
+        assert keys.destroy(conn, ["r-1"], "referral") == 1
+        assert keys.open(conn, token) is ERASED
+        assert keys.open(conn, other) == {"name": "someone else"}
+        assert keys.seal(conn, "r-1", {"name": "new"}, "referral") is None  # erased stays erased
+        assert keys.destroy(conn, ["r-1"], "referral") == 0  # twice is harmless
+        assert conn.execute(subject_keys.select().where(subject_keys.c.subject_id == "r-1")
+                            ).one().wrapped_key is None
+
+
+def test_a_wrong_master_key_is_refused_at_the_start(engine):
+    with engine.begin() as conn:
+        keyring().check(conn)
+    with engine.begin() as conn, pytest.raises(WrongMasterKey, match="not the one"):
+        keyring().check(conn)
+
+
+def test_rotation_rewraps_the_data_keys_and_leaves_sealed_values_as_they_were(engine):
+    old, new = masterkey.generate(), masterkey.generate()
+    with engine.begin() as conn:
+        keys = keyring(old)
+        keys.check(conn)
+        token = keys.seal(conn, "v-1", CANARY, "volunteer")
+        assert keys.rewrap(conn, MasterKey(new)) == 1
+    with engine.begin() as conn:
+        rotated = keyring(new)
+        rotated.check(conn)
+        assert rotated.open(conn, token) == CANARY
+    with engine.begin() as conn, pytest.raises(WrongMasterKey):
+        keyring(old).check(conn)
+
+
+def test_identifying_fields_are_sealed_for_the_store_opened_for_a_read_and_left_off_the_bus(engine):
+    keys = keyring()
+    with engine.begin() as conn:
+        keys.check(conn)
+        sealed = seal_event(keys, conn, event("checked_in", {"match_id": "m-1", "note": CANARY,
+                                                             "wellbeing": 4}))
+        assert CANARY not in sealed.to_json()
+        assert sealed.payload["wellbeing"] == 4
+        assert open_fields(keys, conn, sealed) == ({"match_id": "m-1", "note": CANARY,
+                                                    "wellbeing": 4}, [])
+        assert "note" not in public_view(sealed.to_dict())["payload"]
+        keys.destroy(conn, ["m-1"], "match")
+        assert open_fields(keys, conn, sealed) == ({"match_id": "m-1", "note": None,
+                                                    "wellbeing": 4}, ["note"])
+
+
+def test_the_master_key_file_is_created_once_and_readable_by_its_owner_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("LGV_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("LGV_MASTER_KEY", raising=False)
+    first = masterkey.load()
+    assert (tmp_path / "var" / "master.key").stat().st_mode & 0o777 == 0o600
+    assert masterkey.load().key == first.key
+    monkeypatch.setenv("LGV_MASTER_KEY", "not base64 of 32 bytes")
+    with pytest.raises(WrongMasterKey, match="LGV_MASTER_KEY"):
+        masterkey.load()
+
+
+def test_databases_and_their_directory_are_readable_by_their_owner_only(tmp_path, monkeypatch):
+    from shared import config
+
+    monkeypatch.setenv("LGV_VAR_DIR", str(tmp_path / "var"))
+    var = config.var_dir()
+    engine = make_engine(f"sqlite:///{var / 'referrals.db'}")
+    metadata.create_all(engine)
+    with engine.connect() as conn:  # the WAL and shared-memory files exist while connected
+        conn.exec_driver_sql("SELECT 1")
+        files = sorted(var.iterdir())
+        assert {f.name for f in files} >= {"referrals.db", "referrals.db-wal", "referrals.db-shm"}
+        assert {oct(f.stat().st_mode & 0o777) for f in files} == {oct(0o600)}
+    assert var.stat().st_mode & 0o777 == 0o700
