@@ -7,12 +7,14 @@ from pathlib import Path
 
 import jwt
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from cli.token import token as token_cli
 from services.gateway import database, token_registry, tokens
 from services.gateway.auth import authenticate
 from services.gateway.errors import Unauthorized
+from shared.config import REPO_ROOT
 from shared.errors import NotFound
 
 KEY = "unit-test-secret-" + "s" * 32
@@ -152,3 +154,18 @@ def test_cli_issues_lists_and_revokes() -> None:
 def test_cli_refuses_what_the_rules_refuse(args: list[str]) -> None:
     result = CliRunner().invoke(token_cli, args)
     assert result.exit_code != 0 and result.output
+
+
+def test_in_compose_the_signing_key_is_on_a_volume_only_the_gateway_mounts() -> None:
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    gateway = services["gateway"]
+    key_dir = str(Path(gateway["environment"]["LGV_SECRET_FILE"]).parent)
+    database_file = gateway["environment"]["GATEWAY_DATABASE_URL"].removeprefix("sqlite:///")
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in gateway["volumes"]}
+    private = mounts[key_dir]
+    assert str(Path(database_file).parent) == key_dir
+    for name, service in services.items():
+        if name != "gateway":
+            assert all(not volume.startswith(f"{private}:") for volume in service.get("volumes", [])), name
+            assert "LGV_SECRET" not in service.get("environment", {}), name
