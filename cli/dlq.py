@@ -40,8 +40,9 @@ def list_letters(service: str | None, status: str, limit: int) -> None:
 @click.argument("dead_letter_id", type=int)
 def show(service: str, dead_letter_id: int) -> None:
     """The whole dead letter, body and reasons included, as JSON."""
-    with open_database(service).reading() as conn:
-        letter = deadletters.get(conn, dead_letter_id)
+    db = open_database(service)
+    with db.reading() as conn:
+        letter = deadletters.get(conn, dead_letter_id, db.keyring)
     if letter is None:
         raise click.ClickException(f"no dead letter {dead_letter_id} in {service}")
     click.echo(json.dumps(letter, indent=2, ensure_ascii=False))

@@ -101,7 +101,7 @@ def drain(db: ServiceDatabase, handlers: Handlers, source: str, stream_id: str) 
                 parked = ordering.take_next(uow.conn, source, stream_id, last)
                 if parked is None:
                     return applied
-                event = parse(_delivery_of(parked), db)
+                event = parse(_delivery_of(parked, ordering.parked_body(uow.conn, db.keyring, parked)), db)
                 uow.cause = event
                 if not db.store.contains(uow.conn, event.event_id):
                     _apply(uow, handlers, event)
@@ -143,7 +143,7 @@ def _apply_or_park(db: ServiceDatabase, handlers: Handlers, event: Event, delive
             if event.stream_version <= last:
                 return DUPLICATE
             if event.stream_version > last + 1:
-                ordering.park(uow.conn, event, delivery.exchange, delivery.routing_key,
+                ordering.park(uow.conn, db.keyring, event, delivery.exchange, delivery.routing_key,
                               delivery.text(), delivery.attempt)
                 return PARKED
             ordering.advance(uow.conn, event.source, event.stream_id, event.stream_version)
@@ -164,15 +164,16 @@ def _ordered(event: Event, exchange: str) -> bool:
     return exchange != INTAKE_EXCHANGE and ordering.is_ordered(event)
 
 
-def _delivery_of(parked: dict[str, Any]) -> Delivery:
-    return Delivery(body=parked["body"].encode("utf-8"), exchange=parked["exchange"],
+def _delivery_of(parked: dict[str, Any], body: str | None) -> Delivery:
+    # An erased body (None) parses as nothing, and is kept as a dead letter saying so.
+    return Delivery(body=(body or "").encode("utf-8"), exchange=parked["exchange"],
                     routing_key=parked["routing_key"], attempt=parked["attempts"])
 
 
 def _keep(db: ServiceDatabase, delivery: Delivery, rejection: Rejection) -> None:
     log.warning("kept a rejected %s message: %s %s", delivery.routing_key, rejection.error, rejection.fields)
     with db.engine.begin() as conn:
-        deadletters.keep(conn, exchange=delivery.exchange, routing_key=delivery.routing_key,
+        deadletters.keep(conn, db.keyring, exchange=delivery.exchange, routing_key=delivery.routing_key,
                          body=delivery.text(), rejection=rejection, attempts=delivery.attempt,
                          redelivered=delivery.redelivered or delivery.attempt > 1)
 
@@ -182,5 +183,6 @@ def _keep_parked(db: ServiceDatabase, parked: dict[str, Any], rejection: Rejecti
     with db.engine.begin() as conn:
         if not ordering.remove(conn, parked["id"]):
             return  # applied meanwhile by another worker: nothing to keep
-        deadletters.keep(conn, exchange=parked["exchange"], routing_key=parked["routing_key"],
-                         body=parked["body"], rejection=rejection, attempts=parked["attempts"])
+        deadletters.keep(conn, db.keyring, exchange=parked["exchange"], routing_key=parked["routing_key"],
+                         body=ordering.parked_body(conn, db.keyring, parked) or "",
+                         rejection=rejection, attempts=parked["attempts"])

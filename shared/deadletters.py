@@ -3,6 +3,9 @@
 Nothing that reaches a service is thrown away. A message that is not JSON,
 breaks the contract, or that a rule refuses lands here with why; an operator
 lists it, reads it, fixes the body if need be and re-drives it onto the bus.
+A body may hold anyone's personal data (a rejected intake submission), so it is
+sealed at rest under a key of its own, opened only to show or re-drive it, and
+destroyed when an erased subject is named in it (``shared.erasure``).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from sqlalchemy import (
 from shared.db import UtcDateTime
 from shared.envelope import utcnow
 from shared.eventstore import metadata
+from shared.keyring import ERASED, Keyring
 
 OPEN, REDRIVEN = "open", "redriven"
 
@@ -56,7 +60,7 @@ class Rejection:
     fields: dict[str, Any]
 
 
-def keep(conn: Connection, *, exchange: str, routing_key: str, body: str,
+def keep(conn: Connection, keyring: Keyring, *, exchange: str, routing_key: str, body: str,
          rejection: Rejection, attempts: int, redelivered: bool = False) -> int:
     """Store a message that could not be applied; returns its dead-letter id.
 
@@ -75,7 +79,8 @@ def keep(conn: Connection, *, exchange: str, routing_key: str, body: str,
     event_id, event_type = _identify(body)
     result = conn.execute(insert(dead_letters).values(
         received_at=utcnow(), exchange=exchange, routing_key=routing_key, event_id=event_id,
-        event_type=event_type, body=body, body_digest=digest, error=rejection.error,
+        event_type=event_type, body=keyring.seal_body(conn, body, "dead_letter"),
+        body_digest=digest, error=rejection.error,
         fields=json.dumps(rejection.fields, ensure_ascii=False, default=str),
         attempts=attempts, deliveries=1, status=OPEN))
     key = result.inserted_primary_key
@@ -87,12 +92,22 @@ def list_page(conn: Connection, status: str | None, offset: int, limit: int) -> 
     query = select(dead_letters).order_by(dead_letters.c.id).offset(offset).limit(limit)
     if status:
         query = query.where(dead_letters.c.status == status)
-    return [_as_dict(row._mapping, with_body=False) for row in conn.execute(query)]
+    return [_as_dict(row._mapping) for row in conn.execute(query)]
 
 
-def get(conn: Connection, dead_letter_id: int) -> dict[str, Any] | None:
+def get(conn: Connection, dead_letter_id: int, keyring: Keyring) -> dict[str, Any] | None:
+    """One dead letter with its body opened (null, ``"erased": true`` once its key is destroyed)."""
     row = conn.execute(select(dead_letters).where(dead_letters.c.id == dead_letter_id)).first()
-    return _as_dict(row._mapping, with_body=True) if row else None
+    if row is None:
+        return None
+    body = keyring.open(conn, row.body)
+    return {**_as_dict(row._mapping), "body": None if body is ERASED else body,
+            "erased": body is ERASED}
+
+
+def sealed_bodies(conn: Connection) -> list[str]:
+    """Every kept body as sealed, to find those that name an erased subject."""
+    return [row.body for row in conn.execute(select(dead_letters.c.body))]
 
 
 def mark_redriven(conn: Connection, dead_letter_id: int) -> None:
@@ -115,7 +130,7 @@ def _short(value: Any, length: int) -> str | None:
     return str(value)[:length] if value is not None else None
 
 
-def _as_dict(row: Any, *, with_body: bool) -> dict[str, Any]:
+def _as_dict(row: Any) -> dict[str, Any]:
     data = {
         "dead_letter_id": row["id"], "received_at": row["received_at"].isoformat(),
         "exchange": row["exchange"], "routing_key": row["routing_key"],
@@ -124,6 +139,4 @@ def _as_dict(row: Any, *, with_body: bool) -> dict[str, Any]:
         "attempts": row["attempts"], "deliveries": row["deliveries"], "status": row["status"],
         "redriven_at": row["redriven_at"].isoformat() if row["redriven_at"] else None,
     }
-    if with_body:
-        data["body"] = row["body"]
     return data

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.db import UtcDateTime
 from shared.envelope import Event, utcnow
 from shared.eventstore import metadata
+from shared.keyring import ERASED, Keyring
 
 stream_positions = Table(
     "stream_positions", metadata,
@@ -83,9 +84,12 @@ def advance(conn: Connection, source: str, stream_id: str, version: int) -> None
                  .values(version=version))
 
 
-def park(conn: Connection, event: Event, exchange: str, routing_key: str, body: str,
-         attempts: int) -> None:
-    """Keep an early event until its predecessor is applied (a repeat of it changes nothing)."""
+def park(conn: Connection, keyring: Keyring, event: Event, exchange: str, routing_key: str,
+         body: str, attempts: int) -> None:
+    """Keep an early event until its predecessor is applied (a repeat of it changes nothing).
+
+    The body is sealed at rest like a dead letter's (``parked_body`` opens it).
+    """
     assert event.stream_id is not None and event.stream_version is not None
     exists = conn.execute(select(parked_events.c.id).where(
         parked_events.c.source == event.source, parked_events.c.stream_id == event.stream_id,
@@ -93,7 +97,8 @@ def park(conn: Connection, event: Event, exchange: str, routing_key: str, body: 
     if exists is None:
         conn.execute(insert(parked_events).values(
             source=event.source, stream_id=event.stream_id, stream_version=event.stream_version,
-            event_id=event.event_id, exchange=exchange, routing_key=routing_key, body=body,
+            event_id=event.event_id, exchange=exchange, routing_key=routing_key,
+            body=keyring.seal_body(conn, body, "parked"),
             attempts=attempts, parked_at=utcnow()))
 
 
@@ -105,6 +110,17 @@ def take_next(conn: Connection, source: str, stream_id: str, version: int) -> di
     if row is not None:
         conn.execute(delete(parked_events).where(parked_events.c.id == row["id"]))
     return dict(row) if row is not None else None
+
+
+def parked_body(conn: Connection, keyring: Keyring, parked: dict[str, Any]) -> str | None:
+    """A parked event's body as it came; None once erased."""
+    body = keyring.open(conn, parked["body"])
+    return None if body is ERASED else str(body)
+
+
+def sealed_bodies(conn: Connection) -> list[str]:
+    """Every parked body as sealed, to find those that name an erased subject."""
+    return [row.body for row in conn.execute(select(parked_events.c.body))]
 
 
 def parked_streams(conn: Connection) -> list[tuple[str, str]]:

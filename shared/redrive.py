@@ -17,11 +17,13 @@ def redrive(db: ServiceDatabase, amqp_uri: str, dead_letter_id: int,
     Subscribers that applied the original already absorb the repeat by event_id.
     """
     with db.reading() as conn:
-        letter = deadletters.get(conn, dead_letter_id)
+        letter = deadletters.get(conn, dead_letter_id, db.keyring)
     if letter is None:
         raise NotFound(f"no dead letter {dead_letter_id} in {db.service}")
     if letter["status"] != deadletters.OPEN:
         raise RuleViolated(f"dead letter {dead_letter_id} was already re-driven")
+    if body is None and letter["erased"]:
+        raise RuleViolated(f"the body of dead letter {dead_letter_id} was erased; give a body to publish")
     with BrokerConnection(amqp_uri, transport_options={"confirm_publish": True}) as broker:
         channel = broker.default_channel
         topology.declare_all(channel)
@@ -31,4 +33,4 @@ def redrive(db: ServiceDatabase, amqp_uri: str, dead_letter_id: int,
             content_encoding="utf-8", delivery_mode=2, mandatory=True, confirm_timeout=10)
     with db.engine.begin() as conn:
         deadletters.mark_redriven(conn, dead_letter_id)
-        return deadletters.get(conn, dead_letter_id) or {}
+        return deadletters.get(conn, dead_letter_id, db.keyring) or {}

@@ -64,7 +64,7 @@ class Operations:
     @rpc
     def get_dead_letter(self, dead_letter_id: int) -> dict[str, Any]:
         with self.db.reading() as conn:
-            letter = deadletters.get(conn, int(dead_letter_id))
+            letter = deadletters.get(conn, int(dead_letter_id), self.db.keyring)
         if letter is None:
             raise NotFound(f"no dead letter {dead_letter_id} in {self.db.service}")
         return letter

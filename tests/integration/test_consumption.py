@@ -84,3 +84,14 @@ def test_a_bad_message_redelivered_is_one_dead_letter_but_two_alike_are_two(db):
     assert letter["deliveries"] == 2
     assert consume(db, {}, _delivery(b"{broken"), 5) == REJECTED  # sent afresh: another message
     assert len(_letters(db)) == 2
+
+
+def test_a_rejected_body_is_sealed_at_rest_and_opened_to_be_shown(db, tmp_path):
+    message = ev.referral_submitted(personal={"name": "Canary-Dl9"}, referring_site="nowhere")
+    assert consume(db, {}, _delivery(ev.body(message)), 5) == REJECTED
+    [letter] = _letters(db)
+    with db.reading() as conn:
+        shown = deadletters.get(conn, letter["dead_letter_id"], db.keyring)
+    assert shown["body"] is not None and "Canary-Dl9" in shown["body"] and not shown["erased"]
+    stored = b"".join(path.read_bytes() for path in tmp_path.iterdir())
+    assert b"Canary-Dl9" not in stored

@@ -65,7 +65,7 @@ def test_a_failing_event_is_retried_a_bounded_number_of_times_then_kept(service,
     assert ATTEMPTS.count(poison["event_id"]) == 3
     assert "gave up after 3 attempts" in letter["error"] and "disk is on fire" in letter["error"]
     with db.reading() as conn:
-        body = deadletters.get(conn, letter["dead_letter_id"])["body"]
+        body = deadletters.get(conn, letter["dead_letter_id"], db.keyring)["body"]
     assert json.loads(body)["event_id"] == poison["event_id"]
     wait_for(lambda: seen(db, "checkin_reported") == 1, what="the healthy message applied")
     assert ATTEMPTS.count(healthy["event_id"]) == 1

@@ -25,10 +25,10 @@ class StatusContract:
             db.store.append(conn, "s-1", [_event(), _event()])
             db.store.record_consumed(conn, _event())
             mark_published(conn, [1])
-            deadletters.keep(conn, exchange="intake.events", routing_key="x", body="{}",
+            deadletters.keep(conn, db.keyring, exchange="intake.events", routing_key="x", body="{}",
                              rejection=Rejection("bad", {}), attempts=1)
-            ordering.park(conn, _event(stream_id="t", stream_version=3), "matching.events",
-                          "volunteer_registered", "{}", 1)
+            ordering.park(conn, db.keyring, _event(stream_id="t", stream_version=3),
+                          "matching.events", "volunteer_registered", "{}", 1)
         with db.reading() as conn:
             found = status.figures(conn)
         assert {k: found[k] for k in ("outbox_backlog", "dead_letters_open", "parked_events",
