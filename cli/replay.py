@@ -53,11 +53,13 @@ def replay(service: str, check: bool, until: datetime | None, into: str | None,
             applied = build_into(db, make_engine(f"sqlite:///{target}"), until)
             click.echo(f"{name}: projection as of {until.isoformat()} from {applied} events in {target}")
         elif republish and queue:
-            with click.progressbar(length=replaying.count_events(db, RECORDED), label=f"{name:<10}") as bar:
+            with click.progressbar(length=replaying.count_events(db, RECORDED), label=f"{name:<10}",
+                                   file=click.get_text_stream("stderr")) as bar:
                 sent = republish_events(db, config.amqp_uri(), queue, bar.update)
             click.echo(f"{name}: re-published {sent} recorded events to queue {queue}")
         else:
-            with click.progressbar(length=replaying.count_events(db), label=f"{name:<10}") as bar:
+            with click.progressbar(length=replaying.count_events(db), label=f"{name:<10}",
+                                   file=click.get_text_stream("stderr")) as bar:
                 applied = replaying.rebuild(db, bar.update)
             click.echo(f"{name}: rebuilt {', '.join(db.projection.table_names())} from {applied} events")
     if failed:

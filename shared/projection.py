@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData
 
@@ -15,14 +16,20 @@ class Projection:
     """Read model of one service, rebuilt from nothing but its event log.
 
     ``subjects`` names the data subject of event types whose payload does not
-    (``shared.personal``), from what this read model knows.
+    (``shared.personal``), from what this read model knows. ``row_keys`` are the
+    appliers' row-local statements, each with the parameter naming its row: a
+    replay may send the writes of these statements to different rows in any order
+    (``shared.batching``); declare only statements whose effect depends on
+    nothing but the one row they change.
     """
 
     def __init__(self, metadata: MetaData, appliers: Mapping[str, Applier],
-                 subjects: Mapping[str, SubjectOf] | None = None) -> None:
+                 subjects: Mapping[str, SubjectOf] | None = None,
+                 row_keys: Mapping[Any, str] | None = None) -> None:
         self.metadata = metadata
         self.appliers = dict(appliers)
         self.subjects = dict(subjects or {})
+        self.row_keys = dict(row_keys or {})
 
     def apply(self, conn: Connection, event: Event) -> None:
         """Apply one event; events this projection does not care about change nothing."""

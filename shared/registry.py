@@ -25,6 +25,8 @@ class SchemaRegistry:
     def __init__(self) -> None:
         self._schemas: dict[tuple[str, int], type[Schema]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._current: dict[str, int] = {}
+        self._built: dict[tuple[str, int, bool], Schema] = {}
 
     def register(self, event_type: str, version: int, schema: type[Schema],
                  upcaster: Upcaster | None = None) -> None:
@@ -32,6 +34,8 @@ class SchemaRegistry:
         if version > 1 and upcaster is None:
             raise ValueError(f"{event_type} v{version} needs an upcaster from v{version - 1}")
         self._schemas[(event_type, version)] = schema
+        self._current.pop(event_type, None)
+        self._built.clear()
         if upcaster is not None:
             self._upcasters[(event_type, version - 1)] = upcaster
 
@@ -48,11 +52,15 @@ class SchemaRegistry:
         return self._schemas[(event_type, version)]
 
     def current_version(self, event_type: str) -> int:
+        found = self._current.get(event_type)
+        if found is not None:
+            return found
         versions = [v for (t, v) in self._schemas if t == event_type]
         if not versions:
             raise ValidationFailed(f"unknown event type {event_type!r}",
                                    {"event_type": ["unknown event type"]})
-        return max(versions)
+        self._current[event_type] = max(versions)
+        return self._current[event_type]
 
     def validate(self, event_type: str, version: int, payload: Any, *, strict: bool,
                  prefix: str = "payload") -> Payload:
@@ -62,13 +70,20 @@ class SchemaRegistry:
             raise ValidationFailed(
                 f"{event_type} has no schema_version {version}",
                 {"schema_version": [f"unsupported version {version} of {event_type}"]})
-        schema = schema_cls(unknown=RAISE if strict else EXCLUDE)
+        # Built once per (type, version, strictness): building a marshmallow schema costs
+        # more than validating with it.
+        schema = self._built.get((event_type, version, strict))
+        if schema is None:
+            schema = self._built[(event_type, version, strict)] = schema_cls(unknown=RAISE if strict else EXCLUDE)
         return normalise(schema, payload, f"{event_type} payload", prefix)
 
     def upcast(self, event: Event) -> Event:
         """Lift a validated event to the current version of its type."""
         payload, version = event.payload, event.schema_version
-        while version < self.current_version(event.event_type):
+        current = self.current_version(event.event_type)
+        if version >= current:
+            return event
+        while version < current:
             payload = self._upcasters[(event.event_type, version)](payload)
             version += 1
         return event.evolve(payload=payload, schema_version=version)

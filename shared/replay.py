@@ -1,14 +1,32 @@
-"""Rebuild a projection from nothing but the service's own event log."""
+"""Rebuild a projection from nothing but the service's own event log, in batches.
+
+Each batch of the log is read in one query, only the events the projection
+cares about are parsed, and runs of the same write go to the database as one
+``executemany`` (``shared.batching``). On SQLite the rebuild is one
+transaction (a local file; readers see the old projection or the new one). On
+PostgreSQL it never holds one transaction over the whole log: the new tables
+are built aside, in a schema of their own, committing batch by batch, and then
+swapped in with a short transaction that applies what was added meanwhile.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Row, case, func, select, text
 
+from shared.batching import Batched
+from shared.envelope import event_from_json
 from shared.eventstore import events
 from shared.unit_of_work import ServiceDatabase
 
 Progress = Callable[[int], None]
+BATCH = 5000
+
+
+class ReplayInterrupted(RuntimeError):
+    """Events were written below the rebuild's position while it ran; nothing was swapped."""
 
 
 def count_events(db: ServiceDatabase, origin: str | None = None) -> int:
@@ -18,19 +36,101 @@ def count_events(db: ServiceDatabase, origin: str | None = None) -> int:
         return int(conn.execute(query.where(events.c.origin == origin) if origin else query).scalar() or 0)
 
 
-def rebuild(db: ServiceDatabase, progress: Progress | None = None) -> int:
-    """Drop the projection tables, recreate them and apply every stored event in order.
+def apply_log(db: ServiceDatabase, source: Connection, target: Connection, after: int = 0,
+              until: datetime | None = None, progress: Progress | None = None,
+              batch: int = BATCH, batches: int | None = None) -> tuple[int, int, bool]:
+    """Apply the events after ``after`` (learned by ``until``) read from ``source`` to ``target``.
 
-    One transaction: a reader sees the old projection or the new one, never
-    half of it, and a failure leaves the old one standing.
+    Stops after ``batches`` batches when given. Returns (events read, last
+    position, whether the log was read to its end). ``target`` may be ``source``.
     """
-    applied = 0
+    read = 0
+    while True:
+        rows = read_batch(db, source, after, until, batch)
+        apply_rows(db, target, rows)
+        read += len(rows)
+        if progress is not None and rows:
+            progress(len(rows))
+        if rows:
+            after = rows[-1].seq
+        if len(rows) < batch:
+            return read, after, True
+        if batches is not None:
+            batches -= 1
+            if batches == 0:
+                return read, after, False
+
+
+def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datetime | None,
+               batch: int) -> list[Row[Any, Any, Any]]:
+    """The next ``batch`` rows (seq, event_type, envelope) of the log after ``after``.
+
+    Events the projection ignores are counted, not fetched: their envelope is None.
+    """
+    envelope = case((events.c.event_type.in_(sorted(db.projection.appliers)), events.c.envelope), else_=None)
+    query = select(events.c.seq, events.c.event_type, envelope.label("envelope")).where(events.c.seq > after)
+    if until is not None:
+        query = query.where(events.c.recorded_at <= until)
+    return list(source.execute(query.order_by(events.c.seq).limit(batch)).all())
+
+
+def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Row[Any, Any, Any]]) -> None:
+    """Apply rows of ``read_batch`` in order, many writes per round trip."""
+    if target.dialect.name == "sqlite":
+        # Long transactions: keep their pages in memory instead of spilling them early.
+        target.exec_driver_sql("PRAGMA cache_size = -131072")
+    conn = Batched(target, db.projection.row_keys)
+    for row in rows:
+        if row.envelope is not None:
+            db.apply(conn, event_from_json(row.envelope))  # type: ignore[arg-type]
+    conn.flush()
+
+
+def rebuild(db: ServiceDatabase, progress: Progress | None = None, batch: int = BATCH) -> int:
+    """Drop the projection tables, recreate them and apply every stored event in order."""
+    if db.engine.dialect.name == "postgresql":
+        return _rebuild_aside(db, progress, batch)
     with db.engine.begin() as conn:
         db.projection.metadata.drop_all(conn)
         db.projection.metadata.create_all(conn)
-        for _seq, event in db.store.read_all(conn):
-            db.apply(conn, event)
-            applied += 1
-            if progress is not None:
-                progress(1)
-    return applied
+        return apply_log(db, conn, conn, progress=progress, batch=batch)[0]
+
+
+def _rebuild_aside(db: ServiceDatabase, progress: Progress | None, batch: int) -> int:
+    aside = f"lgv_rebuild_{db.service}"
+    tables = db.projection.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{aside}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{aside}"'))
+        db.projection.metadata.create_all(conn.execution_options(schema_translate_map={None: aside}))
+    read, position, finished = 0, 0, False
+    with db.engine.connect() as source:
+        while not finished:
+            with db.engine.begin() as target:
+                done, position, finished = apply_log(
+                    db, source, target.execution_options(schema_translate_map={None: aside}),
+                    after=position, progress=progress, batch=batch, batches=1)
+            source.rollback()  # the next batch reads a fresh snapshot
+            read += done
+    with db.engine.begin() as conn:
+        # Writers wait from here to the commit; what they added meanwhile is applied first.
+        conn.execute(text(f"LOCK TABLE {events.name} IN SHARE MODE"))
+        below = conn.execute(select(func.count()).select_from(events).where(events.c.seq <= position)).scalar()
+        if below != read:
+            raise ReplayInterrupted(f"{int(below or 0) - read} events were written below position {position} "
+                                    "while the rebuild ran; run it again (the projection is unchanged)")
+        tail: list[Row[Any, Any, Any]] = []
+        while len(batch_rows := read_batch(db, conn, position, None, batch)) > 0:
+            tail += batch_rows
+            position = batch_rows[-1].seq
+        # From here on this connection's statements go to the tables built aside.
+        apply_rows(db, conn.execution_options(schema_translate_map={None: aside}), tail)
+        read += len(tail)
+        if progress is not None and tail:
+            progress(len(tail))
+        for table in reversed(tables):
+            conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+        for table in tables:
+            conn.execute(text(f'ALTER TABLE "{aside}"."{table.name}" SET SCHEMA public'))
+        conn.execute(text(f'DROP SCHEMA "{aside}"'))
+    return read

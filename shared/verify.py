@@ -9,9 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, Table, select
 
 from shared.db import make_engine
+from shared.replay import apply_log
 from shared.unit_of_work import ServiceDatabase
 
 
@@ -34,13 +36,9 @@ class TableCheck:
 
 def build_into(db: ServiceDatabase, target: Engine, until: datetime | None = None) -> int:
     """Apply the service's events (those learned by ``until``) to fresh projection tables in ``target``."""
-    applied = 0
     db.projection.metadata.create_all(target)
     with db.reading() as source, target.begin() as conn:
-        for _seq, event in db.store.read_all(source, until=until):
-            db.apply(conn, event)
-            applied += 1
-    return applied
+        return apply_log(db, source, conn, until=until)[0]
 
 
 def verify(db: ServiceDatabase, shown: int = 3) -> list[TableCheck]:
@@ -68,8 +66,10 @@ def _compare(table: Table, live: Connection, rebuilt: Connection, shown: int) ->
 def _rows(table: Table, conn: Connection) -> list[str]:
     """Rows as canonical JSON, in primary-key order (the same on any backend)."""
     key = list(table.primary_key.columns) or list(table.columns)
-    result = conn.execute(select(table).order_by(*key)).mappings()
-    return [json.dumps(dict(row), sort_keys=True, default=str, ensure_ascii=False) for row in result]
+    result = conn.execute(select(table).order_by(*key))
+    names = [str.__str__(name) + "" for name in result.keys()]  # plain str: orjson takes no subclass
+    return [orjson.dumps(dict(zip(names, row)), option=orjson.OPT_SORT_KEYS, default=str).decode()
+            for row in result.all()]
 
 
 def _digest(rows: list[str]) -> str:

@@ -17,6 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    Update,
+    bindparam,
     insert,
     select,
     update,
@@ -55,14 +57,14 @@ referrals = Table(
 
 def _received(conn: Connection, event: Event) -> None:
     p = event.payload
-    conn.execute(insert(referrals).values(
-        referral_id=p["referral_id"], external_ref=p["external_ref"],
-        referring_site=p["referring_site"], region=p["region"], status=domain.WAITING,
-        referred_on=date.fromisoformat(p["referred_on"]), received_at=event.recorded_at,
-        participant=_json(p["participant"]), needs=_json(p["needs"]),
-        preferences=_json(p["preferences"]), personal=_json(p.get("personal") or {}),
-        interpreter_needed=p.get("interpreter_needed", False),
-        content_digest=p.get("submission_digest") or _digest_of_early_event(p), version=1))
+    conn.execute(_INSERT, {
+        "referral_id": p["referral_id"], "external_ref": p["external_ref"],
+        "referring_site": p["referring_site"], "region": p["region"], "status": domain.WAITING,
+        "referred_on": date.fromisoformat(p["referred_on"]), "received_at": event.recorded_at,
+        "participant": _json(p["participant"]), "needs": _json(p["needs"]),
+        "preferences": _json(p["preferences"]), "personal": _json(p.get("personal") or {}),
+        "interpreter_needed": p.get("interpreter_needed", False),
+        "content_digest": p.get("submission_digest") or _digest_of_early_event(p), "version": 1})
 
 
 def _digest_of_early_event(received: dict[str, Any]) -> str:
@@ -73,37 +75,52 @@ def _digest_of_early_event(received: dict[str, Any]) -> str:
                                   "interpreter_needed": received.get("interpreter_needed", False)})
 
 
-def _set(conn: Connection, referral_id: str, *conditions: Any, **values: Any) -> None:
-    """Change a referral; ``conditions`` keep a stale event from undoing a newer state."""
-    conn.execute(update(referrals).where(referrals.c.referral_id == referral_id, *conditions)
-                 .values(version=referrals.c.version + 1, **values))
+def _change(*conditions: Any, columns: tuple[str, ...]) -> Update:
+    """One kind of change to a referral; ``conditions`` keep a stale event from undoing a newer state.
+
+    Statements are built once (parameters ``b_<column>``), so a replay can send
+    many changes of one kind in one round trip (``shared.batching``).
+    """
+    return (update(referrals).where(referrals.c.referral_id == bindparam("b_referral_id"), *conditions)
+            .values(version=referrals.c.version + 1, **{c: bindparam(f"b_{c}") for c in columns}))
+
+
+_INSERT = insert(referrals)
+# Streams are ordered one by one, not against each other: a withdrawal that crossed a match
+# in flight must not turn a matched participant into a withdrawn one.
+_WITHDRAW = _change(referrals.c.status == domain.WAITING, columns=("status", "withdrawn_reason"))
+_MATCH = _change(columns=("status", "match_id"))
+# An old match's closure changes nothing now.
+_THIS_MATCH = referrals.c.match_id == bindparam("b_closing_match")
+_REOPEN = _change(_THIS_MATCH, columns=("status", "match_id", "closed_on"))
+_CLOSE = _change(_THIS_MATCH, columns=("status", "closed_on"))
 
 
 def _withdrawn(conn: Connection, event: Event) -> None:
-    # Streams are ordered one by one, not against each other: a withdrawal that crossed a match
-    # in flight must not turn a matched participant into a withdrawn one.
-    _set(conn, event.payload["referral_id"], referrals.c.status == domain.WAITING,
-         status=domain.WITHDRAWN, withdrawn_reason=event.payload["reason"])
+    p = event.payload
+    conn.execute(_WITHDRAW, {"b_referral_id": p["referral_id"], "b_status": domain.WITHDRAWN,
+                             "b_withdrawn_reason": p["reason"]})
 
 
 def _matched(conn: Connection, event: Event) -> None:
-    _set(conn, event.payload["referral_id"], status=domain.MATCHED,
-         match_id=event.payload["match_id"])
+    p = event.payload
+    conn.execute(_MATCH, {"b_referral_id": p["referral_id"], "b_status": domain.MATCHED,
+                          "b_match_id": p["match_id"]})
 
 
 def _closed(conn: Connection, event: Event) -> None:
     p = event.payload
-    this_match = referrals.c.match_id == p["match_id"]  # an old match's closure changes nothing now
     if closure_allows_rematch(p):
         # Back on the waiting list; referred_on is kept, so the days waiting count from referral.
-        _set(conn, p["referral_id"], this_match, status=domain.WAITING, match_id=None, closed_on=None)
+        conn.execute(_REOPEN, {"b_referral_id": p["referral_id"], "b_closing_match": p["match_id"],
+                               "b_status": domain.WAITING, "b_match_id": None, "b_closed_on": None})
     else:
-        _set(conn, p["referral_id"], this_match, status=domain.CLOSED,
-             closed_on=date.fromisoformat(p["closed_on"]))
+        conn.execute(_CLOSE, {"b_referral_id": p["referral_id"], "b_closing_match": p["match_id"],
+                              "b_status": domain.CLOSED, "b_closed_on": date.fromisoformat(p["closed_on"])})
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+# json.dumps with options builds an encoder per call; one encoder writes the same text.
+_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def referral_for(conn: Connection, event: Event) -> str:
@@ -125,7 +142,9 @@ PROJECTION = Projection(metadata, {
     "referral_withdrawn": _withdrawn,
     "matched": _matched,
     "closed": _closed,
-}, subjects={"referral_submitted": referral_for})
+}, subjects={"referral_submitted": referral_for},
+   row_keys={_INSERT: "referral_id", _WITHDRAW: "b_referral_id", _MATCH: "b_referral_id",
+             _REOPEN: "b_referral_id", _CLOSE: "b_referral_id"})
 
 
 def known_by_id(conn: Connection, referral_id: str) -> domain.KnownReferral | None:

@@ -1,11 +1,12 @@
 """The event envelope: what is refused, what is tolerated, and a lossless JSON round trip."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.envelope import Event, event_from_json, load_envelope
+from shared.envelope import Event, event_from_json, load_envelope, utcnow
 from shared.errors import ValidationFailed
 
 ENVELOPE = {
@@ -89,3 +90,15 @@ def test_evolve_returns_a_changed_copy_and_leaves_the_original() -> None:
 
     assert (event.schema_version, later.schema_version) == (1, 2)
     assert later.event_id == event.event_id
+
+
+def test_stored_envelopes_read_back_as_the_strict_schema_reads_them():
+    stored = [
+        Event("e1", "matched", 1, utcnow(), "matching", {"match_id": "m"}, "match-m", 3, utcnow(),
+              {"kind": "consultant", "id": "c1", "role": "coordinator"}, "corr", "cause"),
+        Event("e2", "referral_submitted", 2, utcnow(), "CTP", {"a": [1, {"b": None}]}, actor={"kind": "system"}),
+        Event("e3", "closed", 1, utcnow(), "followup", {}),
+    ]
+    for event in stored:
+        text = event.to_json()
+        assert event_from_json(text) == load_envelope(json.loads(text), strict=True)

@@ -1,0 +1,61 @@
+"""Many events, few round trips: a connection that sends many writes of one kind as one executemany.
+
+Appliers write with module-level statements and a dict of parameters
+(``conn.execute(INSERT, {...})``). Through a ``Batched`` connection those
+writes are held and sent together, one ``executemany`` per statement, before
+any read, any other kind of call and the end of the batch.
+
+Holding writes reorders them only where order cannot matter. A statement the
+projection declares *row-local* (``row_keys``: it changes one row, named by one
+parameter, and its effect depends on nothing but that row) may pass writes of
+other row-local statements on other rows. Writes to one row keep their order: a
+second statement touching a row already written in the batch sends the batch
+first. Any other statement keeps strict order (only consecutive repeats join).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.sql.dml import UpdateBase
+
+RowKeys = Mapping[Any, str]
+
+
+class Batched:
+    """Wraps a ``Connection`` for appliers; call ``flush()`` before committing."""
+
+    def __init__(self, conn: Connection, row_keys: RowKeys | None = None) -> None:
+        self.conn = conn
+        self._row_keys = row_keys or {}
+        self._runs: dict[Any, list[dict[str, Any]]] = {}
+        self._rows: dict[tuple[Any, Any], Any] = {}  # (table, key) -> the statement that wrote it
+        self._strict = False  # the held writes include a statement that is not row-local
+
+    def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
+        if not (isinstance(parameters, dict) and not kwargs and isinstance(statement, UpdateBase)
+                and not statement._returning):
+            self.flush()
+            return self.conn.execute(statement, parameters, **kwargs)
+        key_name = self._row_keys.get(statement)
+        if key_name is None:
+            if self._runs and (not self._strict or statement not in self._runs):
+                self.flush()
+            self._strict = True
+        else:
+            row = (statement.table, parameters[key_name])
+            if self._strict or self._rows.get(row, statement) is not statement:
+                self.flush()
+            self._rows[row] = statement
+        self._runs.setdefault(statement, []).append(parameters)
+        return None
+
+    def flush(self) -> None:
+        runs, self._runs, self._rows, self._strict = self._runs, {}, {}, False
+        for statement, params in runs.items():
+            self.conn.execute(statement, params)
+
+    def __getattr__(self, name: str) -> Any:
+        self.flush()
+        return getattr(self.conn, name)
