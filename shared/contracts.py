@@ -5,6 +5,7 @@ service produces without importing that service's code.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,7 +20,7 @@ from marshmallow import (
 
 from shared import reference
 from shared.registry import SchemaRegistry
-from shared.validation import control_error, date_bound_error
+from shared.validation import EARLIEST_DATE, control_error, date_bound_error, latest_date
 
 GENDERS = ("female", "male", "other")
 DANISH_LEVELS = ("none", "basic", "intermediate", "fluent")
@@ -46,13 +47,24 @@ def business_date(**kw: Any) -> fields.Date:
     Checked when a payload is validated, at both doors (gateway and bus), so a
     date no report or cadence can reason about is refused rather than recorded.
     """
-    return fields.Date(validate=_within_date_bounds, **kw)
+    return fields.Date(validate=_DateBounds(), **kw)
 
 
-def _within_date_bounds(value: date) -> None:
-    problem = date_bound_error(value)
-    if problem:
-        raise ValidationError(problem)
+class _DateBounds(validate.Validator):
+    """The business-date bounds, read on each validation; ``min``/``max`` are what
+    ``/openapi.json`` shows (as ``x-minimum``/``x-maximum``)."""
+
+    min = EARLIEST_DATE
+
+    @property
+    def max(self) -> date:
+        return latest_date()
+
+    def __call__(self, value: date) -> date:
+        problem = date_bound_error(value)
+        if problem:
+            raise ValidationError(problem)
+        return value
 
 
 def _no_control(value: str) -> None:
@@ -77,19 +89,48 @@ def free_text(maximum: int, minimum: int = 0, **kw: Any) -> fields.String:
     return fields.String(validate=[validate.Length(minimum or None, maximum), _no_control_in_text], **kw)
 
 
+class InReference(validate.Validator):
+    """One of a reference list (``shared.reference``), read on each validation.
+
+    ``choices`` is what ``/openapi.json`` shows as the field's ``enum``.
+    """
+
+    def __init__(self, source: Callable[[], tuple[str, ...]]) -> None:
+        self.source = source
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.source()
+
+    def __call__(self, value: Any) -> Any:
+        _one_of(value, self.choices)
+        return value
+
+
+class YearRange(validate.Validator):
+    """A year from 1900 to this year, checked on each validation: a service started last
+    year must accept this year. ``min``/``max`` are what ``/openapi.json`` shows."""
+
+    min = 1900
+
+    @property
+    def max(self) -> int:
+        return date.today().year
+
+    def __call__(self, value: int) -> int:
+        if not self.min <= value <= self.max:
+            raise ValidationError(f"must be between {self.min} and {self.max}")
+        return value
+
+
 def _year(**kw: Any) -> fields.Integer:
-    return fields.Integer(strict=True, validate=_not_after_this_year, **kw)
-
-
-def _not_after_this_year(year: int) -> None:
-    # Checked on each validation: a service started last year must accept this year.
-    if not 1900 <= year <= date.today().year:
-        raise ValidationError(f"must be between 1900 and {date.today().year}")
+    return fields.Integer(strict=True, validate=YearRange(), **kw)
 
 
 def _focus_areas(minimum: int, **kw: Any) -> fields.List:
-    return fields.List(fields.String(validate=lambda v: _one_of(v, reference.focus_areas())),
-                       validate=[validate.Length(minimum, 3), _unique], **kw)
+    return fields.List(fields.String(validate=InReference(reference.focus_areas)),
+                       validate=[validate.Length(minimum, 3), _unique],
+                       metadata={"uniqueItems": True}, **kw)
 
 
 def _one_of(value: str, allowed: tuple[str, ...]) -> None:
@@ -113,7 +154,7 @@ class ParticipantSchema(Schema):
     arrival_year = _year(required=True)
     danish_level = fields.String(required=True, validate=validate.OneOf(DANISH_LEVELS))
     languages = fields.List(fields.String(validate=_iso_language), required=True,
-                            validate=_unique)
+                            validate=_unique, metadata={"uniqueItems": True})
     municipality = code(100, required=True)
 
     @validates_schema
@@ -135,7 +176,7 @@ class PreferencesSchema(Schema):
 
 
 class ConsentSchema(Schema):
-    given = StrictBool(required=True)
+    given = StrictBool(required=True, metadata={"enum": [True]})
     recorded_on = business_date(required=True)
 
     @validates("given")
@@ -146,17 +187,13 @@ class ConsentSchema(Schema):
 
 class ReferralSubmittedV1(Schema):
     external_ref = code(100, required=True)
-    referring_site = fields.String(required=True)
+    referring_site = fields.String(required=True, validate=InReference(reference.site_codes))
     referred_on = business_date(required=True)
     participant = fields.Nested(ParticipantSchema, required=True)
     needs = _focus_areas(1, required=True)
     preferences = fields.Nested(PreferencesSchema, load_default=lambda: {"volunteer_gender": "any"})
     consent = fields.Nested(ConsentSchema, required=True)
     personal = fields.Nested(PersonalSchema, load_default=dict)
-
-    @validates("referring_site")
-    def _known_site(self, value: str, **_: Any) -> None:
-        _one_of(value, reference.site_codes())
 
 
 class CheckinReportedV1(Schema):
@@ -205,16 +242,12 @@ class VolunteerRegisteredV1(Schema):
     gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
     birth_year = _year(required=True)
     languages = fields.List(fields.String(validate=_iso_language), required=True,
-                            validate=_unique)
+                            validate=_unique, metadata={"uniqueItems": True})
     municipality = code(100, required=True)
-    region = fields.String(required=True)
+    region = fields.String(required=True, validate=InReference(reference.regions))
     strengths = _focus_areas(0, load_default=list)
     capacity = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 10))
     personal = fields.Nested(PersonalSchema, load_default=dict)
-
-    @validates("region")
-    def _known_region(self, value: str, **_: Any) -> None:
-        _one_of(value, reference.regions())
 
 
 class VolunteerScreenedV1(Schema):

@@ -22,8 +22,7 @@ class FollowupService(operations.Operations, consumer.ConsumesEvents):
     @rpc
     def report_check_in(self, match_id: str, body: dict[str, Any],
                         actor: dict[str, Any]) -> dict[str, str]:
-        report = validation.command(schemas.ReportCheckIn, body, "check-in",
-                                    exclude=("match_id",))
+        report = validation.command(schemas.ReportCheckIn, body, "check-in")
         with self.db.transaction(actor=actor) as uow:
             return {"checkin_id": handlers.report_check_in(uow, match_id, report, policy.load())}
 

@@ -1,8 +1,9 @@
 """Who is asking, and may they: token verification and the role/region policy.
 
 Roles: ``coordinator`` may do everything; ``consultant`` reads and writes only
-objects in its regions; ``auditor`` reads, never personal data; ``system`` only
-submits referrals and reports check-ins.
+objects in its regions (others are answered as absent); ``auditor`` reads reports
+and audit trails only, never personal data; ``system`` only submits referrals and
+reports check-ins.
 """
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ from typing import Any
 import jwt
 from werkzeug.datastructures import Headers
 
+from shared.errors import NotFound
+
 from . import token_registry, tokens
 from .errors import Forbidden, Unauthorized
 
 COORDINATOR, CONSULTANT, AUDITOR, SYSTEM = tokens.ROLES
 
-READ = frozenset({COORDINATOR, CONSULTANT, AUDITOR})
-WRITE = frozenset({COORDINATOR, CONSULTANT})
+# Who may call a route (declared on it, CONTRACTS.md section 4.2): casework (referrals,
+# volunteers, matches, candidates, check-ins due) is for staff only, never for auditors.
+STAFF = frozenset({COORDINATOR, CONSULTANT})
 INTAKE = frozenset({COORDINATOR, CONSULTANT, SYSTEM})
+REPORT = frozenset({COORDINATOR, CONSULTANT, AUDITOR})
 AUDIT = frozenset({COORDINATOR, AUDITOR})
 OPERATE = frozenset({COORDINATOR})
 
@@ -78,9 +83,19 @@ def authorize(headers: Headers | Mapping[str, str], roles: Collection[str]) -> P
 
 
 def check_region(principal: Principal, region: str | None) -> None:
-    """Refuse a consultant an object outside its regions."""
+    """Refuse a consultant a region outside its own (a filter, or where a new object goes)."""
     if principal.role == CONSULTANT and region not in principal.regions:
         raise Forbidden(f"Region {region!r} is outside this token's regions.")
+
+
+def check_visible(principal: Principal, region: str | None, absent: str) -> None:
+    """An object outside a consultant's regions is answered as absent: ``NotFound(absent)``.
+
+    ``absent`` must be the message the service gives for a missing object, so the
+    answer tells nothing about the object, not even that it exists.
+    """
+    if principal.role == CONSULTANT and region not in principal.regions:
+        raise NotFound(absent)
 
 
 def scoped(principal: Principal, filters: dict[str, Any]) -> dict[str, Any]:

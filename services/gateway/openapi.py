@@ -1,140 +1,108 @@
-"""``/openapi.json``: every endpoint, its body, answers, roles and errors."""
+"""``/openapi.json``, built from the route declarations alone (``endpoints.py``).
+
+Bodies, query arguments and answers are the marshmallow schemas the code validates
+and dumps with, turned into JSON Schema by apispec's MarshmallowPlugin; roles are
+the ones the route checks (also as ``x-roles``), errors the ones it can give.
+"""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 
-from shared.paging import MAX_LIMIT
+from .answers import Error
+from .endpoints import Endpoint
+from .http import MAX_BODY_BYTES
 
-from .http import DEFAULT_LIMIT, MAX_BODY_BYTES
-from .openapi_schemas import SCHEMAS, Schema, page, ref
-
-READ = "coordinator, consultant (own regions), auditor"
-WRITE = "coordinator, consultant (own regions)"
-INTAKE = "coordinator, consultant (own regions), system"
-ERRORS = {400: "Validation failed; `fields` lists the problems.", 401: "Missing, bad or expired token.",
-          403: "The role or its regions do not allow this.", 404: "No such object.",
+ERRORS = {400: "Validation failed; `fields` lists the problems.", 401: "Missing, bad, expired or revoked token.",
+          403: "The role may not do this, or a filter names a region outside the token's.",
+          404: "No such object (or one outside a consultant's regions).",
           409: "Conflicts with the current state (e.g. already matched).",
           413: f"Body larger than {MAX_BODY_BYTES} bytes.", 422: "A programme rule says no.",
-          500: "Unexpected failure (logged).", 503: "A service did not answer."}
+          503: "A service did not answer."}
+DESCRIPTION = (
+    "Auth: `Authorization: Bearer <token>` from `lgv token issue`. Writes answer 202; reads may lag them by "
+    "moments. `personal` appears only on single-object reads by coordinators and consultants. Errors are "
+    "always the `Error` body; unexpected failures are 500 with it too. Each operation lists its roles in "
+    "`x-roles`; a consultant sees only its regions' objects and gets 404 for any other.")
 
 
-@dataclass(frozen=True)
-class Op:
-    method: str
-    path: str
-    summary: str
-    roles: str | None  # None: no token needed
-    answer: Schema
-    body: str | None = None
-    query: tuple[str, ...] = ()
-    status: int = 200
+def schema_name(schema: Any) -> str:
+    """Components are named by class, without a ``Schema`` suffix."""
+    name: str = resolve_schema_cls(schema).__name__
+    return name.removesuffix("Schema") or name
 
 
-PAGING = ("limit", "cursor")
-OPS = (
-    Op("get", "/health", "Liveness of every service", None, ref("Health")),
-    Op("get", "/openapi.json", "This document", None, {"type": "object"}),
-    Op("get", "/asyncapi.json", "The event bus as AsyncAPI 3.0", None, {"type": "object"}),
-    Op("get", "/health/live", "The gateway process answers (the services are not asked)", None,
-       {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}}}),
-    Op("get", "/metrics", "Prometheus text: per-service figures (service label) and request latency", None,
-       {"type": "string"}),
-    Op("post", "/api/v1/referrals", "Submit a referral", INTAKE, ref("ReferralId"), "ReferralSubmission", status=202),
-    Op("get", "/api/v1/referrals", "List referrals, waiting ones longest-waiting first", READ, page("Referral"),
-       query=("status", "region", "referring_site", "external_ref") + PAGING),
-    Op("get", "/api/v1/referrals/{referral_id}", "One referral", READ, ref("Referral")),
-    Op("post", "/api/v1/referrals/{referral_id}/withdraw", "Withdraw a referral", WRITE, ref("ReferralId"),
-       "Withdrawal", status=202),
-    Op("get", "/api/v1/referrals/{referral_id}/candidates",
-       "Ranked volunteers for a waiting referral, explained; recorded as a proposal", READ, ref("Candidates"),
-       query=("limit", "on")),
-    Op("post", "/api/v1/volunteers", "Register a volunteer", WRITE, ref("VolunteerId"), "VolunteerRegistration",
-       status=202),
-    Op("post", "/api/v1/volunteers/{volunteer_id}/screening", "Record screening", WRITE, ref("VolunteerId"),
-       "Screening", status=202),
-    Op("post", "/api/v1/volunteers/{volunteer_id}/training", "Record training", WRITE, ref("VolunteerId"),
-       "Training", status=202),
-    Op("get", "/api/v1/volunteers", "List volunteers", READ, page("Volunteer"), query=("status", "region") + PAGING),
-    Op("get", "/api/v1/volunteers/{volunteer_id}", "One volunteer", READ, ref("Volunteer")),
-    Op("post", "/api/v1/matches", "Match a participant with a volunteer", WRITE, ref("MatchId"), "MatchRequest",
-       status=202),
-    Op("get", "/api/v1/matches", "List matches", READ, page("Match"),
-       query=("status", "region", "volunteer_id", "referral_id", "on") + PAGING),
-    Op("get", "/api/v1/matches/{match_id}", "One match, with its follow-up as of `on`", READ, ref("Match"),
-       query=("on",)),
-    Op("post", "/api/v1/matches/{match_id}/check-ins", "Report a check-in", INTAKE, ref("CheckInId"), "CheckIn",
-       status=202),
-    Op("post", "/api/v1/matches/{match_id}/close", "Close a match", WRITE, ref("MatchId"), "Closure", status=202),
-    Op("get", "/api/v1/check-ins/due", "Matches whose consultant contact is due or overdue on `on`", READ,
-       ref("DueCheckIns"), query=("on", "region")),
-    Op("get", "/api/v1/reports/summary", "The evaluation's figures", READ, ref("Summary"),
-       query=("from", "to", "region", "as_of", "suppress_below", "format")),
-    Op("get", "/api/v1/audit/subjects/{subject_id}", "Every event about a referral, volunteer or match",
-       "coordinator, auditor", ref("AuditTrail")),
-    Op("get", "/api/v1/dead-letters", "List kept bad messages of one service", "coordinator", page("DeadLetter"),
-       query=("service", "status") + PAGING),
-    Op("get", "/api/v1/dead-letters/{service}/{dead_letter_id}", "One kept message", "coordinator",
-       ref("DeadLetter")),
-    Op("post", "/api/v1/dead-letters/{service}/{dead_letter_id}/redrive", "Re-drive a kept message, maybe fixed",
-       "coordinator", ref("DeadLetter"), "Redrive", status=202),
-)
-
-QUERY: dict[str, Schema] = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-    "on": {"type": "string", "format": "date"}, "from": {"type": "string", "format": "date"},
-    "to": {"type": "string", "format": "date"}, "as_of": {"type": "string", "format": "date-time"},
-    "service": {"type": "string", "enum": ["referrals", "matching", "followup"]},
-}
-
-
-def build_spec() -> dict[str, Any]:
-    """The OpenAPI 3 document of the gateway."""
-    spec = APISpec("Livet Går Videre gateway", "1.0.0", "3.0.3", info={
-        "description": "Auth: `Authorization: Bearer <token>` from `lgv token issue`. Writes answer 202; "
-                       "reads may lag them by moments. `personal` appears only on single-object reads by coordinators "
-                       "and consultants. Errors are always the `Error` body."})
+def build_spec(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
+    """The OpenAPI 3 document of ``endpoints``."""
+    spec = APISpec("Livet Går Videre gateway", "1.1.0", "3.0.3", info={"description": DESCRIPTION},
+                   plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    for name, schema in SCHEMAS.items():
-        spec.components.schema(name, schema)
+    spec.components.schema("Error", schema=Error)
     for status, text in ERRORS.items():
-        spec.components.response(f"E{status}", {"description": text, "content": _json(ref("Error"))})
-    for path in dict.fromkeys(op.path for op in OPS):
-        spec.path(path=path, operations={op.method: _operation(op) for op in OPS if op.path == path})
+        spec.components.response(f"E{status}", {"description": text, "content": _json(Error)})
+    by_path: dict[str, dict[str, Any]] = {}
+    for endpoint in endpoints:
+        by_path.setdefault(endpoint.template, {})[endpoint.method.lower()] = _operation(endpoint)
+    for path, operations in by_path.items():
+        spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _operation(op: Op) -> dict[str, Any]:
-    names = re.findall(r"{(\w+)}", op.path)
+def _operation(endpoint: Endpoint) -> dict[str, Any]:
     operation: dict[str, Any] = {
-        "summary": op.summary,
-        "description": f"Roles: {op.roles}." if op.roles else "No token needed.",
-        "parameters": [_param(n, "path") for n in names] + [_param(n, "query") for n in op.query],
-        "responses": {str(op.status): {"description": "OK", "content": _json(op.answer)}, **_errors(op, names)},
+        "operationId": endpoint.name,
+        "summary": endpoint.summary,
+        "description": " ".join(filter(None, [_roles_text(endpoint), endpoint.description])),
+        "parameters": [_path_value(name, converter) for name, converter in endpoint.path_values.items()],
+        "responses": {**_answers(endpoint), **_errors(endpoint)},
     }
-    if op.roles:
+    if endpoint.query is not None:
+        operation["parameters"].append({"in": "query", "schema": endpoint.query})
+    if endpoint.roles is not None:
         operation["security"] = [{"bearer": []}]
-    if op.body:
-        operation["requestBody"] = {"required": op.body != "Redrive", "content": _json(ref(op.body))}
+        operation["x-roles"] = sorted(endpoint.roles)
+    if endpoint.body is not None:
+        operation["requestBody"] = {"required": endpoint.body_required, "content": _json(endpoint.body)}
     return operation
 
 
-def _errors(op: Op, names: list[str]) -> dict[str, Any]:
-    codes = [500, 503]
-    if op.roles:
-        codes += [400, 401, 403] + ([404] if names else [])
-    if op.body:
-        codes += [409, 413, 422]
+def _roles_text(endpoint: Endpoint) -> str:
+    return "No token needed." if endpoint.roles is None else f"Roles: {', '.join(sorted(endpoint.roles))}."
+
+
+def _answers(endpoint: Endpoint) -> dict[str, Any]:
+    content = _json(endpoint.answer or {"type": "object"}) if endpoint.answer or not endpoint.media else {}
+    for media, text in endpoint.media.items():
+        content[media] = {"schema": {"type": "string", "description": text}}
+    answers = {str(endpoint.status): {"description": "OK" if endpoint.status < 300 else "Accepted",
+                                      "content": content}}
+    for status, text in endpoint.also.items():
+        answers[str(status)] = {"description": text, "content": _json(endpoint.answer or {"type": "object"})}
+    return answers
+
+
+def _errors(endpoint: Endpoint) -> dict[str, Any]:
+    codes = set(endpoint.errors)
+    if endpoint.roles is not None:
+        codes |= {401, 403, 503}
+    if endpoint.path_values or endpoint.body is not None:
+        codes.add(404)
+    if endpoint.query is not None or endpoint.body is not None:
+        codes.add(400)
+    if endpoint.body is not None:
+        codes |= {409, 413, 422}
+    codes -= {endpoint.status, *endpoint.also}
     return {str(c): {"$ref": f"#/components/responses/E{c}"} for c in sorted(codes)}
 
 
-def _param(name: str, where: str) -> dict[str, Any]:
-    schema = {"type": "integer"} if name == "dead_letter_id" else QUERY.get(name, {"type": "string"})
-    return {"name": name, "in": where, "required": where == "path", "schema": schema}
+def _path_value(name: str, converter: str) -> dict[str, Any]:
+    schema = {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string", "minLength": 1}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
-def _json(schema: Schema) -> dict[str, Any]:
+def _json(schema: Any) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}

@@ -1,20 +1,22 @@
 """The gateway service: nameko @http entrypoints over the services' RPC APIs.
 
 Run with ``nameko run --config deploy/config/gateway.yml services.gateway.service``;
-``WEB_SERVER_ADDRESS`` sets where it listens.
+``WEB_SERVER_ADDRESS`` sets where it listens. Every route is declared once with
+``endpoints.route``; ``/openapi.json`` is built from those declarations.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import eventlet
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from shared.asyncapi import build_asyncapi
 from shared.config import SERVICES
 
+from . import answers
 from . import metrics as exposition
-from .http import json_response, ok
+from .endpoints import Call, endpoints_of, route
 from .openapi import build_spec
 
 # Modules, not classes: `nameko run` would take each imported mixin for a service.
@@ -23,7 +25,6 @@ from .routes import operations as operation_routes
 from .routes import referrals as referral_routes
 from .routes import volunteers as volunteer_routes
 from .rpc import RpcClient
-from .web import http
 
 HEALTH_TIMEOUT = 2.0
 
@@ -42,36 +43,37 @@ class GatewayService(
     matching = RpcClient("matching")  # type: ignore[assignment]
     followup = RpcClient("followup")  # type: ignore[assignment]
 
-    @http("GET", "/health")
-    def health(self, request: Request) -> Response:
+    @route("GET", "/health", "Readiness: every service answers", roles=None, answer=answers.Health,
+           also={503: "A service is not answering (`degraded`)."})
+    def health(self, call: Call) -> Any:
         pile = eventlet.GreenPile()
         for service in SERVICES:
             pile.spawn(self._probe, service)
         services = dict(zip(SERVICES, pile))
         healthy = all(state == "ok" for state in services.values())
-        body = {"status": "ok" if healthy else "degraded", "services": services}
-        return json_response(body, 200 if healthy else 503)
+        return {"status": "ok" if healthy else "degraded", "services": services}, 200 if healthy else 503
 
-    @http("GET", "/health/live")
-    def live(self, request: Request) -> Response:
-        """The gateway process answers; the services are not asked (that is ``/health``)."""
-        return ok({"status": "ok"})
+    @route("GET", "/health/live", "The gateway process answers (the services are not asked)",
+           roles=None, answer=answers.Live)
+    def live(self, call: Call) -> Any:
+        return {"status": "ok"}
 
-    @http("GET", "/metrics")
-    def metrics(self, request: Request) -> Response:
+    @route("GET", "/metrics", "Prometheus text: per-service figures (service label) and request latency",
+           roles=None, answer=None, media={exposition.CONTENT_TYPE: "Prometheus exposition format"})
+    def metrics(self, call: Call) -> Any:
         pile = eventlet.GreenPile()
         for service in SERVICES:
             pile.spawn(self._status, service)
         return Response(exposition.render(dict(zip(SERVICES, pile))), status=200,
                         content_type=exposition.CONTENT_TYPE)
 
-    @http("GET", "/openapi.json")
-    def openapi(self, request: Request) -> Response:
-        return ok(build_spec())
+    @route("GET", "/openapi.json", "This document (OpenAPI 3)", roles=None, answer=None)
+    def openapi(self, call: Call) -> Any:
+        return build_spec(endpoints_of(type(self)))
 
-    @http("GET", "/asyncapi.json")
-    def asyncapi(self, request: Request) -> Response:
-        return ok(build_asyncapi())
+    @route("GET", "/asyncapi.json", "The event bus as AsyncAPI 3.0", roles=None, answer=None)
+    def asyncapi(self, call: Call) -> Any:
+        return build_asyncapi()
 
     def _status(self, service: str) -> dict[str, Any] | None:
         try:

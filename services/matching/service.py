@@ -20,8 +20,7 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
 
     @rpc
     def register_volunteer(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
-        command = validation.command(schemas.RegisterVolunteer, body, "volunteer",
-                                     exclude=("volunteer_id",))
+        command = validation.command(schemas.RegisterVolunteer, body, "volunteer")
         with self.db.transaction(actor=actor) as uow:
             return {"volunteer_id": handlers.register_volunteer(uow, command)}
 

@@ -1,10 +1,7 @@
-"""Commands the referrals service takes from the gateway (events live in shared.contracts)."""
+"""Commands the referrals service takes from the gateway (``shared.commands``, which the
+gateway validates with too; events live in ``shared.contracts``)."""
 from __future__ import annotations
 
-from marshmallow import Schema
+from shared.commands import WithdrawReferral
 
-from shared.contracts import free_text
-
-
-class WithdrawReferral(Schema):
-    reason = free_text(1000, 1, required=True)
+__all__ = ["WithdrawReferral"]

@@ -12,15 +12,17 @@ from services.gateway.auth import (
     AUDIT,
     INTAKE,
     OPERATE,
-    READ,
-    WRITE,
+    REPORT,
+    STAFF,
     authenticate,
     authorize,
     check_region,
+    check_visible,
     scoped,
     scoped_regions,
 )
 from services.gateway.errors import Forbidden, Unauthorized
+from shared.errors import NotFound
 
 
 @pytest.fixture(autouse=True)
@@ -78,14 +80,14 @@ def test_token_signed_with_another_key_is_unauthorized() -> None:
 
 
 @pytest.mark.parametrize("role, allowed", [
-    ("coordinator", {READ, WRITE, INTAKE, AUDIT, OPERATE}),
-    ("consultant", {READ, WRITE, INTAKE}),
-    ("auditor", {READ, AUDIT}),
+    ("coordinator", {STAFF, REPORT, INTAKE, AUDIT, OPERATE}),
+    ("consultant", {STAFF, REPORT, INTAKE}),
+    ("auditor", {REPORT, AUDIT}),
     ("system", {INTAKE}),
 ])
 def test_roles_reach_only_their_routes(role: str, allowed: set[frozenset[str]]) -> None:
     headers = bearer(role, "hovedstaden") if role == "consultant" else bearer(role)
-    for group in (READ, WRITE, INTAKE, AUDIT, OPERATE):
+    for group in (STAFF, REPORT, INTAKE, AUDIT, OPERATE):
         if group in allowed:
             assert authorize(headers, group).role == role
         else:
@@ -94,16 +96,16 @@ def test_roles_reach_only_their_routes(role: str, allowed: set[frozenset[str]]) 
 
 
 def test_actor_and_personal_follow_the_role() -> None:
-    consultant = authorize(bearer("consultant", "hovedstaden", name="ann"), READ)
+    consultant = authorize(bearer("consultant", "hovedstaden", name="ann"), STAFF)
     system = authorize(bearer("system", name="CTP"), INTAKE)
-    auditor = authorize(bearer("auditor"), READ)
+    auditor = authorize(bearer("auditor"), REPORT)
     assert consultant.actor == {"kind": "consultant", "id": "ann", "role": "consultant"} and consultant.sees_personal
     assert system.actor == {"kind": "system", "id": "CTP", "role": "system"}
     assert not auditor.sees_personal
 
 
 def test_consultant_lists_are_narrowed_to_its_regions() -> None:
-    who = authorize(bearer("consultant", "hovedstaden", "syddanmark"), READ)
+    who = authorize(bearer("consultant", "hovedstaden", "syddanmark"), STAFF)
     assert scoped(who, {"status": "waiting"}) == {"status": "waiting", "regions": ["hovedstaden", "syddanmark"]}
     assert scoped(who, {"region": "syddanmark"}) == {"region": "syddanmark"}
     with pytest.raises(Forbidden):
@@ -111,16 +113,25 @@ def test_consultant_lists_are_narrowed_to_its_regions() -> None:
 
 
 def test_coordinator_lists_are_not_narrowed() -> None:
-    who = authorize(bearer("coordinator"), READ)
+    who = authorize(bearer("coordinator"), STAFF)
     assert scoped(who, {"region": "nordjylland"}) == {"region": "nordjylland"}
     assert scoped_regions(who, None) is None
 
 
 def test_consultant_may_not_touch_another_region() -> None:
-    who = authorize(bearer("consultant", "hovedstaden"), WRITE)
+    who = authorize(bearer("consultant", "hovedstaden"), STAFF)
     check_region(who, "hovedstaden")
     assert scoped_regions(who, None) == ["hovedstaden"]
     with pytest.raises(Forbidden):
         check_region(who, "syddanmark")
     with pytest.raises(Forbidden):
         scoped_regions(who, "syddanmark")
+
+
+def test_another_regions_object_is_answered_as_absent() -> None:
+    who = authorize(bearer("consultant", "hovedstaden"), STAFF)
+    check_visible(who, "hovedstaden", "no referral r1")
+    with pytest.raises(NotFound) as caught:
+        check_visible(who, "syddanmark", "no referral r1")
+    assert str(caught.value) == "no referral r1"
+    check_visible(authorize(bearer("coordinator"), STAFF), "syddanmark", "no referral r1")

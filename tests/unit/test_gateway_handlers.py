@@ -14,7 +14,14 @@ from werkzeug.wrappers import Request
 from services.gateway import tokens
 from services.gateway.errors import Forbidden, Unavailable
 from services.gateway.service import GatewayService
-from shared.errors import ValidationFailed
+from shared.errors import NotFound, ValidationFailed
+
+REFERRAL = {"external_ref": "CTP-1", "referring_site": "CTP", "referred_on": "2023-01-10",
+            "participant": {"gender": "female", "birth_year": 1980, "country_of_birth": "SY",
+                            "arrival_year": 2015, "danish_level": "basic", "languages": ["ar"],
+                            "municipality": "København"},
+            "needs": ["network"], "consent": {"given": True, "recorded_on": "2023-01-09"}}
+CHECK_IN = {"occurred_on": "2023-02-01", "contact": "meeting"}
 
 
 @pytest.fixture(autouse=True)
@@ -36,10 +43,18 @@ def request(role: str, *regions: str, method: str = "GET", query: str = "", body
 
 def test_submitted_referral_is_accepted_with_its_id(gateway: Any) -> None:
     gateway.referrals.submit_referral.return_value = {"referral_id": "r1"}
-    response = gateway.submit_referral(request("system", method="POST", body={"external_ref": "CTP-1"}))
+    response = gateway.submit_referral(request("system", method="POST", body=REFERRAL))
     assert response.status_code == 202 and response.json == {"referral_id": "r1"}
-    gateway.referrals.submit_referral.assert_called_once_with({"external_ref": "CTP-1"},
+    gateway.referrals.submit_referral.assert_called_once_with(REFERRAL,
                                                               {"kind": "system", "id": "ann", "role": "system"})
+
+
+def test_a_body_the_contract_refuses_never_reaches_a_service(gateway: Any) -> None:
+    body = {**REFERRAL, "consent": {"given": True}}
+    with pytest.raises(ValidationFailed) as caught:
+        gateway.submit_referral(request("system", method="POST", body=body))
+    assert caught.value.fields == {"consent.recorded_on": ["Missing data for required field."]}
+    gateway.referrals.submit_referral.assert_not_called()
 
 
 def test_consultant_list_is_limited_to_its_regions(gateway: Any) -> None:
@@ -50,16 +65,17 @@ def test_consultant_list_is_limited_to_its_regions(gateway: Any) -> None:
         {"status": "waiting", "regions": ["syddanmark"]}, 5, None)
 
 
-def test_consultant_reading_another_regions_referral_is_forbidden(gateway: Any) -> None:
+def test_another_regions_referral_is_absent_for_a_consultant(gateway: Any) -> None:
     gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound) as caught:
         gateway.get_referral(request("consultant", "syddanmark"), "r1")
+    assert str(caught.value) == "no referral r1"
 
 
-def test_auditor_never_asks_for_personal_data(gateway: Any) -> None:
-    gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
-    gateway.get_referral(request("auditor"), "r1")
-    gateway.referrals.get_referral.assert_called_once_with("r1", False)
+def test_auditor_never_reads_casework(gateway: Any) -> None:
+    with pytest.raises(Forbidden):
+        gateway.get_referral(request("auditor"), "r1")
+    gateway.referrals.get_referral.assert_not_called()
 
 
 def test_system_may_not_read(gateway: Any) -> None:
@@ -70,15 +86,25 @@ def test_system_may_not_read(gateway: Any) -> None:
 def test_consultant_cannot_match_a_referral_outside_its_regions(gateway: Any) -> None:
     gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
     body = {"referral_id": "r1", "volunteer_id": "v1", "matched_on": "2023-02-01"}
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         gateway.match_participant(request("consultant", "syddanmark", method="POST", body=body))
+    gateway.matching.match_participant.assert_not_called()
+
+
+def test_consultant_learns_nothing_of_another_regions_volunteer(gateway: Any) -> None:
+    gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "syddanmark"}
+    gateway.matching.get_volunteer.return_value = {"volunteer_id": "v1", "region": "hovedstaden"}
+    body = {"referral_id": "r1", "volunteer_id": "v1", "matched_on": "2023-02-01"}
+    with pytest.raises(NotFound) as caught:
+        gateway.match_participant(request("consultant", "syddanmark", method="POST", body=body))
+    assert str(caught.value) == "no volunteer v1"
     gateway.matching.match_participant.assert_not_called()
 
 
 def test_check_in_is_scoped_by_the_matchs_region(gateway: Any) -> None:
     gateway.followup.get_match.return_value = {"match_id": "m1", "region": "syddanmark"}
     gateway.followup.report_check_in.return_value = {"checkin_id": "c1"}
-    response = gateway.report_check_in(request("consultant", "syddanmark", method="POST", body={}), "m1")
+    response = gateway.report_check_in(request("consultant", "syddanmark", method="POST", body=CHECK_IN), "m1")
     assert response.status_code == 202 and response.json == {"checkin_id": "c1"}
 
 
@@ -90,7 +116,7 @@ def test_dead_letters_need_a_known_service(gateway: Any) -> None:
 
 
 def test_redrive_passes_the_fixed_body(gateway: Any) -> None:
-    gateway.followup.redrive_dead_letter.return_value = {"id": 7, "status": "redriven"}
+    gateway.followup.redrive_dead_letter.return_value = {"dead_letter_id": 7, "status": "redriven"}
     response = gateway.redrive_dead_letter(request("coordinator", method="POST", body={"body": "{}"}), "followup", 7)
     assert response.status_code == 202
     gateway.followup.redrive_dead_letter.assert_called_once_with(7, "{}")
@@ -108,7 +134,9 @@ def test_health_is_degraded_when_a_service_is_silent(gateway: Any) -> None:
 
 def test_candidates_are_ranked_as_of_the_given_day_and_recorded_with_the_asker(gateway: Any) -> None:
     gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
-    gateway.matching.candidates.return_value = {"items": []}
+    gateway.matching.candidates.return_value = {
+        "referral_id": "r1", "proposal_id": "p1", "algorithm": "a", "weights_version": "1",
+        "ranked_on": "2023-06-01", "eligible": 0, "excluded": {}, "items": []}
     response = gateway.list_candidates(request("consultant", "hovedstaden", query="on=2023-06-01&limit=5"), "r1")
     assert response.status_code == 200
     gateway.matching.candidates.assert_called_once_with(
@@ -116,7 +144,8 @@ def test_candidates_are_ranked_as_of_the_given_day_and_recorded_with_the_asker(g
 
 
 def test_an_event_several_services_hold_is_listed_once_as_its_recorder_keeps_it(gateway: Any) -> None:
-    recorded = {"event_id": "e1", "source": "matching", "recorded_at": "2023-02-01T10:00:00+00:00",
+    recorded = {"event_id": "e1", "event_type": "matched", "schema_version": 1, "source": "matching",
+                "occurred_at": "2023-02-01T10:00:00+00:00", "recorded_at": "2023-02-01T10:00:00+00:00",
                 "payload": {"reason": "kept"}}
     consumed = {**recorded, "payload": {}}
     gateway.referrals.audit_trail.return_value = {"items": [consumed]}

@@ -12,7 +12,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
 from services.gateway import idempotency, tokens
-from services.gateway.auth import WRITE, authorize
+from services.gateway.auth import STAFF, authorize
 from services.gateway.http import error_response, json_response, read_json_object
 from services.gateway.web import JsonWsgiApp
 from tests.support.waiting import wait_for
@@ -34,7 +34,7 @@ class Endpoint:
     def handle_request(self, request: Request) -> Response:
         request.shallow = False
         try:
-            authorize(request.headers, WRITE)
+            authorize(request.headers, STAFF)
             body = read_json_object(request, required=False)
         except Exception as exc:  # as nameko's handler maps it
             return error_response(exc)

@@ -1,69 +1,56 @@
 """/api/v1/matches and check-ins: match, list, read, report a check-in, close, what is due."""
 from __future__ import annotations
 
-from datetime import date
+from typing import Any
 
-from werkzeug.wrappers import Request, Response
+from shared.commands import CloseMatch, MatchParticipant, ReportCheckIn
 
-from shared.errors import ValidationFailed
-
-from ..auth import INTAKE, READ, WRITE, authorize, check_region, scoped, scoped_regions
-from ..http import accepted, ok, page_args, query_date, query_filters, read_json_object
-from ..web import http
+from .. import answers, arguments
+from ..auth import INTAKE, STAFF, check_visible, scoped, scoped_regions
+from ..endpoints import Call, route
 from . import Routes
 
-MATCH_FILTERS = ("status", "region", "volunteer_id", "referral_id")
+ON = "Follow-up fields (next contact, overdue, six-month review) are as of `on`, default today."
 
 
 class MatchRoutes(Routes):
-    @http("POST", "/api/v1/matches")
-    def match_participant(self, request: Request) -> Response:
-        who = authorize(request.headers, WRITE)
-        body = read_json_object(request)
-        referral_id = body.get("referral_id")
-        if not isinstance(referral_id, str) or not referral_id:
-            raise ValidationFailed("referral_id is required.", {"referral_id": ["required"]})
-        self._check_referral_region(who, referral_id)
-        return accepted(self.matching.match_participant(body, who.actor))
+    @route("POST", "/api/v1/matches", "Match a participant with a volunteer",
+           roles=STAFF, body=MatchParticipant, answer=answers.MatchId, status=202)
+    def match_participant(self, call: Call) -> Any:
+        # Both sides must be in the consultant's regions before matching says anything
+        # about either (a refusal would tell a foreign volunteer's status).
+        self._check_referral_region(call.principal, call.body["referral_id"])
+        self._check_volunteer_region(call.principal, call.body["volunteer_id"])
+        return self.matching.match_participant(call.body, call.principal.actor)
 
-    @http("GET", "/api/v1/matches")
-    def list_matches(self, request: Request) -> Response:
-        who = authorize(request.headers, READ)
-        filters = scoped(who, query_filters(request, MATCH_FILTERS))
-        limit, cursor = page_args(request)
-        return ok(self.followup.list_matches(filters, limit, cursor, on=_on(request)))
+    @route("GET", "/api/v1/matches", "List matches", description=ON,
+           roles=STAFF, query=arguments.MatchFilters, answer=answers.MatchPage)
+    def list_matches(self, call: Call) -> Any:
+        filters = scoped(call.principal, {k: v for k, v in arguments.filters(call.query).items() if k != "on"})
+        return self.followup.list_matches(filters, call.query["limit"], call.query.get("cursor"),
+                                          on=call.query["on"])
 
-    @http("GET", "/api/v1/matches/<string:match_id>")
-    def get_match(self, request: Request, match_id: str) -> Response:
-        who = authorize(request.headers, READ)
-        match = self.followup.get_match(match_id, on=_on(request))
-        check_region(who, match.get("region"))
-        return ok(match)
+    @route("GET", "/api/v1/matches/<match_id>", "One match", description=ON,
+           roles=STAFF, query=arguments.MatchDay, answer=answers.Match)
+    def get_match(self, call: Call, match_id: str) -> Any:
+        match = self.followup.get_match(match_id, on=call.query["on"])
+        check_visible(call.principal, match.get("region"), f"no match {match_id}")
+        return match
 
-    @http("POST", "/api/v1/matches/<string:match_id>/check-ins")
-    def report_check_in(self, request: Request, match_id: str) -> Response:
-        who = authorize(request.headers, INTAKE)
-        body = read_json_object(request)
-        self._check_match_region(who, match_id)
-        return accepted(self.followup.report_check_in(match_id, body, who.actor))
+    @route("POST", "/api/v1/matches/<match_id>/check-ins", "Report a check-in (`checkin_reported` minus match_id)",
+           roles=INTAKE, body=ReportCheckIn, answer=answers.CheckInId, status=202)
+    def report_check_in(self, call: Call, match_id: str) -> Any:
+        self._check_match_region(call.principal, match_id)
+        return self.followup.report_check_in(match_id, call.body, call.principal.actor)
 
-    @http("POST", "/api/v1/matches/<string:match_id>/close")
-    def close_match(self, request: Request, match_id: str) -> Response:
-        who = authorize(request.headers, WRITE)
-        body = read_json_object(request)
-        self._check_match_region(who, match_id)
-        return accepted(self.followup.close_match(match_id, body, who.actor))
+    @route("POST", "/api/v1/matches/<match_id>/close", "Close a match",
+           roles=STAFF, body=CloseMatch, answer=answers.MatchId, status=202)
+    def close_match(self, call: Call, match_id: str) -> Any:
+        self._check_match_region(call.principal, match_id)
+        return self.followup.close_match(match_id, call.body, call.principal.actor)
 
-    @http("GET", "/api/v1/check-ins/due")
-    def due_check_ins(self, request: Request) -> Response:
-        who = authorize(request.headers, READ)
-        regions = scoped_regions(who, request.args.get("region") or None)
-        return ok(self.followup.due_check_ins(_on(request), regions))
-
-
-def _on(request: Request) -> str | None:
-    """``on``: the date a match's follow-up is judged as of; today when not given.
-
-    The only place "today" enters the follow-up answers: the service takes the date.
-    """
-    return query_date(request, "on", default=date.today().isoformat())
+    @route("GET", "/api/v1/check-ins/due", "Matches whose consultant contact is due or overdue on `on`",
+           roles=STAFF, query=arguments.DueQuestion, answer=answers.DueCheckIns)
+    def due_check_ins(self, call: Call) -> Any:
+        regions = scoped_regions(call.principal, call.query.get("region"))
+        return self.followup.due_check_ins(call.query["on"], regions)

@@ -1,56 +1,48 @@
 """/api/v1/referrals: submit, list, read, withdraw, candidates."""
 from __future__ import annotations
 
-from datetime import date
-
-from werkzeug.wrappers import Request, Response
+from typing import Any
 
 from shared import reference
+from shared.commands import WithdrawReferral
+from shared.contracts import ReferralSubmittedV1
 
-from ..auth import INTAKE, READ, WRITE, authorize, check_region, scoped
-from ..http import accepted, ok, page_args, query_date, query_filters, read_json_object
-from ..web import http
+from .. import answers, arguments
+from ..auth import INTAKE, STAFF, check_region, check_visible, scoped
+from ..endpoints import Call, route
 from . import Routes
-
-REFERRAL_FILTERS = ("status", "region", "referring_site", "external_ref")
 
 
 class ReferralRoutes(Routes):
-    @http("POST", "/api/v1/referrals")
-    def submit_referral(self, request: Request) -> Response:
-        who = authorize(request.headers, INTAKE)
-        body = read_json_object(request)
-        site = body.get("referring_site")
-        if site in reference.site_codes():
-            check_region(who, reference.region_of_site(site))
-        return accepted(self.referrals.submit_referral(body, who.actor))
+    @route("POST", "/api/v1/referrals", "Submit a referral (the `referral_submitted` payload)",
+           roles=INTAKE, body=ReferralSubmittedV1, answer=answers.ReferralId, status=202)
+    def submit_referral(self, call: Call) -> Any:
+        check_region(call.principal, reference.region_of_site(call.body["referring_site"]))
+        return self.referrals.submit_referral(call.body, call.principal.actor)
 
-    @http("GET", "/api/v1/referrals")
-    def list_referrals(self, request: Request) -> Response:
-        who = authorize(request.headers, READ)
-        filters = scoped(who, query_filters(request, REFERRAL_FILTERS))
-        limit, cursor = page_args(request)
-        return ok(self.referrals.list_referrals(filters, limit, cursor))
+    @route("GET", "/api/v1/referrals", "List referrals, waiting ones longest-waiting first",
+           roles=STAFF, query=arguments.ReferralFilters, answer=answers.ReferralPage)
+    def list_referrals(self, call: Call) -> Any:
+        return self.referrals.list_referrals(scoped(call.principal, arguments.filters(call.query)), call.query["limit"],
+                                             call.query.get("cursor"))
 
-    @http("GET", "/api/v1/referrals/<string:referral_id>")
-    def get_referral(self, request: Request, referral_id: str) -> Response:
-        who = authorize(request.headers, READ)
-        referral = self.referrals.get_referral(referral_id, who.sees_personal)
-        check_region(who, referral.get("region"))
-        return ok(referral)
+    @route("GET", "/api/v1/referrals/<referral_id>", "One referral", roles=STAFF, answer=answers.Referral)
+    def get_referral(self, call: Call, referral_id: str) -> Any:
+        referral = self.referrals.get_referral(referral_id, call.principal.sees_personal)
+        check_visible(call.principal, referral.get("region"), f"no referral {referral_id}")
+        return referral
 
-    @http("POST", "/api/v1/referrals/<string:referral_id>/withdraw")
-    def withdraw_referral(self, request: Request, referral_id: str) -> Response:
-        who = authorize(request.headers, WRITE)
-        body = read_json_object(request)
-        self._check_referral_region(who, referral_id)
-        return accepted(self.referrals.withdraw_referral(referral_id, body, who.actor))
+    @route("POST", "/api/v1/referrals/<referral_id>/withdraw", "Withdraw a referral",
+           roles=STAFF, body=WithdrawReferral, answer=answers.ReferralId, status=202)
+    def withdraw_referral(self, call: Call, referral_id: str) -> Any:
+        self._check_referral_region(call.principal, referral_id)
+        return self.referrals.withdraw_referral(referral_id, call.body, call.principal.actor)
 
-    @http("GET", "/api/v1/referrals/<string:referral_id>/candidates")
-    def list_candidates(self, request: Request, referral_id: str) -> Response:
-        # WRITE, not READ: a proposal is recorded (an auditor only reads).
-        who = authorize(request.headers, WRITE)
-        limit, _ = page_args(request)
-        on = query_date(request, "on", default=date.today().isoformat())  # the ranking date
-        self._check_referral_region(who, referral_id)
-        return ok(self.matching.candidates(referral_id, limit, on, who.actor))
+    @route("GET", "/api/v1/referrals/<referral_id>/candidates",
+           "Ranked volunteers for a waiting referral, explained; recorded as a proposal",
+           roles=STAFF, query=arguments.CandidateQuestion, answer=answers.Candidates, errors=(422,))
+    def list_candidates(self, call: Call, referral_id: str) -> Any:
+        # Staff only, as it records a proposal (an auditor only reads).
+        self._check_referral_region(call.principal, referral_id)
+        return self.matching.candidates(referral_id, call.query["limit"], call.query["on"],
+                                        call.principal.actor)

@@ -1,49 +1,43 @@
 """/api/v1/volunteers: register, screen, train, list, read."""
 from __future__ import annotations
 
-from werkzeug.wrappers import Request, Response
+from typing import Any
 
-from ..auth import READ, WRITE, authorize, check_region, scoped
-from ..http import accepted, ok, page_args, query_filters, read_json_object
-from ..web import http
+from shared.commands import RegisterVolunteer, ScreenVolunteer, TrainVolunteer
+
+from .. import answers, arguments
+from ..auth import STAFF, check_region, check_visible, scoped
+from ..endpoints import Call, route
 from . import Routes
-
-VOLUNTEER_FILTERS = ("status", "region")
 
 
 class VolunteerRoutes(Routes):
-    @http("POST", "/api/v1/volunteers")
-    def register_volunteer(self, request: Request) -> Response:
-        who = authorize(request.headers, WRITE)
-        body = read_json_object(request)
-        if isinstance(body.get("region"), str):  # a missing region is the service's 400
-            check_region(who, body["region"])
-        return accepted(self.matching.register_volunteer(body, who.actor))
+    @route("POST", "/api/v1/volunteers", "Register a volunteer",
+           roles=STAFF, body=RegisterVolunteer, answer=answers.VolunteerId, status=202)
+    def register_volunteer(self, call: Call) -> Any:
+        check_region(call.principal, call.body["region"])
+        return self.matching.register_volunteer(call.body, call.principal.actor)
 
-    @http("POST", "/api/v1/volunteers/<string:volunteer_id>/screening")
-    def screen_volunteer(self, request: Request, volunteer_id: str) -> Response:
-        who = authorize(request.headers, WRITE)
-        body = read_json_object(request)
-        self._check_volunteer_region(who, volunteer_id)
-        return accepted(self.matching.screen_volunteer(volunteer_id, body, who.actor))
+    @route("POST", "/api/v1/volunteers/<volunteer_id>/screening", "Record screening",
+           roles=STAFF, body=ScreenVolunteer, answer=answers.VolunteerId, status=202, errors=(422,))
+    def screen_volunteer(self, call: Call, volunteer_id: str) -> Any:
+        self._check_volunteer_region(call.principal, volunteer_id)
+        return self.matching.screen_volunteer(volunteer_id, call.body, call.principal.actor)
 
-    @http("POST", "/api/v1/volunteers/<string:volunteer_id>/training")
-    def train_volunteer(self, request: Request, volunteer_id: str) -> Response:
-        who = authorize(request.headers, WRITE)
-        body = read_json_object(request)
-        self._check_volunteer_region(who, volunteer_id)
-        return accepted(self.matching.train_volunteer(volunteer_id, body, who.actor))
+    @route("POST", "/api/v1/volunteers/<volunteer_id>/training", "Record training",
+           roles=STAFF, body=TrainVolunteer, answer=answers.VolunteerId, status=202)
+    def train_volunteer(self, call: Call, volunteer_id: str) -> Any:
+        self._check_volunteer_region(call.principal, volunteer_id)
+        return self.matching.train_volunteer(volunteer_id, call.body, call.principal.actor)
 
-    @http("GET", "/api/v1/volunteers")
-    def list_volunteers(self, request: Request) -> Response:
-        who = authorize(request.headers, READ)
-        filters = scoped(who, query_filters(request, VOLUNTEER_FILTERS))
-        limit, cursor = page_args(request)
-        return ok(self.matching.list_volunteers(filters, limit, cursor))
+    @route("GET", "/api/v1/volunteers", "List volunteers",
+           roles=STAFF, query=arguments.VolunteerFilters, answer=answers.VolunteerPage)
+    def list_volunteers(self, call: Call) -> Any:
+        return self.matching.list_volunteers(scoped(call.principal, arguments.filters(call.query)), call.query["limit"],
+                                             call.query.get("cursor"))
 
-    @http("GET", "/api/v1/volunteers/<string:volunteer_id>")
-    def get_volunteer(self, request: Request, volunteer_id: str) -> Response:
-        who = authorize(request.headers, READ)
-        volunteer = self.matching.get_volunteer(volunteer_id, who.sees_personal)
-        check_region(who, volunteer.get("region"))
-        return ok(volunteer)
+    @route("GET", "/api/v1/volunteers/<volunteer_id>", "One volunteer", roles=STAFF, answer=answers.Volunteer)
+    def get_volunteer(self, call: Call, volunteer_id: str) -> Any:
+        volunteer = self.matching.get_volunteer(volunteer_id, call.principal.sees_personal)
+        check_visible(call.principal, volunteer.get("region"), f"no volunteer {volunteer_id}")
+        return volunteer

@@ -1,0 +1,113 @@
+"""The query arguments each route takes, as marshmallow schemas (declared on the route).
+
+Unknown arguments are ignored; an empty one counts as absent. Filters that name a
+code (status, region, site) must be one of its values: a typo is a 400, not an
+empty list.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from shared import reference
+from shared.config import SERVICES
+from shared.contracts import InReference
+from shared.paging import MAX_LIMIT
+
+DEFAULT_LIMIT = 50
+REFERRAL_STATUSES = ("waiting", "matched", "closed", "withdrawn")
+VOLUNTEER_STATUSES = ("registered", "approved", "rejected", "available", "full")
+MATCH_STATUSES = ("active", "closed")
+DEAD_LETTER_STATUSES = ("open", "redriven")
+
+
+class WholeNumber(fields.Integer):
+    """A query argument of ASCII digits only (not "2.5", "²" or an Arabic-Indic "٣")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not (isinstance(value, str) and value.isascii() and value.isdigit()):
+            raise ValidationError("must be a whole number")
+        return int(value)
+
+
+def _today() -> date:
+    return date.today()
+
+
+class Arguments(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class Paging(Arguments):
+    limit = WholeNumber(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT),
+                        metadata={"default": DEFAULT_LIMIT})
+    cursor = fields.String(validate=validate.Length(1, 200),
+                           metadata={"description": "next_cursor of the previous page"})
+
+
+def _region() -> fields.String:
+    return fields.String(validate=InReference(reference.regions),
+                         metadata={"description": "a consultant may name only its own regions (403)"})
+
+
+def _on(what: str) -> fields.Date:
+    return fields.Date(load_default=_today, metadata={"description": f"{what}; default today"})
+
+
+class ReferralFilters(Paging):
+    status = fields.String(validate=validate.OneOf(REFERRAL_STATUSES))
+    region = _region()
+    referring_site = fields.String(validate=InReference(reference.site_codes))
+    external_ref = fields.String(validate=validate.Length(1, 100))
+
+
+class CandidateQuestion(Arguments):
+    limit = WholeNumber(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT),
+                        metadata={"default": DEFAULT_LIMIT})
+    on = _on("the day the volunteers are ranked as of")
+
+
+class VolunteerFilters(Paging):
+    status = fields.String(validate=validate.OneOf(VOLUNTEER_STATUSES))
+    region = _region()
+
+
+class MatchDay(Arguments):
+    on = _on("the day the follow-up fields are as of")
+
+
+class MatchFilters(Paging, MatchDay):
+    status = fields.String(validate=validate.OneOf(MATCH_STATUSES))
+    region = _region()
+    volunteer_id = fields.String(validate=validate.Length(1, 64))
+    referral_id = fields.String(validate=validate.Length(1, 64))
+
+
+class DueQuestion(Arguments):
+    on = _on("the day contacts are due or overdue on")
+    region = _region()
+
+
+class SummaryQuestion(Arguments):
+    date_from = fields.Date(required=True, data_key="from", metadata={"description": "first day, inclusive"})
+    date_to = fields.Date(required=True, data_key="to", metadata={"description": "last day, inclusive"})
+    region = _region()
+    as_of = fields.DateTime(metadata={
+        "description": "answer as the system would have at this moment (ISO timestamp; UTC when no offset)"})
+    suppress_below = WholeNumber(validate=validate.Range(min=1), metadata={
+        "description": "counts under N, and percentages built on them, read \"<N\""})
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")),
+                           metadata={"default": "json"})
+
+
+class DeadLetterFilters(Paging):
+    service = fields.String(required=True, validate=validate.OneOf(SERVICES))
+    status = fields.String(validate=validate.OneOf(DEAD_LETTER_STATUSES))
+
+
+def filters(query: dict[str, Any]) -> dict[str, Any]:
+    """A list's filters: its query arguments without the paging ones."""
+    return {name: value for name, value in query.items() if name not in Paging._declared_fields}

@@ -1,0 +1,73 @@
+"""Commands the gateway takes over HTTP and the services validate again over RPC.
+
+One schema per command, here rather than in a service, because two doors check it:
+the gateway (which also documents it in ``/openapi.json``) and the recording service.
+Event payloads live in ``shared.contracts``; these reuse them where a command is one.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared.contracts import (
+    CLOSE_INITIATORS,
+    CLOSE_REASONS,
+    SCREENING_OUTCOMES,
+    CheckinReportedV1,
+    StrictBool,
+    VolunteerRegisteredV1,
+    business_date,
+    code,
+    free_text,
+)
+
+
+class RegisterVolunteer(VolunteerRegisteredV1):
+    """``volunteer_registered`` minus the id the service assigns."""
+
+    class Meta:
+        exclude = ("volunteer_id",)
+
+
+class ScreenVolunteer(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
+    screened_on = business_date(required=True)
+
+
+class TrainVolunteer(Schema):
+    completed_on = business_date(required=True)
+
+
+class MatchParticipant(Schema):
+    referral_id = code(64, required=True)
+    volunteer_id = code(64, required=True)
+    matched_on = business_date(required=True)
+    # The proposal (GET .../candidates) the consultant chose from, and why, when not its first.
+    proposal_id = code(64, allow_none=True, load_default=None)
+    reason = free_text(1000, allow_none=True, load_default=None)
+
+
+class WithdrawReferral(Schema):
+    reason = free_text(1000, 1, required=True)
+
+
+class ReportCheckIn(CheckinReportedV1):
+    """The ``checkin_reported`` payload minus ``match_id`` (it is in the URL)."""
+
+    class Meta:
+        exclude = ("match_id",)
+
+
+class CloseMatch(Schema):
+    """Closing a match; ``anticipated`` (optional, null when not said): was the ending planned?"""
+
+    closed_on = business_date(required=True)
+    initiator = fields.String(required=True, validate=validate.OneOf(CLOSE_INITIATORS))
+    reason = fields.String(required=True, validate=validate.OneOf(CLOSE_REASONS))
+    note = free_text(5000, allow_none=True, load_default=None)
+    anticipated = StrictBool(allow_none=True, load_default=None)
+
+
+class RedriveDeadLetter(Schema):
+    """Re-drive a kept message; ``body``: the fixed raw message, or absent to re-drive it as kept."""
+
+    body = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1024 * 1024))
