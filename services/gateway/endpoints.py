@@ -9,7 +9,8 @@ How to add a route (a method of a mixin under ``routes/``, combined in ``service
         check_visible(call.who, volunteer.get("region"), f"no volunteer {volunteer_id}")
         return volunteer
 
-- ``path``: werkzeug syntax; ``<name>`` is a string, ``<int:name>`` a whole number.
+- ``path``: werkzeug syntax; ``<name>`` is a string, ``<int:name>`` a whole number,
+  ``<any(a, b):name>`` one of a list.
 - ``roles``: who may call it (``auth.STAFF``, ``auth.REPORT``…); ``None``: no token.
   ``call.who`` is the verified principal (None on routes without roles).
 - ``query``: a marshmallow schema of the query arguments (``arguments.py``);
@@ -44,7 +45,7 @@ from .auth import Principal, authorize
 from .http import json_response, read_json_object
 from .web import http
 
-PATH_VALUE = re.compile(r"<(?:(\w+):)?(\w+)>")
+PATH_VALUE = re.compile(r"<(?:([^:<>]+):)?(\w+)>")
 
 
 @dataclass(frozen=True)

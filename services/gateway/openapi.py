@@ -12,6 +12,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
+from marshmallow import Schema
 
 from .answers import Error
 from .endpoints import Endpoint
@@ -38,21 +39,22 @@ def schema_name(schema: Any) -> str:
 
 def build_spec(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
     """The OpenAPI 3 document of ``endpoints``."""
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec("Livet Går Videre gateway", "1.1.0", "3.0.3", info={"description": DESCRIPTION},
-                   plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)])
+                   plugins=[plugin])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Error", schema=Error)
     for status, text in ERRORS.items():
         spec.components.response(f"E{status}", {"description": text, "content": _json(Error)})
     by_path: dict[str, dict[str, Any]] = {}
     for endpoint in endpoints:
-        by_path.setdefault(endpoint.template, {})[endpoint.method.lower()] = _operation(endpoint)
+        by_path.setdefault(endpoint.template, {})[endpoint.method.lower()] = _operation(endpoint, plugin)
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _operation(endpoint: Endpoint) -> dict[str, Any]:
+def _operation(endpoint: Endpoint, plugin: MarshmallowPlugin) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": endpoint.name,
         "summary": endpoint.summary,
@@ -61,7 +63,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         "responses": {**_answers(endpoint), **_errors(endpoint)},
     }
     if endpoint.query is not None:
-        operation["parameters"].append({"in": "query", "schema": endpoint.query})
+        operation["parameters"] += _query(endpoint.query, plugin)
     if endpoint.roles is not None:
         operation["security"] = [{"bearer": []}]
         operation["x-roles"] = sorted(endpoint.roles)
@@ -99,8 +101,19 @@ def _errors(endpoint: Endpoint) -> dict[str, Any]:
     return {str(c): {"$ref": f"#/components/responses/E{c}"} for c in sorted(codes)}
 
 
+def _query(query: type[Schema], plugin: MarshmallowPlugin) -> list[dict[str, Any]]:
+    """The query schema's fields as parameters; an empty optional one counts as absent."""
+    assert plugin.converter is not None  # set when the plugin joined the spec
+    params: list[dict[str, Any]] = plugin.converter.schema2parameters(query, location="query")
+    return [param if param["required"] else {**param, "allowEmptyValue": True} for param in params]
+
+
 def _path_value(name: str, converter: str) -> dict[str, Any]:
-    schema = {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string", "minLength": 1}
+    schema: dict[str, Any] = {"type": "string", "minLength": 1}
+    if converter == "int":
+        schema = {"type": "integer", "minimum": 0}
+    elif converter.startswith("any("):
+        schema = {"type": "string", "enum": [c.strip() for c in converter[4:-1].split(",")]}
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 

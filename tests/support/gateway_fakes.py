@@ -64,10 +64,8 @@ class FakeService:
         return page([letter][decode_cursor(cursor):], decode_cursor(cursor), check_limit(limit))
 
     def get_dead_letter(self, dead_letter_id: int) -> dict[str, Any]:
-        if dead_letter_id != 1:
-            raise NotFound(f"no dead letter {dead_letter_id} in {self.name}")
-        return {"dead_letter_id": 1, "received_at": "2023-01-10T09:00:00+00:00", "exchange": "intake.events",
-                "routing_key": "referral_submitted", "event_id": None, "event_type": None,
+        return {"dead_letter_id": dead_letter_id, "received_at": "2023-01-10T09:00:00+00:00",
+                "exchange": "intake.events", "routing_key": "referral_submitted", "event_id": None, "event_type": None,
                 "error": "not JSON", "fields": {}, "attempts": 1, "deliveries": 1, "status": "open",
                 "redriven_at": None, "body": "{"}
 

@@ -63,7 +63,7 @@ def test_every_served_route_is_declared_and_documented(spec: dict[str, Any]) -> 
     served = set()
     for attr in dir(GatewayService):
         for entrypoint in getattr(getattr(GatewayService, attr), "nameko_entrypoints", ()):
-            served.add((entrypoint.method.lower(), re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", entrypoint.url)))
+            served.add((entrypoint.method.lower(), re.sub(r"<(?:[^:<>]+:)?(\w+)>", r"{\1}", entrypoint.url)))
     declared = {(e.method.lower(), e.template) for e in ENDPOINTS}
     documented = {(method, path) for path, ops in spec["paths"].items() for method in ops}
     assert served == declared == documented

@@ -15,6 +15,7 @@ from ..endpoints import Call, route
 from ..rpc import TimedServiceProxy
 from . import Routes
 
+SERVICE = f"any({', '.join(SERVICES)})"  # a path naming another service is a 404
 CSV = "with format=csv: one row per figure (scope, figure, key, value)"
 
 
@@ -53,21 +54,16 @@ class OperationRoutes(Routes):
         return self._service(call.query["service"]).list_dead_letters(
             filters, call.query["limit"], call.query.get("cursor"))
 
-    @route("GET", "/api/v1/dead-letters/<service>/<int:dead_letter_id>", "One kept message, with its body",
-           roles=OPERATE, answer=answers.DeadLetter)
+    @route("GET", f"/api/v1/dead-letters/<{SERVICE}:service>/<int:dead_letter_id>",
+           "One kept message, with its body", roles=OPERATE, answer=answers.DeadLetter)
     def get_dead_letter(self, call: Call, service: str, dead_letter_id: int) -> Any:
-        return self._known_service(service).get_dead_letter(dead_letter_id)
+        return self._service(service).get_dead_letter(dead_letter_id)
 
-    @route("POST", "/api/v1/dead-letters/<service>/<int:dead_letter_id>/redrive",
+    @route("POST", f"/api/v1/dead-letters/<{SERVICE}:service>/<int:dead_letter_id>/redrive",
            "Re-drive a kept message, maybe fixed", roles=OPERATE, body=RedriveDeadLetter, body_required=False,
            answer=answers.DeadLetter, status=202, errors=(422,))
     def redrive_dead_letter(self, call: Call, service: str, dead_letter_id: int) -> Any:
-        return self._known_service(service).redrive_dead_letter(dead_letter_id, call.body.get("body"))
-
-    def _known_service(self, name: str) -> TimedServiceProxy:
-        if name not in SERVICES:
-            raise NotFound(f"No service {name!r}; one of {', '.join(SERVICES)}.")
-        return self._service(name)
+        return self._service(service).redrive_dead_letter(dead_letter_id, call.body.get("body"))
 
     def _service(self, name: str) -> TimedServiceProxy:
         proxy: TimedServiceProxy = getattr(self, name)
