@@ -47,18 +47,18 @@ def business_date(**kw: Any) -> fields.Date:
     Checked when a payload is validated, at both doors (gateway and bus), so a
     date no report or cadence can reason about is refused rather than recorded.
     """
-    return fields.Date(validate=_DateBounds(), **kw)
+    return fields.Date(validate=DateBounds(), **kw)
 
 
-class _DateBounds(validate.Validator):
-    """The business-date bounds, read on each validation; ``min``/``max`` are what
-    ``/openapi.json`` shows (as ``x-minimum``/``x-maximum``)."""
+class DateBounds(validate.Validator):
+    """The business-date bounds, read on each validation.
 
-    min = EARLIEST_DATE
+    ``bounds()`` moves with today, so the live ``/openapi.json`` shows it and the
+    kept ``docs/asyncapi.json`` does not.
+    """
 
-    @property
-    def max(self) -> date:
-        return latest_date()
+    def bounds(self) -> tuple[date, date]:
+        return EARLIEST_DATE, latest_date()
 
     def __call__(self, value: date) -> date:
         problem = date_bound_error(value)
@@ -109,17 +109,15 @@ class InReference(validate.Validator):
 
 class YearRange(validate.Validator):
     """A year from 1900 to this year, checked on each validation: a service started last
-    year must accept this year. ``min``/``max`` are what ``/openapi.json`` shows."""
+    year must accept this year. ``bounds()`` is what the live ``/openapi.json`` shows."""
 
-    min = 1900
-
-    @property
-    def max(self) -> int:
-        return date.today().year
+    def bounds(self) -> tuple[int, int]:
+        return 1900, date.today().year
 
     def __call__(self, value: int) -> int:
-        if not self.min <= value <= self.max:
-            raise ValidationError(f"must be between {self.min} and {self.max}")
+        earliest, latest = self.bounds()
+        if not earliest <= value <= latest:
+            raise ValidationError(f"must be between {earliest} and {latest}")
         return value
 
 

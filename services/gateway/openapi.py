@@ -12,7 +12,9 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
-from marshmallow import Schema
+from marshmallow import Schema, fields
+
+from shared.contracts import DateBounds, YearRange
 
 from .answers import Error
 from .endpoints import Endpoint
@@ -37,11 +39,26 @@ def schema_name(schema: Any) -> str:
     return name.removesuffix("Schema") or name
 
 
+def todays_bounds(converter: Any, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """Bounds that move with today (years up to this one, business dates up to a year ahead)."""
+    for validator in field.validators:
+        if isinstance(validator, YearRange):
+            earliest, latest = validator.bounds()
+            return {"minimum": earliest, "maximum": latest}
+        if isinstance(validator, DateBounds):
+            first, last = validator.bounds()
+            return {"x-minimum": first.isoformat(), "x-maximum": last.isoformat(),
+                    "description": ret.get("description") or f"from {first.isoformat()} to one year ahead"}
+    return {}
+
+
 def build_spec(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
     """The OpenAPI 3 document of ``endpoints``."""
     plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec("Livet Går Videre gateway", "1.1.0", "3.0.3", info={"description": DESCRIPTION},
                    plugins=[plugin])
+    assert plugin.converter is not None  # set when the plugin joined the spec
+    plugin.converter.add_attribute_function(todays_bounds)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Error", schema=Error)
     for status, text in ERRORS.items():
