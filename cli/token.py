@@ -7,6 +7,7 @@ import click
 
 from services.gateway import token_registry, tokens
 from services.gateway.tokens import IssuedToken
+from shared.config import gateway_address
 from shared.errors import NotFound
 
 
@@ -22,9 +23,17 @@ def token() -> None:
 @click.option("--hours", type=click.FloatRange(min=0, min_open=True),
               help="Hours until it expires (default 12; 30 days for the system role).")
 @click.option("--days", type=click.FloatRange(min=0, min_open=True), help="Days until it expires (at most 30).")
-def issue(role: str, regions: tuple[str, ...], name: str, hours: float | None, days: float | None) -> None:
+@click.option("--link", is_flag=True, help="Print a sign-in link to the web page instead of the bare token.")
+def issue(role: str, regions: tuple[str, ...], name: str, hours: float | None, days: float | None,
+          link: bool) -> None:
     """Print a signed token for ROLE (consultants need at least one --region)."""
-    click.echo(issue_token(role, regions, name, hours, days))
+    signed = issue_token(role, regions, name, hours, days)
+    click.echo(sign_in_link(signed) if link else signed)
+
+
+def sign_in_link(token: str) -> str:
+    """The web page's address with the token in the fragment, which browsers never send."""
+    return f"http://{gateway_address()}/#token={token}"
 
 
 def issue_token(role: str, regions: tuple[str, ...], name: str, hours: float | None,
