@@ -24,6 +24,7 @@ from .routes import matches as match_routes
 from .routes import operations as operation_routes
 from .routes import referrals as referral_routes
 from .routes import volunteers as volunteer_routes
+from .routes import webpage as webpage_routes
 from .rpc import RpcClient
 
 HEALTH_TIMEOUT = 2.0
@@ -34,6 +35,7 @@ class GatewayService(
     volunteer_routes.VolunteerRoutes,
     match_routes.MatchRoutes,
     operation_routes.OperationRoutes,
+    webpage_routes.WebpageRoutes,
 ):
     """The one HTTP door; see ``/openapi.json`` for what it serves."""
 

@@ -53,6 +53,8 @@ ROWS: dict[tuple[str, str], tuple[str, Any, dict[str, Any]]] = {
     ("GET", "/metrics"): ("/metrics", None, PUBLIC),
     ("GET", "/openapi.json"): ("/openapi.json", None, PUBLIC),
     ("GET", "/asyncapi.json"): ("/asyncapi.json", None, PUBLIC),
+    ("GET", "/"): ("/", None, PUBLIC),  # the web page and its files: no token, nothing personal
+    ("GET", "/assets/{name}"): ("/assets/js/app.js", None, PUBLIC),
     ("POST", "/api/v1/referrals"): ("/api/v1/referrals", REFERRAL, {**STAFF_CREATE, "system": 202}),
     ("GET", "/api/v1/referrals"): ("/api/v1/referrals", None, STAFF_LIST),
     ("GET", "/api/v1/referrals/{referral_id}"): ("/api/v1/referrals/r-1", None, STAFF_READ),

@@ -1,0 +1,64 @@
+// One referral: the participant, personal data when the role may see it, its status history,
+// and for coordinators the erasure of its personal data (with a confirmation step).
+import * as api from "../api.js";
+import { facts, fill, h, link } from "../dom.js";
+import { label, t } from "../i18n.js";
+import { day, moment, number } from "../format.js";
+import * as session from "../session.js";
+import { codes, show } from "./common.js";
+import { erasure } from "./erasure.js";
+import { history } from "./history.js";
+
+export function render(root, [referralId], ctx) {
+  const body = h("div", {}, h("p", { class: "muted" }, t("common.loading")));
+  root.append(h("h1", {}, t("referral.title")), body);
+  show(body, async () => {
+    const r = await api.get(`/referrals/${encodeURIComponent(referralId)}`);
+    const matches = await api.all("/matches", { referral_id: referralId });
+    return [
+      h("div", { class: "actions" },
+        r.status === "waiting" && session.can.work(ctx.who)
+          && h("a", { class: "button", href: `#/candidates/${encodeURIComponent(referralId)}` }, t("candidates.open")),
+        matches.map((m) => link(t("match.open", { date: day(m.matched_on) }), "match", m.match_id)),
+        session.can.audit(ctx.who) && link(t("audit.open"), "audit", referralId)),
+      h("section", { class: "card" }, h("h2", {}, t("referral.facts")), facts([
+        [t("referral.external_ref"), r.external_ref],
+        [t("referral.status"), label("referral_status", r.status)],
+        [t("referral.site"), r.referring_site], [t("referral.region"), r.region],
+        [t("referral.referred_on"), day(r.referred_on)], [t("referral.received_at"), moment(r.received_at)],
+        [t("waiting.days"), number(r.days_waiting)], [t("referral.needs"), codes("focus", r.needs)],
+        [t("referral.preference"), label("preference", r.preferences?.volunteer_gender)],
+        [t("referral.interpreter"), r.interpreter_needed ? t("common.yes") : t("common.no")],
+      ])),
+      participant(r.participant || {}),
+      personal(r),
+      h("section", { class: "card" }, h("h2", {}, t("referral.history")),
+        await history(ctx.who, referralId, r, matches)),
+      session.can.erase(ctx.who) && !r.erased && erasure(`/referrals/${encodeURIComponent(referralId)}/erase`),
+    ];
+  });
+}
+
+function participant(p) {
+  return h("section", { class: "card" }, h("h2", {}, t("participant.title")), facts([
+    [t("participant.gender"), label("gender", p.gender)], [t("participant.birth_year"), p.birth_year ?? "–"],
+    [t("participant.country"), p.country_of_birth ?? "–"], [t("participant.arrival_year"), p.arrival_year ?? "–"],
+    [t("participant.danish_level"), label("danish_level", p.danish_level)],
+    [t("participant.languages"), codes("language", p.languages)],
+    [t("participant.municipality"), p.municipality ?? "–"],
+  ]));
+}
+
+/** Personal data: only in a single read, only for roles that may see it; gone after erasure. */
+export function personal(subject) {
+  const section = h("section", { class: "card" }, h("h2", {}, t("personal.title")));
+  if (subject.erased) return fill(section, h("h2", {}, t("personal.title")), h("p", { class: "notice" }, t("personal.erased")));
+  if (!("personal" in subject) || subject.personal === null) {
+    return fill(section, h("h2", {}, t("personal.title")), h("p", { class: "muted" }, t("personal.hidden")));
+  }
+  const p = subject.personal || {};
+  section.append(facts([[t("personal.name"), p.name || "–"], [t("personal.phone"), p.phone || "–"],
+                        [t("personal.email"), p.email || "–"], [t("personal.notes"), p.notes || "–"]]));
+  return section;
+}
+

@@ -1,0 +1,205 @@
+"""The consultant's web page in a real browser (Debian's Chromium) over the real system.
+
+The four services run as OS processes on the real RabbitMQ; referrals arrive over the bus;
+everything else a consultant does here goes through the page, which knows only the API.
+Each page is photographed under tests/output/screenshots/.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support import events as ev
+from tests.support.api import Api
+from tests.support.browser import PHONE, Browser
+from tests.support.cli import lgv
+from tests.support.waiting import wait_for
+
+XSS = "<img src=x onerror=alert(1)>"
+MATCHED_ON = (date.today() - timedelta(days=30)).isoformat()  # so the first contact is overdue today
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    running = Browser()
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def sign_in_link(system, *args: str) -> str:
+    link = lgv(system.env, "token", "issue", *args, "--link").strip()
+    assert link.startswith(f"{system.gateway}/#token="), link
+    return link
+
+
+def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system, intake, browser):
+    page = browser.page()
+    page.goto(sign_in_link(system, "--role", "consultant", "--region", "hovedstaden", "--name", "Karin"))
+    expect(page.locator("[data-who]")).to_contain_text("Karin")
+    expect(page.locator("[data-who]")).to_contain_text("konsulent · hovedstaden")
+    assert "token" not in page.url and page.evaluate("document.cookie") == ""
+    expect(page.get_by_role("heading", name="Venteliste")).to_be_visible()
+
+    # A referral (and one whose municipality is markup) arrive over the bus while the list is open.
+    plain = ev.referral_submitted(referred_on="2023-01-15")
+    hostile = ev.referral_submitted(participant=ev.participant(municipality=XSS), referred_on="2023-03-01")
+    intake.publish(plain)
+    intake.publish(hostile)
+    plain_ref, hostile_ref = plain["payload"]["external_ref"], hostile["payload"]["external_ref"]
+    rows = page.locator("[data-view=waiting] tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text(plain_ref)  # longest waiting first
+    expect(rows.nth(1)).to_contain_text(XSS)  # the markup as text, literally
+    expect(page.locator("[data-view=waiting] img")).to_have_count(0)
+    browser.shot(page, "01-waiting-list")
+
+    page.get_by_role("link", name=hostile_ref).click()
+    expect(page.locator("dl.facts").nth(1)).to_contain_text(XSS)
+    expect(page.get_by_text("Test Person")).to_be_visible()  # the consultant sees personal data
+    browser.shot(page, "02-referral-markup-shown-as-text")
+    page.go_back()
+
+    # A volunteer is registered, screened and trained on the page.
+    page.get_by_role("link", name="Frivillige").click()
+    register = page.locator("form", has=page.get_by_role("heading", name="Registrér en frivillig"))
+    register.get_by_role("button", name="Registrér").click()  # nothing filled in: the API names the fields
+    expect(register.locator('[data-error-for="gender"]')).not_to_be_empty()
+    expect(register.locator('[data-error-for="municipality"]')).not_to_be_empty()
+    register.get_by_label("Køn").select_option("female")
+    register.get_by_label("Fødselsår").fill("1980")
+    register.get_by_label("Sprog", exact=True).fill("da, ar")
+    register.get_by_label("Kommune").fill("København")
+    register.get_by_label("Region").select_option("hovedstaden")
+    register.get_by_label("Netværk").check()
+    register.get_by_label("Navn").fill("Vera Frivillig")
+    register.get_by_role("button", name="Registrér").click()
+    expect(register).to_contain_text("Den frivillige er registreret.")
+    expect(page.locator("[data-view=volunteers] tbody tr")).to_have_count(1)
+    browser.shot(page, "03-volunteers")
+    register.get_by_role("link", name="Åbn den frivillige").click()
+    page.locator("[data-step=screening]").get_by_role("button").click()
+    page.locator("[data-step=training]").get_by_role("button").click()
+    expect(page.locator("dl.facts").first).to_contain_text("Ledig")
+    expect(page.get_by_text("Vera Frivillig")).to_be_visible()
+    browser.shot(page, "04-volunteer")
+
+    # Candidates for the plain referral; match the first with a date a month ago.
+    page.get_by_role("link", name="Venteliste").click()
+    page.get_by_role("link", name=plain_ref).click()
+    page.get_by_role("link", name="Find en frivillig").click()
+    candidates = page.locator("[data-view=candidates] tbody tr")
+    expect(candidates).to_have_count(1)
+    expect(candidates.first).to_contain_text("speaks Arabic")
+    browser.shot(page, "05-candidates")
+    colleague = browser.page()  # a second consultant has the same candidates open
+    colleague.goto(sign_in_link(system, "--role", "consultant", "--region", "hovedstaden", "--name", "Jens"))
+    colleague.goto(page.url)
+    expect(colleague.locator("[data-view=candidates] tbody tr")).to_have_count(1)
+    page.get_by_label("Matchet").fill(MATCHED_ON)
+    page.get_by_role("button", name="Match").dblclick()  # a double click matches once
+    expect(page.get_by_role("heading", name="Match", exact=True)).to_be_visible()
+    expect(page.locator("[data-view=match] dl.facts")).to_contain_text("Aktivt")
+    browser.shot(page, "06-match")
+    colleague.get_by_role("button", name="Match").click()
+    expect(colleague.locator('[data-error-for="_form"]')).to_contain_text("Nogen kom dig i forkøbet")
+    browser.shot(colleague, "06b-candidates-conflict")
+
+    # Today's contacts: the first contact is overdue; record a check-in with a concern, then close.
+    page.get_by_role("link", name="Opfølgning").click()
+    due = page.locator("[data-view=followup] tbody tr")
+    expect(due).to_have_count(1)
+    expect(due.first).to_contain_text("dage over")
+    browser.shot(page, "07-contacts-due")
+    due.first.get_by_role("link").click()
+    checkin = page.locator("[data-form=checkin]")
+    checkin.get_by_label("Kontakt", exact=True).select_option("phone_participant")
+    checkin.get_by_label("Bekymring").check()
+    checkin.get_by_role("button", name="Registrér opfølgning").click()
+    expect(checkin).to_contain_text("Opfølgningen er registreret.")
+    expect(page.locator("[data-view=match] dl.facts")).to_contain_text("Bekymring")
+    close = page.locator("[data-form=close]")
+    close.get_by_role("button", name="Afslut").click()  # no initiator, no reason: said beside each
+    expect(close.locator('[data-error-for="initiator"]')).not_to_be_empty()
+    expect(close.locator('[data-error-for="reason"]')).not_to_be_empty()
+    browser.shot(page, "08-match-checkin-and-close-errors")
+    close.get_by_label("Hvem afsluttede").select_option("mutual")
+    close.get_by_label("Årsag").select_option("goals_reached")
+    close.get_by_role("button", name="Afslut").click()
+    expect(page.locator("[data-view=match] dl.facts")).to_contain_text("Målene nået")
+    browser.shot(page, "09-match-closed")
+
+    api = Api(system.gateway)
+    [match] = api.ok("/api/v1/matches")["items"]
+    assert match["checkins"] == 1 and match["close_reason"] == "goals_reached"
+    assert len(api.ok("/api/v1/matches")["items"]) == 1  # the double click made one match
+
+    # The consultant's report suppresses small cells; the page says so instead of showing 0.
+    page.get_by_role("link", name="Rapport").click()
+    page.get_by_label("Fra").fill("2020-01-01")
+    page.get_by_label("Skjul tal under").fill("5")
+    page.get_by_role("button", name="Vis rapport").click()
+    expect(page.locator("[data-figure=matches_established]")).to_contain_text("skjult (<5)")
+    expect(page.locator("#chart-gender")).to_contain_text("skjult (<5)")
+    browser.shot(page, "10-report-suppressed")
+
+    # English on request; dates stay Danish.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Evaluation report")).to_be_visible()
+    expect(page.locator("[data-as-of]")).to_contain_text(f"Period 01.01.{date.today().year}–{date.today():%d.%m.%Y}")
+    browser.shot(page, "11-report-english")
+    page.get_by_role("button", name="Dansk").click()
+    page.get_by_role("button", name="Log ud").click()
+    expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
+    assert page.evaluate("sessionStorage.length") == 0
+
+    # A coordinator sees the report's charts, the audit trail and the erasure's confirmation step.
+    boss = browser.page()
+    boss.goto(sign_in_link(system, "--role", "coordinator", "--name", "Birgit"))
+    boss.get_by_role("link", name="Rapport").click()
+    boss.get_by_label("Fra").fill("2020-01-01")
+    boss.get_by_role("button", name="Vis rapport").click()
+    expect(boss.locator("[data-figure=matches_established] .value")).to_have_text("1")
+    for chart in ("chart-gender", "chart-countries", "chart-ages", "chart-six-month"):
+        expect(boss.locator(f"#{chart} rect.bar")).not_to_have_count(0)
+    expect(boss.locator("#chart-gender")).to_contain_text("100,0 %")
+    expect(boss.locator("#chart-countries")).to_contain_text("Syrien")
+    with boss.expect_download() as download:
+        boss.get_by_role("button", name="Hent CSV").click()
+    assert download.value.path().read_text().startswith("scope,figure,key,value")
+    browser.shot(boss, "12-report-charts")
+
+    boss.goto(f"{system.gateway}/#/audit/{match['referral_id']}")
+    trail = boss.locator("[data-view=audit] tbody tr")
+    expect(trail.first).to_be_visible()
+    expect(boss.locator("[data-view=audit] table").first).to_contain_text("Henvisning modtaget")
+    expect(boss.locator("[data-view=audit] table").first).to_contain_text("Matchet")
+    browser.shot(boss, "13-audit-trail")
+    boss.goto(f"{system.gateway}/#/referral/{match['referral_id']}")
+    boss.get_by_role("button", name="Slet personoplysninger …").click()
+    boss.get_by_role("button", name="Ja, slet for altid").click()  # no reason yet: refused on the page
+    expect(boss.locator('[data-erasure] [data-error-for="reason"]')).to_have_text("Skriv en begrundelse.")
+    browser.shot(boss, "14-erasure-confirmation")
+
+    # On a phone the waiting list is still there, one column of navigation above it.
+    phone = browser.page(PHONE)
+    phone.goto(sign_in_link(system, "--role", "consultant", "--region", "hovedstaden", "--name", "Karin"))
+    expect(phone.locator("[data-view=waiting] tbody tr")).to_have_count(1)
+    browser.shot(phone, "15-waiting-list-phone")
+
+    # A token the gateway refuses (here: signed with another key) brings back the sign-in screen.
+    refused = browser.page()
+    with_other_key = {**system.env, "LGV_SECRET": "another-key-" + "k" * 32}
+    stranger = lgv(with_other_key, "token", "issue", "--role", "consultant", "--region", "hovedstaden",
+                   "--name", "Karin").strip()
+    refused.goto(f"{system.gateway}/#token={stranger}")
+    expect(refused.get_by_role("alert")).to_contain_text("Dit login er udløbet eller trukket tilbage")
+    browser.shot(refused, "16-signed-out-refused-token")
+
+    assert browser.dialogs == []  # the markup never ran
+    assert not [e for e in browser.console_errors if "Content Security Policy" in e], browser.console_errors
+    wait_for(lambda: api.ok(f"/api/v1/referrals/{match['referral_id']}")["status"] != "waiting", what="closed")

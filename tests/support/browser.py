@@ -1,0 +1,67 @@
+"""Debian's headless Chromium driven by Playwright, for the web page's end-to-end test.
+
+Chromium must be at ``/usr/bin/chromium`` (``LGV_CHROMIUM`` to point elsewhere); the
+test fails, never skips, without it. Screenshots go to ``tests/output/screenshots/``
+(``LGV_TEST_OUTPUT`` to change the output directory).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, sync_playwright
+
+from shared.config import REPO_ROOT
+
+CHROMIUM = Path(os.environ.get("LGV_CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=da-DK"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def output_dir() -> Path:
+    path = Path(os.environ.get("LGV_TEST_OUTPUT", REPO_ROOT / "tests" / "output")) / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Browser:
+    """One Chromium; pages record the dialogs and console errors they meet."""
+
+    def __init__(self) -> None:
+        assert CHROMIUM.exists(), (f"{CHROMIUM} is missing: apt-get install chromium chromium-driver "
+                                   "(deploy/prepare-test-env.sh does)")
+        self._manager = sync_playwright()
+        self._playwright = self._manager.start()
+        self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        self.dialogs: list[str] = []
+        self.console_errors: list[str] = []
+        self.shots = output_dir()
+
+    def page(self, viewport: dict[str, int] = DESKTOP) -> Page:
+        context = self._browser.new_context(viewport=viewport, locale="da-DK", timezone_id="Europe/Copenhagen",
+                                            accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.on("dialog", self._dialog)
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        return page
+
+    def shot(self, page: Page, name: str) -> Path:
+        path = self.shots / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def close(self) -> None:
+        self._browser.close()
+        # Under eventlet's monkey-patching (tests/conftest.py) Playwright's stop() never sees
+        # its driver process exit and hangs; the browser is closed, so end the driver here.
+        process = self._manager._client._transport._proc  # type: ignore[union-attr]
+        if process.returncode is None:
+            process.kill()
