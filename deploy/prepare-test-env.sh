@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bring up what the tests talk to, on this machine: RabbitMQ (AMQP and the management
-# API) and PostgreSQL with a database `lgv_test`. Idempotent; meant to run as root on a
+# API), PostgreSQL with a database `lgv_test`, and Debian's Chromium for the web page's
+# browser test (installed with apt-get when missing). Idempotent; meant to run as root on a
 # machine where both are installed from Debian's packages. Exits non-zero, saying why,
 # when something cannot be brought up: tests that need these services must fail, not skip.
 set -euo pipefail
@@ -13,6 +14,7 @@ PG_HOST=127.0.0.1
 PG_PORT=5432
 PG_ADMIN_USER="${LGV_PG_ADMIN_USER:-postgres}"
 PG_TEST_DB="${LGV_PG_TEST_DB:-lgv_test}"
+CHROMIUM="${LGV_CHROMIUM:-/usr/bin/chromium}"
 TIMEOUT="${LGV_SERVICE_TIMEOUT:-90}"
 
 say() { echo "prepare-test-env: $*"; }
@@ -80,6 +82,21 @@ ensure_test_database() {
     say "database $PG_TEST_DB is ready: postgresql+psycopg://$PG_ADMIN_USER@$PG_HOST:$PG_PORT/$PG_TEST_DB"
 }
 
+install_chromium() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+}
+
+ensure_chromium() {
+    if [ ! -x "$CHROMIUM" ]; then
+        command -v apt-get >/dev/null || die "$CHROMIUM is missing and apt-get is not available to install it"
+        say "installing chromium and chromium-driver (apt-get)"
+        install_chromium || { apt-get update -qq && install_chromium; } || die "could not install chromium"
+        [ -x "$CHROMIUM" ] || die "chromium was installed but $CHROMIUM is not there"
+    fi
+    say "Chromium is at $CHROMIUM"
+}
+
+ensure_chromium
 ensure_rabbitmq
 ensure_rabbitmq_management
 ensure_postgres
