@@ -284,7 +284,10 @@ def print_banner(base_url: str, log_dir: Path) -> None:
     gateway   {base_url}   (API under {base_url}/api/v1, spec at {base_url}/openapi.json)
     logs      {log_dir}/
 
-  Get a token and try it:
+  Open the web page with a sign-in link (paste what this prints into a browser):
+    {lgv} token issue --role consultant --region hovedstaden --name you --link
+
+  Or get a token and try the API:
     TOKEN=$({lgv} token issue --role coordinator --name you)
     curl -s -H "Authorization: Bearer $TOKEN" '{base_url}/api/v1/referrals?status=waiting'
 
