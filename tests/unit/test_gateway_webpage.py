@@ -28,7 +28,6 @@ def test_the_page_is_served_at_the_root_with_a_self_only_content_security_policy
     response = gateway.webpage(get())
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert response.headers["Content-Security-Policy"].startswith("default-src 'self';")
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert b'<script type="module" src="/assets/js/app.js">' in response.data
 
 
