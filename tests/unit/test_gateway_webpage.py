@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from nameko.testing.services import worker_factory
-from werkzeug.test import EnvironBuilder
+from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
 from services.gateway.routes.webpage import ASSETS, PAGE_DIR
 from services.gateway.service import GatewayService
 from shared.errors import NotFound
+from tests.support.gateway_app import gateway_app
 
 
 @pytest.fixture
@@ -32,16 +33,16 @@ def test_the_page_is_served_at_the_root_with_a_self_only_content_security_policy
 
 
 def test_assets_are_served_with_their_media_type(gateway: Any) -> None:
-    script = gateway.webpage_asset(get("/assets/js/app.js"), "js/app.js")
+    script = gateway.webpage_asset(get("/assets/js/app.js"), name="js/app.js")
     assert script.mimetype == "text/javascript" and "Content-Security-Policy" in script.headers
-    assert gateway.webpage_asset(get(), "style.css").mimetype == "text/css"
-    assert json.loads(gateway.webpage_asset(get(), "strings/da.json").data)["nav"]["waiting"] == "Venteliste"
+    assert gateway.webpage_asset(get(), name="style.css").mimetype == "text/css"
+    assert json.loads(gateway.webpage_asset(get(), name="strings/da.json").data)["nav"]["waiting"] == "Venteliste"
 
 
 @pytest.mark.parametrize("name", ["../service.py", "js/../../tokens.py", "missing.js", "", "/etc/passwd"])
 def test_nothing_outside_the_page_directory_is_served(gateway: Any, name: str) -> None:
     with pytest.raises(NotFound):
-        gateway.webpage_asset(get(), name)
+        gateway.webpage_asset(get(), name=name)
 
 
 def test_the_page_has_no_inline_script_style_or_event_handler() -> None:
@@ -80,3 +81,13 @@ def test_every_text_the_scripts_ask_for_is_in_the_tables() -> None:
         if not isinstance(node, str):
             missing.append(key)
     assert asked and not missing, missing
+
+
+def test_through_the_wsgi_app_an_unknown_file_is_the_json_404_and_the_page_carries_its_policy() -> None:
+    client = Client(gateway_app())
+    page = client.get("/")
+    assert page.status_code == 200 and "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    for path in ("/assets/../service.py", "/assets/%2e%2e/service.py", "/assets/nothing.js", "/index.html"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and answer.json["error"] == "not_found", path
