@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.services import open_database
-from shared import config, deadletters
+from shared import broker_users, config, deadletters
 from shared.errors import LgvError
 from shared.redrive import redrive as redrive_letter
 
@@ -57,7 +57,7 @@ def redrive(service: str, dead_letter_id: int, body_file: str | None) -> None:
     """Publish the message again (fixed, with --body) where it first came from."""
     body = Path(body_file).read_text(encoding="utf-8") if body_file else None
     try:
-        letter = redrive_letter(open_database(service), config.amqp_uri(), dead_letter_id, body)
+        letter = redrive_letter(open_database(service), broker_users.uri(service), dead_letter_id, body)
     except LgvError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"re-drove dead letter {dead_letter_id} to {letter['exchange']} "

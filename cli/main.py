@@ -9,6 +9,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 import click  # noqa: E402
 
 from cli.asyncapi import asyncapi  # noqa: E402
+from cli.broker import broker  # noqa: E402
 from cli.dlq import dlq  # noqa: E402
 from cli.replay import replay  # noqa: E402
 from cli.status import status  # noqa: E402
@@ -25,6 +26,7 @@ main.add_command(replay)
 main.add_command(dlq)
 main.add_command(asyncapi)
 main.add_command(status)
+main.add_command(broker)
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import click
 
 from cli.services import open_database
-from shared import config
+from shared import broker_users, config
 from shared import replay as replaying
 from shared.db import make_engine
 from shared.eventstore import RECORDED
@@ -55,7 +55,8 @@ def replay(service: str, check: bool, until: datetime | None, into: str | None,
         elif republish and queue:
             with click.progressbar(length=replaying.count_events(db, RECORDED), label=f"{name:<10}",
                                    file=click.get_text_stream("stderr")) as bar:
-                sent = republish_events(db, config.amqp_uri(), queue, bar.update)
+                sent = republish_events(db, broker_users.uri(name), queue,
+                                        broker_users.admin_uri(), bar.update)
             click.echo(f"{name}: re-published {sent} recorded events to queue {queue}")
         else:
             with click.progressbar(length=replaying.count_events(db), label=f"{name:<10}",

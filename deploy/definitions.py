@@ -78,6 +78,7 @@ def _service_objects(service: str) -> tuple[list[dict[str, Any]], list[dict[str,
         for event_type in sub.event_types
     ]
     bindings.append(_binding(topology.DEAD_LETTER_EXCHANGE, parking.name, parking.routing_key))
+    bindings.append(_binding(topology.resend_exchange_name(service), inbox, inbox))
     return queues, bindings
 
 
@@ -85,6 +86,8 @@ def build() -> dict[str, Any]:
     """The whole definitions document, in a stable order."""
     exchanges = [_exchange(name, topology.exchange(name).type) for name in topology.EXCHANGE_NAMES]
     exchanges.append(_exchange(topology.DEAD_LETTER_EXCHANGE, topology.dead_letter_exchange().type))
+    exchanges += [_exchange(topology.resend_exchange_name(service), topology.resend_exchange(service).type)
+                  for service in topology.SUBSCRIPTIONS]
     queues: list[dict[str, Any]] = []
     bindings: list[dict[str, Any]] = []
     for service in topology.SUBSCRIPTIONS:

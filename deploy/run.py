@@ -1,7 +1,8 @@
 """Start the whole system on this machine: ``make run`` (stdlib only).
 
-Makes sure RabbitMQ answers, starts the three services and the gateway as four
-``nameko run`` processes, streams their output with a prefix (and keeps it under
+Makes sure RabbitMQ answers, provisions its users from the admin login
+(``RABBITMQ_ADMIN_URI``, deploy/provision.py), starts the three services and the
+gateway as four ``nameko run`` processes, each with its own broker user, streams their output with a prefix (and keeps it under
 ``var/log/``), waits until the gateway's ``/health`` says ok, and stops all four
 cleanly on Ctrl-C or SIGTERM, or as soon as one of them dies.
 """
@@ -24,6 +25,8 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# ``python deploy/run.py`` puts deploy/ first on sys.path; the provisioning lives in the repo.
+sys.path.insert(0, str(REPO_ROOT))
 PROCESSES = ("referrals", "matching", "followup", "gateway")
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
@@ -100,7 +103,7 @@ def ensure_broker(amqp_uri: str) -> None:
     server = find_program("rabbitmq-server")
     if host not in ("127.0.0.1", "localhost", "::1") or server is None:
         raise StartupError(
-            f"RabbitMQ does not answer on {host}:{port} (AMQP_URI) and cannot be started "
+            f"RabbitMQ does not answer on {host}:{port} (RABBITMQ_ADMIN_URI) and cannot be started "
             "from here. Start it (e.g. `rabbitmq-server -detached`, or "
             "`docker compose up -d rabbitmq` where Docker runs) and try again."
         )
@@ -114,6 +117,39 @@ def ensure_broker(amqp_uri: str) -> None:
             f"{BROKER_START_TIMEOUT:.0f}s; see its log under /var/log/rabbitmq/."
         )
     say(f"RabbitMQ answers on {host}:{port}")
+
+
+def ensure_management(admin_uri: str) -> None:
+    """The management API answers (provisioning uses it); enable the plugin if it is local."""
+    host = urlsplit(admin_uri).hostname or "127.0.0.1"
+    port = int(os.environ.get("LGV_MANAGEMENT_PORT", "15672"))
+    if port_open(host, port):
+        return
+    plugins = find_program("rabbitmq-plugins")
+    if host not in ("127.0.0.1", "localhost", "::1") or plugins is None:
+        raise StartupError(
+            f"the RabbitMQ management API does not answer on {host}:{port}; enable it with "
+            "`rabbitmq-plugins enable rabbitmq_management` on the broker and try again.")
+    say("enabling rabbitmq_management (rabbitmq-plugins enable rabbitmq_management) ...")
+    result = subprocess.run([plugins, "enable", "rabbitmq_management"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StartupError(f"`rabbitmq-plugins enable rabbitmq_management` failed:\n"
+                           f"{result.stdout}{result.stderr}")
+    if not wait_until(lambda: port_open(host, port), time.monotonic() + BROKER_START_TIMEOUT):
+        raise StartupError(f"the management API does not answer on {host}:{port} after "
+                           f"{BROKER_START_TIMEOUT:.0f}s")
+
+
+def provision_broker() -> None:
+    """One broker user per role (CONTRACTS.md §4.1), never one shared login."""
+    from deploy.provision import provision
+    from shared.broker_users import BrokerLoginMissing
+
+    try:
+        users = provision()
+    except BrokerLoginMissing as error:
+        raise StartupError(str(error)) from error
+    say("broker users: " + ", ".join(f"{role}={name}" for role, name in users.items()))
 
 
 def ensure_gateway_port_free(host: str, port: int) -> None:
@@ -184,9 +220,14 @@ class Child:
         self.log.close()
 
 
-def child_env() -> dict[str, str]:
+def child_env(name: str) -> dict[str, str]:
+    from shared.broker_users import uri
+
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
+    # Each process logs in as its own broker user; the admin login stays here.
+    env["AMQP_URI"] = uri(name)
+    env.pop("RABBITMQ_ADMIN_URI", None)
     # nameko 2.14's CLI imports pkg_resources and eventlet, which both warn on every
     # start; only those two imports are silenced, anything the services warn shows.
     quiet = "ignore::UserWarning:nameko.cli.main,ignore::Warning:nameko.cli.commands"
@@ -195,10 +236,9 @@ def child_env() -> dict[str, str]:
 
 
 def start_all(log_dir: Path) -> list[Child]:
-    env = child_env()
     children = []
     for name in PROCESSES:
-        children.append(Child(name, log_dir, env))
+        children.append(Child(name, log_dir, child_env(name)))
         say(f"started {name} (pid {children[-1].process.pid}, log {children[-1].log_path})")
     return children
 
@@ -291,6 +331,8 @@ def print_banner(base_url: str, log_dir: Path) -> None:
     TOKEN=$({lgv} token issue --role coordinator --name you)
     curl -s -H "Authorization: Bearer $TOKEN" '{base_url}/api/v1/referrals?status=waiting'
 
+  An integrator's broker login (CONTRACTS.md §4.1): {lgv} broker uri intake
+
   Ctrl-C stops all four processes.
 """,
         flush=True,
@@ -322,7 +364,10 @@ def main() -> int:
     children: list[Child] = []
     try:
         check_python_env()
-        ensure_broker(os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
+        admin_uri = os.environ.get("RABBITMQ_ADMIN_URI", DEFAULT_AMQP_URI)
+        ensure_broker(admin_uri)
+        ensure_management(admin_uri)
+        provision_broker()
         host, port = split_address(os.environ.get("GATEWAY_ADDRESS", DEFAULT_GATEWAY_ADDRESS), 8000)
         ensure_gateway_port_free(host, port)
         log_dir = var_dir() / "log"

@@ -54,3 +54,8 @@ def sweep_interval_seconds() -> float:
 def reminder_interval_seconds() -> float:
     """How often followup's reminder run ticks (it publishes each due contact once)."""
     return float(os.environ.get("LGV_FOLLOWUP_REMINDER_SECONDS", "3600"))
+
+
+def max_message_bytes() -> int:
+    """The largest message a consumer reads; a larger one is kept as a dead letter, unread."""
+    return int(os.environ.get("LGV_MAX_MESSAGE_BYTES", str(128 * 1024)))

@@ -12,11 +12,12 @@ import json
 import logging
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared import deadletters, ordering
+from shared import authenticity, broker_users, config, deadletters, ordering
+from shared.authenticity import Origin
 from shared.deadletters import Rejection
 from shared.envelope import Event, load_envelope
 from shared.errors import NotFound, RuleViolated, ValidationFailed
@@ -31,6 +32,8 @@ Handlers = Mapping[str, Handler]
 APPLIED, DUPLICATE, REJECTED, PARKED = "applied", "duplicate", "rejected", "parked"
 # Errors that say "this message is wrong", not "try again later".
 _REJECTABLE = (ValidationFailed, RuleViolated, NotFound)
+# How much of an oversized message is kept with its dead letter.
+KEPT_PREFIX_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,42 @@ class Delivery:
     attempt: int = 1
     headers: dict[str, Any] = field(default_factory=dict)
     redelivered: bool = False
+    # The AMQP user_id property: the broker refuses one that is not the publisher's login.
+    user_id: str | None = None
 
     def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
+        """The body as kept in a dead letter: all of it, or a prefix of an oversized one."""
+        body = self.body if not too_large(self) else self.body[:KEPT_PREFIX_BYTES]
+        return body.decode("utf-8", errors="replace")
+
+
+def too_large(delivery: Delivery) -> bool:
+    return len(delivery.body) > config.max_message_bytes()
+
+
+def admit(delivery: Delivery, consumer: str) -> Delivery:
+    """The delivery as first published (a re-send says where), if it is small enough to read."""
+    if too_large(delivery):
+        raise ValidationFailed(
+            f"the message has {len(delivery.body)} bytes, over the limit of "
+            f"{config.max_message_bytes()}; only its first {KEPT_PREFIX_BYTES} bytes are kept",
+            {"body": ["too large"]})
+    first = authenticity.origin(consumer, delivery.exchange, delivery.routing_key, delivery.user_id,
+                                delivery.headers, service_users())
+    return replace(delivery, exchange=first.exchange, routing_key=first.routing_key,
+                   user_id=first.published_by)
+
+
+def authentic(event: Event, delivery: Delivery) -> Event:
+    """The event, if it comes from whom the exchange it came by says (§4.1)."""
+    authenticity.check(Origin(delivery.exchange, delivery.user_id), event.event_type,
+                       event.source, service_users())
+    return event
+
+
+def service_users() -> dict[str, str]:
+    """Each service's broker user name, as this deployment configures it."""
+    return {service: broker_users.user_name(service) for service in config.SERVICES}
 
 
 def parse(delivery: Delivery, db: ServiceDatabase) -> Event:
@@ -70,7 +106,8 @@ def consume(db: ServiceDatabase, handlers: Handlers, delivery: Delivery, max_att
     Raises only for failures worth retrying, and only before ``max_attempts``.
     """
     try:
-        event = parse(delivery, db)
+        delivery = admit(delivery, db.service)
+        event = authentic(parse(delivery, db), delivery)
         outcome = _apply_or_park(db, handlers, event, delivery)
     except _REJECTABLE as exc:
         _keep(db, delivery, Rejection(exc.message, exc.fields))
@@ -175,7 +212,8 @@ def _keep(db: ServiceDatabase, delivery: Delivery, rejection: Rejection) -> None
     with db.engine.begin() as conn:
         deadletters.keep(conn, db.keyring, exchange=delivery.exchange, routing_key=delivery.routing_key,
                          body=delivery.text(), rejection=rejection, attempts=delivery.attempt,
-                         redelivered=delivery.redelivered or delivery.attempt > 1)
+                         redelivered=delivery.redelivered or delivery.attempt > 1,
+                         published_by=delivery.user_id)
 
 
 def _keep_parked(db: ServiceDatabase, parked: dict[str, Any], rejection: Rejection) -> None:
@@ -183,6 +221,9 @@ def _keep_parked(db: ServiceDatabase, parked: dict[str, Any], rejection: Rejecti
     with db.engine.begin() as conn:
         if not ordering.remove(conn, parked["id"]):
             return  # applied meanwhile by another worker: nothing to keep
+        # Only authentic events are parked: the stream's source published it.
+        publisher = broker_users.user_name(parked["source"]) \
+            if authenticity.owner_of(parked["exchange"]) == parked["source"] else None
         deadletters.keep(conn, db.keyring, exchange=parked["exchange"], routing_key=parked["routing_key"],
                          body=ordering.parked_body(conn, db.keyring, parked) or "",
-                         rejection=rejection, attempts=parked["attempts"])
+                         rejection=rejection, attempts=parked["attempts"], published_by=publisher)

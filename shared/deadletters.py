@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Connection,
+    Engine,
     Integer,
     String,
     Table,
     Text,
     insert,
+    inspect,
     select,
     update,
 )
@@ -49,6 +51,8 @@ dead_letters = Table(
     Column("deliveries", Integer, nullable=False, default=1),
     Column("status", String(20), nullable=False, default=OPEN),
     Column("redriven_at", UtcDateTime()),
+    # The broker user that published it where it came from (AMQP user_id), for a re-drive.
+    Column("published_by", String(200)),
 )
 
 
@@ -61,7 +65,8 @@ class Rejection:
 
 
 def keep(conn: Connection, keyring: Keyring, *, exchange: str, routing_key: str, body: str,
-         rejection: Rejection, attempts: int, redelivered: bool = False) -> int:
+         rejection: Rejection, attempts: int, redelivered: bool = False,
+         published_by: str | None = None) -> int:
     """Store a message that could not be applied; returns its dead-letter id.
 
     A redelivery of a message already kept (the broker redelivers what a crash
@@ -82,10 +87,17 @@ def keep(conn: Connection, keyring: Keyring, *, exchange: str, routing_key: str,
         event_type=event_type, body=keyring.seal_body(conn, body, "dead_letter"),
         body_digest=digest, error=rejection.error,
         fields=json.dumps(rejection.fields, ensure_ascii=False, default=str),
-        attempts=attempts, deliveries=1, status=OPEN))
+        attempts=attempts, deliveries=1, status=OPEN, published_by=_short(published_by, 200)))
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Bring a dead-letter table from before ``published_by`` up to date (in place)."""
+    if "published_by" not in {c["name"] for c in inspect(engine).get_columns("dead_letters")}:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE dead_letters ADD COLUMN published_by VARCHAR(200)")
 
 
 def list_page(conn: Connection, status: str | None, offset: int, limit: int) -> list[dict[str, Any]]:
@@ -138,5 +150,6 @@ def _as_dict(row: Any) -> dict[str, Any]:
         "error": row["error"], "fields": json.loads(row["fields"]),
         "attempts": row["attempts"], "deliveries": row["deliveries"], "status": row["status"],
         "redriven_at": row["redriven_at"].isoformat() if row["redriven_at"] else None,
+        "published_by": row["published_by"],
     }
     return data

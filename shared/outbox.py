@@ -5,6 +5,8 @@ crash between the two publishes it again and the consumers' inbox absorbs
 the duplicate. Every inbox queue is declared before publishing, and a publish
 that some service subscribes to is mandatory: never dropped for want of a queue.
 Identifying fields (``personal``, free-text notes) are left out of what is published.
+Every message carries the AMQP ``user_id`` of the relay's broker login, which the
+broker itself vouches for: consumers trust a service's events by it (§4.1).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import threading
 from kombu import Connection as BrokerConnection
 
 from shared import topology
+from shared.broker_users import uri_user
 from shared.eventstore import mark_published, pending_outbox
 from shared.personal import public_view
 from shared.unit_of_work import ServiceDatabase
@@ -31,6 +34,7 @@ class OutboxRelay:
         self.db = db
         self.amqp_uri = amqp_uri
         self.batch = batch
+        self.user_id = uri_user(amqp_uri)
         self._broker: BrokerConnection | None = None
         self._declared = False
 
@@ -46,8 +50,8 @@ class OutboxRelay:
                 json.dumps(public_view(json.loads(body)), ensure_ascii=False),
                 exchange=exchange, routing_key=routing_key,
                 content_type="application/json", content_encoding="utf-8",
-                delivery_mode=2, confirm_timeout=CONFIRM_TIMEOUT,
-                # Every inbox is declared before publishing; mandatory turns a
+                delivery_mode=2, confirm_timeout=CONFIRM_TIMEOUT, user_id=self.user_id,
+                # Every inbox is declared (by the broker provisioning); mandatory turns a
                 # missing binding into an error (and a retry) instead of a silent drop.
                 mandatory=topology.has_subscribers(exchange, routing_key))
             # Mark one by one: a crash mid-batch re-publishes as little as possible.
@@ -67,7 +71,7 @@ class OutboxRelay:
                                             transport_options={"confirm_publish": True})
         channel = self._broker.default_channel
         if not self._declared:
-            topology.declare_all(channel)
+            topology.declare_own(channel, self.db.service)
             self._declared = True
         return self._broker.Producer(channel)
 

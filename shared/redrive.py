@@ -1,4 +1,11 @@
-"""Re-drive a dead letter: publish its (possibly fixed) body where it first came from."""
+"""Re-drive a dead letter: send its (possibly fixed) body to the service's own inbox again.
+
+It goes through the service's ``<service>.resend`` exchange, published with the service's
+broker user, headers saying where it was first published and by whom: the consumer judges
+its authenticity as the first publication's (``shared.authenticity``), so re-driving a
+forged event does not make it genuine. Other subscribers of the first exchange are not
+bothered with it.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +13,12 @@ from typing import Any
 from kombu import Connection as BrokerConnection
 
 from shared import deadletters, topology
+from shared.authenticity import (
+    FIRST_EXCHANGE_HEADER,
+    FIRST_PUBLISHER_HEADER,
+    FIRST_ROUTING_KEY_HEADER,
+)
+from shared.broker_users import uri_user
 from shared.errors import NotFound, RuleViolated
 from shared.unit_of_work import ServiceDatabase
 
@@ -14,7 +27,8 @@ def redrive(db: ServiceDatabase, amqp_uri: str, dead_letter_id: int,
             body: str | None = None) -> dict[str, Any]:
     """Publish the dead letter again (with ``body`` instead, if given) and mark it re-driven.
 
-    Subscribers that applied the original already absorb the repeat by event_id.
+    ``amqp_uri`` is the service's own broker login. A repeat of an event applied meanwhile
+    is absorbed by event_id.
     """
     with db.reading() as conn:
         letter = deadletters.get(conn, dead_letter_id, db.keyring)
@@ -24,12 +38,18 @@ def redrive(db: ServiceDatabase, amqp_uri: str, dead_letter_id: int,
         raise RuleViolated(f"dead letter {dead_letter_id} was already re-driven")
     if body is None and letter["erased"]:
         raise RuleViolated(f"the body of dead letter {dead_letter_id} was erased; give a body to publish")
+    headers = {FIRST_EXCHANGE_HEADER: letter["exchange"],
+               FIRST_ROUTING_KEY_HEADER: letter["routing_key"]}
+    if letter["published_by"]:
+        headers[FIRST_PUBLISHER_HEADER] = letter["published_by"]
     with BrokerConnection(amqp_uri, transport_options={"confirm_publish": True}) as broker:
         channel = broker.default_channel
-        topology.declare_all(channel)
+        topology.declare_own(channel, db.service)
         broker.Producer(channel).publish(
-            body if body is not None else letter["body"], exchange=letter["exchange"],
-            routing_key=letter["routing_key"], content_type="application/json",
+            body if body is not None else letter["body"],
+            exchange=topology.resend_exchange_name(db.service),
+            routing_key=topology.inbox_queue_name(db.service), headers=headers,
+            user_id=uri_user(amqp_uri), content_type="application/json",
             content_encoding="utf-8", delivery_mode=2, mandatory=True, confirm_timeout=10)
     with db.engine.begin() as conn:
         deadletters.mark_redriven(conn, dead_letter_id)

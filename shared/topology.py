@@ -23,6 +23,12 @@ def service_exchange_name(service: str) -> str:
     return f"{service}.events"
 
 
+def resend_exchange_name(service: str) -> str:
+    """Where a service sends something again: re-driven dead letters to its own inbox,
+    re-published history to a queue an operator bound (only the service may write here)."""
+    return f"{service}.resend"
+
+
 @dataclass(frozen=True)
 class Subscription:
     exchange: str
@@ -83,12 +89,18 @@ def has_subscribers(exchange_name: str, event_type: str) -> bool:
     return bool(consumers(exchange_name, event_type))
 
 
-def exchange(name: str) -> Exchange:
-    return Exchange(name, type="topic", durable=True)
+def exchange(name: str, passive: bool = False) -> Exchange:
+    """A topic exchange; ``passive`` only checks it exists (a service may not configure
+    another's exchange: the broker provisioning declared it, shared/broker_users.py)."""
+    return Exchange(name, type="topic", durable=True, passive=passive)
 
 
-def dead_letter_exchange() -> Exchange:
-    return Exchange(DEAD_LETTER_EXCHANGE, type="direct", durable=True)
+def resend_exchange(service: str) -> Exchange:
+    return Exchange(resend_exchange_name(service), type="direct", durable=True)
+
+
+def dead_letter_exchange(passive: bool = False) -> Exchange:
+    return Exchange(DEAD_LETTER_EXCHANGE, type="direct", durable=True, passive=passive)
 
 
 def inbox_queue_name(service: str) -> str:
@@ -112,10 +124,11 @@ def inbox_queue(service: str) -> Queue:
     from kombu import binding
 
     bindings = [
-        binding(exchange(sub.exchange), routing_key=event_type)
+        binding(exchange(sub.exchange, passive=True), routing_key=event_type)
         for sub in SUBSCRIPTIONS[service]
         for event_type in sub.event_types
     ]
+    bindings.append(binding(resend_exchange(service), routing_key=inbox_queue_name(service)))
     return Queue(
         inbox_queue_name(service),
         bindings=bindings,
@@ -128,23 +141,31 @@ def parking_queue(service: str) -> Queue:
     """Where the broker puts what a consumer could not take after its last try."""
     return Queue(
         f"{service}.dead-letters",
-        exchange=dead_letter_exchange(),
+        exchange=dead_letter_exchange(passive=True),
         routing_key=service,
         durable=True,
         queue_arguments={"x-queue-type": "quorum"},
     )
 
 
+def declare_own(channel: Any, service: str) -> None:
+    """Declare the exchanges a service publishes to (all its broker user may configure)."""
+    exchange(service_exchange_name(service))(channel).declare()
+    resend_exchange(service)(channel).declare()
+
+
 def declare_service(channel: Any, service: str) -> None:
-    """Declare a service's inbox, its parking queue and the exchanges they need."""
-    for name in EXCHANGE_NAMES:
-        exchange(name)(channel).declare()
-    dead_letter_exchange()(channel).declare()
+    """Declare a service's inbox and parking queue (the exchanges they need must exist)."""
+    declare_own(channel, service)
     parking_queue(service)(channel).declare()
     inbox_queue(service)(channel).declare()
 
 
 def declare_all(channel: Any) -> None:
-    """Declare every queue of every service, before anything is published."""
+    """Declare every exchange and queue of every service (with a login that may configure
+    them all: the broker provisioning, before anything is published)."""
+    for name in EXCHANGE_NAMES:
+        exchange(name)(channel).declare()
+    dead_letter_exchange()(channel).declare()
     for service in SUBSCRIPTIONS:
         declare_service(channel, service)

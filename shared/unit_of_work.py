@@ -87,6 +87,7 @@ class ServiceDatabase:
     def create_tables(self) -> None:
         """Create what is missing and check the master key against this database's keys."""
         store_metadata.create_all(self.engine)
+        deadletters.add_missing_columns(self.engine)
         self.projection.create(self.engine)
         with self.engine.begin() as conn:
             self.keyring.check(conn)

@@ -90,7 +90,14 @@ def to_delivery(message: Any) -> Delivery:
                     exchange=info.get("exchange", ""), routing_key=info.get("routing_key", ""),
                     attempt=int(headers.get("x-delivery-count", 0) or 0) + 1,
                     headers={k: str(v) for k, v in headers.items()},
-                    redelivered=bool(info.get("redelivered")))
+                    redelivered=bool(info.get("redelivered")),
+                    user_id=_text_or_none((message.properties or {}).get("user_id")))
+
+
+def _text_or_none(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    return str(value) if value else None
 
 
 inbox = InboxConsumer.decorator

@@ -26,7 +26,8 @@ def api(system: System) -> Api:
 
 
 @pytest.fixture
-def intake(amqp_uri: str) -> Iterator[IntakePublisher]:
-    publisher = IntakePublisher(amqp_uri)
+def intake(system: System) -> Iterator[IntakePublisher]:
+    """An integrator: publishes with the ``intake`` broker user, as CONTRACTS.md §4.1 says."""
+    publisher = IntakePublisher(system.uri("intake"))
     yield publisher
     publisher.close()

@@ -36,7 +36,7 @@ def running(amqp_uri: str, var_dir: str):
         exchange = topology.exchange("followup.events")
         kombu.Queue(LISTENER, exchange, routing_key="followup_due", durable=True)(conn).declare()
     system = System(amqp_uri, var_dir, extra_env={"LGV_FOLLOWUP_REMINDER_SECONDS": "1"})
-    intake = IntakePublisher(amqp_uri)
+    intake = IntakePublisher(system.uri("intake"))
     try:
         system.start()
         yield system, Api(system.gateway), intake

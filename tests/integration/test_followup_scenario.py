@@ -24,7 +24,7 @@ from services.followup import policy
 from services.followup.projection import PROJECTION
 from services.followup.service import FollowupService
 from shared import replay
-from shared.consumption import APPLIED, Delivery
+from shared.consumption import APPLIED
 from shared.contracts import REGISTRY
 from shared.db import make_engine
 from shared.unit_of_work import ServiceDatabase
@@ -151,9 +151,7 @@ def matched(service: Any, label: str, matched_on: str, region: str) -> None:
         "region": region, "matched_on": matched_on}, source="matching",
         stream_id=f"match-{match_id(label)}", stream_version=1,
         recorded_at=f"{matched_on}T12:00:00+00:00")
-    delivery = Delivery(body=json.dumps(message).encode(), exchange="matching.events",
-                        routing_key="matched")
-    assert service.handle_inbox(delivery) == APPLIED
+    assert service.handle_inbox(ev.published(message)) == APPLIED
 
 
 def run(service: Any, steps: list[tuple]) -> None:

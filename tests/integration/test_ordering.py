@@ -1,7 +1,6 @@
 """Per-stream order on SQLite and PostgreSQL: early events wait, gaps end as dead letters."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -31,8 +30,7 @@ def _volunteer_event(stream: str, version: int, **payload_overrides) -> Delivery
     payload = {**ev.volunteer_body(), "volunteer_id": stream, **payload_overrides}
     message = ev.envelope("volunteer_registered", payload, source="matching", stream_id=stream,
                           stream_version=version, recorded_at="2023-01-15T09:30:00+00:00")
-    return Delivery(body=json.dumps(message).encode(), exchange="matching.events",
-                    routing_key="volunteer_registered")
+    return ev.published(message)
 
 
 def _order(db, stream: str) -> list[int]:
@@ -72,10 +70,11 @@ class OrderingContract:
 
     def test_streams_of_different_sources_do_not_mix(self, db):
         assert consume(db, {}, _volunteer_event("u", 1), 5) == APPLIED
-        other = json.loads(_volunteer_event("u", 1).body)
-        other["source"] = "referrals"
-        delivery = Delivery(json.dumps(other).encode(), "referrals.events", "volunteer_registered")
-        assert consume(db, {}, delivery, 5) == APPLIED
+        other = ev.envelope("referral_received", {**ev.referral_payload(), "referral_id": "u",
+                                                  "region": "hovedstaden"},
+                            source="referrals", stream_id="u", stream_version=1,
+                            recorded_at="2023-01-15T09:30:00+00:00")
+        assert consume(db, {}, ev.published(other), 5) == APPLIED
 
     def test_a_gap_that_never_fills_ends_in_the_dead_letter_store_with_the_reason(self, db):
         assert consume(db, {}, _volunteer_event("g", 2), 5) == PARKED

@@ -10,6 +10,8 @@ from shared.topology import INTAKE_EXCHANGE
 
 
 class IntakePublisher:
+    """Publishes to intake.events; it declares nothing (the intake user may configure nothing)."""
+
     def __init__(self, amqp_uri: str) -> None:
         self.connection = kombu.Connection(amqp_uri, transport_options={"confirm_publish": True})
         self.producer = self.connection.Producer()
@@ -23,7 +25,7 @@ class IntakePublisher:
             body = message
         self.producer.publish(body, exchange=self.exchange, routing_key=routing_key,
                               content_type="application/json", content_encoding="utf-8",
-                              delivery_mode=2, declare=[self.exchange])
+                              delivery_mode=2)
 
     def close(self) -> None:
         self.connection.release()

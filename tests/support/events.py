@@ -5,6 +5,9 @@ import json
 import uuid
 from typing import Any
 
+from shared.broker_users import user_name
+from shared.consumption import Delivery
+
 
 def participant(**overrides: Any) -> dict[str, Any]:
     return {"gender": "female", "birth_year": 1978, "country_of_birth": "SY",
@@ -41,3 +44,11 @@ def volunteer_body(region: str = "hovedstaden", **overrides: Any) -> dict[str, A
     return {"gender": "female", "birth_year": 1980, "languages": ["da", "ar"],
             "municipality": "København", "region": region, "strengths": ["network"],
             "capacity": 1, "personal": {"name": "Volunteer"}, **overrides}
+
+
+def published(message: dict[str, Any]) -> Delivery:
+    """``message`` as its source service's outbox relay publishes it: on its exchange, with its
+    broker user as the AMQP user_id."""
+    source = message["source"]
+    return Delivery(body=body(message), exchange=f"{source}.events",
+                    routing_key=message["event_type"], user_id=user_name(source))

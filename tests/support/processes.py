@@ -10,7 +10,9 @@ from pathlib import Path
 
 import requests
 
+from shared import broker_users
 from shared.config import REPO_ROOT
+from tests.support import broker
 from tests.support.waiting import wait_for
 
 SERVICES = ("referrals", "matching", "followup", "gateway")
@@ -23,15 +25,26 @@ def free_port() -> int:
 
 
 class System:
-    """Four nameko processes on one vhost, one var/ directory and a free gateway port."""
+    """Four nameko processes on one vhost, one var/ directory and a free gateway port.
+
+    ``amqp_uri`` is an admin login on the vhost; each process connects as its own role's
+    broker user (``<vhost>-referrals`` …), provisioned here as ``make run`` does. ``env``
+    is what the CLI needs to act as an operator of this system.
+    """
 
     def __init__(self, amqp_uri: str, var_dir: str, extra_env: dict[str, str] | None = None):
         self.var_dir = Path(var_dir)
         self.gateway = f"http://127.0.0.1:{free_port()}"
+        self.admin_uri = amqp_uri
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "LGV_VAR_DIR": str(var_dir),
                     "GATEWAY_ADDRESS": self.gateway.removeprefix("http://"),
-                    "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+                    "PYTHONUNBUFFERED": "1", **broker.provision_roles(amqp_uri),
+                    **(extra_env or {})}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def uri(self, role: str) -> str:
+        """The AMQP URI of a role's broker user (``intake`` for an integrator)."""
+        return broker_users.uri(role, self.env)
 
     def start(self, *names: str, wait: bool = True) -> None:
         """Start processes by name: ``referrals``, or ``referrals#2`` for a second instance."""
@@ -42,7 +55,8 @@ class System:
                 # ``-m`` puts the checkout first on sys.path, whatever the venv was installed from.
                 [sys.executable, "-m", "nameko", "run", "--config", f"deploy/config/{service}.yml",
                  f"services.{service}.service"],
-                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=REPO_ROOT, env={**self.env, "AMQP_URI": self.uri(service)},
+                stdout=log, stderr=subprocess.STDOUT)
         if wait:
             self.wait_healthy()
 
