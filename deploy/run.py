@@ -2,9 +2,10 @@
 
 Makes sure RabbitMQ answers, provisions its users from the admin login
 (``RABBITMQ_ADMIN_URI``, deploy/provision.py), starts the three services and the
-gateway as four ``nameko run`` processes, each with its own broker user, streams their output with a prefix (and keeps it under
-``var/log/``), waits until the gateway's ``/health`` says ok, and stops all four
-cleanly on Ctrl-C or SIGTERM, or as soon as one of them dies.
+gateway as four ``nameko run`` processes, each with its own broker user, streams
+their output with a prefix (and keeps it under ``var/log/``), waits until the
+gateway's ``/health`` says ok, and stops all four cleanly on Ctrl-C or SIGTERM, or
+as soon as one of them dies.
 """
 from __future__ import annotations
 
@@ -121,8 +122,10 @@ def ensure_broker(amqp_uri: str) -> None:
 
 def ensure_management(admin_uri: str) -> None:
     """The management API answers (provisioning uses it); enable the plugin if it is local."""
-    host = urlsplit(admin_uri).hostname or "127.0.0.1"
-    port = int(os.environ.get("LGV_MANAGEMENT_PORT", "15672"))
+    from deploy.provision import Management
+
+    management = urlsplit(Management(admin_uri).base)
+    host, port = management.hostname or "127.0.0.1", management.port or 15672
     if port_open(host, port):
         return
     plugins = find_program("rabbitmq-plugins")

@@ -53,13 +53,15 @@ Env = Mapping[str, str]
 
 
 def admin_uri(env: Env | None = None) -> str:
-    return _env(env).get("RABBITMQ_ADMIN_URI", DEFAULT_ADMIN_URI)
+    environment = _env(env)
+    return environment.get("RABBITMQ_ADMIN_URI", DEFAULT_ADMIN_URI)
 
 
 def user_name(role: str, env: Env | None = None) -> str:
     """The broker user of a role: what the AMQP ``user_id`` of its messages says."""
     _known(role)
-    return _env(env).get("LGV_BROKER_USER_PREFIX", "") + role
+    environment = _env(env)
+    return environment.get("LGV_BROKER_USER_PREFIX", "") + role
 
 
 def uri_user(amqp_uri: str) -> str:
@@ -89,11 +91,13 @@ def permissions(role: str) -> Permissions:
 def password(role: str, env: Env | None = None) -> str:
     """The role's password: ``LGV_BROKER_PASSWORD_<ROLE>``, else the one generated into var/."""
     _known(role)
-    explicit = _env(env).get(password_variable(role))
+    environment = _env(env)
+    explicit = environment.get(f"LGV_BROKER_PASSWORD_{role.upper()}")
     return explicit if explicit else stored_passwords()[role]
 
 
 def password_variable(role: str) -> str:
+    """The variable ``password`` reads first (``LGV_BROKER_PASSWORD_INTAKE`` …)."""
     return f"LGV_BROKER_PASSWORD_{role.upper()}"
 
 

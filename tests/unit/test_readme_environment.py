@@ -9,8 +9,10 @@ SERVICES = ("REFERRALS", "MATCHING", "FOLLOWUP")
 PYTHON = ("shared", "services", "cli", "deploy", "tests", "scripts")
 CONFIGS = ("deploy", ".ci")
 # os.environ.get("X"), os.environ["X"], os.environ.setdefault("X"), os.getenv("X"),
-# also through a constant (ENV = "X"; os.environ.get(ENV)) and f"{service.upper()}_X".
-PY_READ = re.compile(r"""os\.(?:environ(?:\.get|\.setdefault|\.pop)?\s*[(\[]|getenv\()\s*(f?["'][^"']+["']|[A-Z_]+)""")
+# also through a constant (ENV = "X"; os.environ.get(ENV)) and f"{service.upper()}_X",
+# and a mapping passed in for os.environ named ``environment`` (environment.get("X")).
+PY_READ = re.compile(r"""(?:os\.(?:environ(?:\.get|\.setdefault|\.pop)?\s*[(\[]|getenv\()"""
+                     r"""|\benvironment\.get\((?=\s*f?["']))\s*(f?["'][^"']+["']|[A-Z_]+)""")
 SHELL_READ = re.compile(r"\$\{([A-Z][A-Z0-9_]*):?-")  # ${X:-default}: read from the environment
 NAMEKO_READ = re.compile(r"\$\{([A-Z][A-Z0-9_]*)[:}]")  # nameko's ${X:default} in config YAML
 ROW = re.compile(r"^\| `([A-Z<][A-Z0-9_<>]*)`", re.MULTILINE)
