@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from services.gateway import metrics
 from shared.runtime.logformat import JsonFormatter, log_context
@@ -43,3 +44,39 @@ def test_metrics_label_every_figure_by_service_and_report_a_silent_one_as_down()
     assert 'lgv_service_up{service="matching"} 0.0' in text
     assert 'lgv_outbox_backlog{service="matching"}' not in text
     assert 'lgv_gateway_request_duration_seconds_count{method="GET",route="/api/v1/referrals",status="200"}' in text
+
+
+def test_every_process_logs_dated_human_lines_by_default_and_json_with_its_name_on_request() -> None:
+    import yaml
+    from nameko.cli.main import setup_yaml_parser
+
+    setup_yaml_parser()  # nameko's ${VAR:default}
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        _check_each_config(yaml)
+    finally:  # the other tests keep the logging they started with
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+def _check_each_config(yaml: Any) -> None:
+    import logging.config
+    import os
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).resolve().parents[2] / "deploy" / "config").glob("*.yml")):
+        for chosen, expect_json in ((None, False), ("json", True)):
+            if chosen:
+                os.environ["LOG_FORMAT"] = chosen
+            try:
+                settings = yaml.safe_load(path.read_text())["LOGGING"]
+            finally:
+                os.environ.pop("LOG_FORMAT", None)
+            logging.config.dictConfig(settings)
+            formatter = logging.getLogger().handlers[0].formatter
+            line = formatter.format(_record("hello"))
+            if expect_json:
+                assert json.loads(line)["service"] == path.stem
+            else:
+                assert line[:10].count("-") == 2 and "hello" in line, line
