@@ -44,6 +44,11 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(page.locator("[data-who]")).to_contain_text("konsulent · hovedstaden")
     assert "token" not in page.url and page.evaluate("document.cookie") == ""
     expect(page.get_by_role("heading", name="Venteliste")).to_be_visible()
+    page.keyboard.press("Tab")  # the keyboard's way in: skip link, then the first filter
+    expect(page.locator(".skip")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Region")).to_be_focused()
 
     # A referral (and one whose municipality is markup) arrive over the bus while the list is open.
     plain = ev.referral_submitted(referred_on="2023-01-15")
@@ -191,14 +196,16 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(phone.locator("[data-view=waiting] tbody tr")).to_have_count(1)
     browser.shot(phone, "15-waiting-list-phone")
 
-    # A token the gateway refuses (here: signed with another key) brings back the sign-in screen.
-    refused = browser.page()
-    with_other_key = {**system.env, "LGV_SECRET": "another-key-" + "k" * 32}
-    stranger = lgv(with_other_key, "token", "issue", "--role", "consultant", "--region", "hovedstaden",
-                   "--name", "Karin").strip()
-    refused.goto(f"{system.gateway}/#token={stranger}")
-    expect(refused.get_by_role("alert")).to_contain_text("Dit login er udløbet eller trukket tilbage")
-    browser.shot(refused, "16-signed-out-refused-token")
+    # A revoked token brings back the sign-in screen, with a plain message, at the next refresh.
+    revoked = browser.page()
+    revoked.goto(sign_in_link(system, "--role", "consultant", "--region", "hovedstaden", "--name", "Rita"))
+    expect(revoked.locator("[data-view=waiting] tbody tr")).to_have_count(1)
+    [listed] = [line for line in lgv(system.env, "token", "list").splitlines() if "  Rita  " in line]
+    lgv(system.env, "token", "revoke", listed.split()[0])
+    expect(revoked.get_by_role("alert")).to_contain_text("Dit login er udløbet eller trukket tilbage")
+    expect(revoked.get_by_role("heading", name="Log ind")).to_be_visible()
+    assert revoked.evaluate("sessionStorage.length") == 0
+    browser.shot(revoked, "16-signed-out-revoked-token")
 
     assert browser.dialogs == []  # the markup never ran
     assert not [e for e in browser.console_errors if "Content Security Policy" in e], browser.console_errors

@@ -88,4 +88,6 @@ session.takeFromAddress(); // first, before anything waits: the token leaves the
 api.whenUnauthorized(() => signOut(t("signin.expired")));
 await i18n.load(i18n.chosen());
 window.addEventListener("hashchange", () => { render(); main.focus(); });
+// The skip link moves the focus, not the address (the address names views).
+document.querySelector(".skip").addEventListener("click", (event) => { event.preventDefault(); main.focus(); });
 render();

@@ -46,13 +46,15 @@ export function link(text, ...parts) {
 /** A table from header labels and rows of cells (strings, nodes or {value, class}). */
 export function table(caption, headers, rows, empty) {
   if (!rows.length) return h("p", { class: "notice" }, empty);
-  const cell = (tag, c) => (c && typeof c === "object" && !(c instanceof Node) && !Array.isArray(c)
-    ? h(tag, { class: c.class, scope: tag === "th" ? "col" : null }, c.value)
-    : h(tag, { scope: tag === "th" ? "col" : null }, c));
+  const plain = (c) => c && typeof c === "object" && !(c instanceof Node) && !Array.isArray(c);
+  const names = headers.map((c) => String(plain(c) ? c.value : c));
+  // data-label: on a phone each row is a card and each cell says what it is (style.css).
+  const cell = (tag, c, i) => h(tag, { class: plain(c) ? c.class : null, scope: tag === "th" ? "col" : null,
+                                       "data-label": tag === "td" ? names[i] : null }, plain(c) ? c.value : c);
   return h("div", { class: "table-wrap" }, h("table", {},
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, headers.map((c) => cell("th", c)))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => cell("td", c)))))));
+    h("thead", {}, h("tr", {}, headers.map((c, i) => cell("th", c, i)))),
+    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c, i) => cell("td", c, i)))))));
 }
 
 /** A definition list of [label, value] pairs. */

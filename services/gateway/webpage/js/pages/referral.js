@@ -3,7 +3,7 @@
 import * as api from "../api.js";
 import { facts, fill, h, link } from "../dom.js";
 import { label, t } from "../i18n.js";
-import { day, moment, number } from "../format.js";
+import { countryName, day, moment, number } from "../format.js";
 import * as session from "../session.js";
 import { codes, show } from "./common.js";
 import { erasure } from "./erasure.js";
@@ -42,7 +42,7 @@ export function render(root, [referralId], ctx) {
 function participant(p) {
   return h("section", { class: "card" }, h("h2", {}, t("participant.title")), facts([
     [t("participant.gender"), label("gender", p.gender)], [t("participant.birth_year"), p.birth_year ?? "–"],
-    [t("participant.country"), p.country_of_birth ?? "–"], [t("participant.arrival_year"), p.arrival_year ?? "–"],
+    [t("participant.country"), countryName(p.country_of_birth)], [t("participant.arrival_year"), p.arrival_year ?? "–"],
     [t("participant.danish_level"), label("danish_level", p.danish_level)],
     [t("participant.languages"), codes("language", p.languages)],
     [t("participant.municipality"), p.municipality ?? "–"],
