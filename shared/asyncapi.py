@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema
-
-from shared import reference, topology
+from shared import authenticity, topology
+from shared.asyncapi_schemas import SchemaConverter
 from shared.config import DEFAULT_AMQP_URI
 from shared.contracts import REGISTRY
 from shared.envelope import EnvelopeSchema
-from shared.personal import unpublished
 from shared.registry import SchemaRegistry
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -40,7 +36,7 @@ DESCRIPTION = (
 
 def build_asyncapi(registry: SchemaRegistry = REGISTRY) -> JsonObject:
     """The AsyncAPI 3.0 document of the whole bus."""
-    schemas = _SchemaConverter()
+    schemas = SchemaConverter()
     channels: JsonObject = {}
     messages: JsonObject = {}
     operations: JsonObject = {}
@@ -62,18 +58,80 @@ def build_asyncapi(registry: SchemaRegistry = REGISTRY) -> JsonObject:
                 operations[f"{service}.consumes.{channel_id}"] = _operation(
                     "receive", channel_id, refs, service,
                     f"{service} consumes {event_type} from its queue {topology.inbox_queue_name(service)}")
+    _internal_exchanges(channels, operations)
     schemas.add("Envelope", EnvelopeSchema)
+    messages["any_event"] = ANY_EVENT
     return {
         "asyncapi": ASYNCAPI_VERSION,
         "info": {"title": "Livet Går Videre event bus", "version": CONTRACT_VERSION,
                  "description": DESCRIPTION},
         "defaultContentType": "application/json",
         "servers": {"local": {"host": "127.0.0.1:5672", "protocol": "amqp", "protocolVersion": "0.9.1",
-                              "description": f"AMQP_URI, default {DEFAULT_AMQP_URI}"}},
+                              "description": f"AMQP_URI, default {DEFAULT_AMQP_URI}",
+                              "security": [{"$ref": "#/components/securitySchemes/brokerUser"}]}},
         "channels": channels,
         "operations": operations,
-        "components": {"schemas": schemas.all(), "messages": messages},
+        "components": {"schemas": schemas.all(), "messages": messages,
+                       "securitySchemes": {"brokerUser": BROKER_USER}},
     }
+
+
+BROKER_USER = {
+    "type": "userPassword",
+    "description": "One RabbitMQ user per role, least privilege (CONTRACTS.md §4.1): `intake` may write "
+                   "`intake.events` only (`lgv broker uri intake` prints its URI); each service writes only "
+                   "its own `<service>.events` and `<service>.resend` and reads only its own queues. A "
+                   "service's events carry the AMQP `user_id` of its user; one that does not is kept as a "
+                   "dead letter, never applied.",
+}
+RESEND_HEADERS = {"type": "object", "properties": {
+    authenticity.FIRST_EXCHANGE_HEADER: {"type": "string", "description": "where it was first published"},
+    authenticity.FIRST_ROUTING_KEY_HEADER: {"type": "string", "description": "its first routing key"},
+    authenticity.FIRST_PUBLISHER_HEADER: {"type": "string", "description": "the broker user that first published it"},
+}}
+ANY_EVENT = {
+    "name": "any_event", "title": "Any event of the contract, as first published",
+    "contentType": "application/json", "headers": RESEND_HEADERS,
+    "payload": {"$ref": "#/components/schemas/Envelope"},
+}
+
+
+def _internal_exchanges(channels: JsonObject, operations: JsonObject) -> None:
+    """Each service's resend exchange (re-drive, re-publish) and the broker's dead-letter backstop."""
+    any_event = {"any_event": {"$ref": "#/components/messages/any_event"}}
+    for service in topology.SUBSCRIPTIONS:
+        resend = topology.resend_exchange_name(service)
+        channels[resend] = {
+            "address": topology.inbox_queue_name(service),
+            "title": f"{service} sends again",
+            "description": f"Direct exchange `{resend}`: {service} re-sends a re-driven dead letter to its own "
+                           "inbox (routing key = the queue), or re-published history to a queue an operator "
+                           "bound (`lgv replay --republish`); the headers say where each message was first "
+                           "published, and it is judged as that. Only its own broker user may write here.",
+            "messages": any_event,
+            "bindings": {"amqp": _amqp_exchange(resend, "direct")},
+        }
+        operations[f"{service}.resends.{resend}"] = _operation(
+            "send", resend, any_event, service, f"{service} re-drives a kept message to its inbox")
+        operations[f"{service}.consumes.{resend}"] = _operation(
+            "receive", resend, any_event, service, f"{service} takes what it re-sent from its inbox")
+        parking = f"{topology.DEAD_LETTER_EXCHANGE}.{service}"
+        channels[parking] = {
+            "address": service,
+            "title": f"the broker's backstop for {service}",
+            "description": f"After {topology.BROKER_DELIVERY_LIMIT} deliveries the broker dead-letters a "
+                           f"message of `{topology.inbox_queue_name(service)}` to the direct exchange "
+                           f"`{topology.DEAD_LETTER_EXCHANGE}`, routing key `{service}`, into the queue "
+                           f"`{service}.dead-letters` (consumers keep bad messages long before that).",
+            "messages": any_event,
+            "bindings": {"amqp": _amqp_exchange(topology.DEAD_LETTER_EXCHANGE, "direct")},
+        }
+
+
+def _amqp_exchange(name: str, kind: str) -> JsonObject:
+    return {"is": "routingKey",
+            "exchange": {"name": name, "type": kind, "durable": True, "autoDelete": False, "vhost": "/"},
+            "bindingVersion": AMQP_BINDING}
 
 
 def _publisher(exchange_name: str) -> str:
@@ -92,17 +150,14 @@ def _channel(exchange_name: str, event_type: str, messages: JsonObject) -> JsonO
         "title": f"{event_type} on {exchange_name}",
         "description": f"Routing key `{event_type}` on the durable topic exchange `{exchange_name}`.",
         "messages": messages,
-        "bindings": {"amqp": {
-            "is": "routingKey",
-            "exchange": {"name": exchange_name, "type": "topic", "durable": True, "autoDelete": False,
-                         "vhost": "/"},
-            "bindingVersion": AMQP_BINDING,
-        }},
+        "bindings": {"amqp": _amqp_exchange(exchange_name, "topic")},
     }
 
 
 def _operation(action: str, channel_id: str, messages: JsonObject, who: str, summary: str) -> JsonObject:
     binding: JsonObject = {"ack": True} if action == "receive" else {"deliveryMode": 2}
+    if action == "send" and who in topology.RECORDS:
+        binding["userId"] = who  # its broker user (LGV_BROKER_USER_PREFIX + role; no prefix by default)
     operation: JsonObject = {
         "action": action,
         "channel": {"$ref": f"#/channels/{channel_id}"},
@@ -136,52 +191,3 @@ def _message(event_type: str, version: int, payload_ref: JsonObject) -> JsonObje
         "bindings": {"amqp": {"contentEncoding": "utf-8", "messageType": event_type,
                               "bindingVersion": AMQP_BINDING}},
     }
-
-
-class _SchemaConverter:
-    """Marshmallow schemas to JSON Schema, through apispec's MarshmallowPlugin."""
-
-    def __init__(self) -> None:
-        self._spec = APISpec("bus", CONTRACT_VERSION, "3.1.0", plugins=[MarshmallowPlugin(
-            schema_name_resolver=lambda schema: _class(schema).__name__.removesuffix("Schema"))])
-
-    def payload(self, event_type: str, version: int, schema: type[Schema], *, public: bool) -> JsonObject:
-        """A reference to the payload schema (what is published: private fields left out)."""
-        private = unpublished(event_type, version) if public else ()
-        name = f"{_camel(event_type)}V{version}{'Published' if private else ''}"
-        instance = schema(exclude=private) if private else schema()
-        self.add(name, instance)
-        definition = self._spec.components.schemas[name]
-        _add_known_values(definition)
-        return {"$ref": f"#/components/schemas/{name}"}
-
-    def add(self, name: str, schema: type[Schema] | Schema) -> None:
-        if name not in self._spec.components.schemas:
-            self._spec.components.schema(name, schema=schema)
-
-    def all(self) -> JsonObject:
-        found: JsonObject = self._spec.to_dict()["components"]["schemas"]
-        for definition in found.values():
-            # Consumers are tolerant: they ignore fields they do not know (STYLE.md, rule 4).
-            definition.pop("additionalProperties", None)
-        return dict(sorted(found.items()))
-
-
-def _add_known_values(definition: JsonObject) -> None:
-    """Value sets the schemas check in code (reference data), made visible to integrators."""
-    properties = definition.get("properties", {})
-    if "referring_site" in properties:
-        properties["referring_site"]["enum"] = list(reference.site_codes())
-    if "region" in properties:
-        properties["region"]["enum"] = list(reference.regions())
-    for name in ("needs", "strengths", "activities"):
-        if name in properties:
-            properties[name]["items"]["enum"] = list(reference.focus_areas())
-
-
-def _class(schema: Any) -> type:
-    return schema if isinstance(schema, type) else type(schema)
-
-
-def _camel(event_type: str) -> str:
-    return "".join(part.capitalize() for part in event_type.split("_"))
