@@ -6,12 +6,15 @@ applied (``seq``, the global position): the events it recorded itself
 and the events it consumed from others (``origin='consumed'``, the inbox,
 unique per ``event_id``). Replaying the table in ``seq`` order rebuilds the
 projection exactly, from this database alone.
+
+``event_subjects`` indexes each event under the referrals, volunteers and
+matches it is about (``shared.subjects``), filled when the event is stored: the
+audit trail is a lookup by exact id, in (recorded_at, event_id) order.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -20,11 +23,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    and_,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -34,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.db import UtcDateTime
 from shared.envelope import Event, event_from_json, utcnow
 from shared.errors import ConcurrencyConflict
+from shared.subjects import subjects_of
 
 RECORDED = "recorded"
 CONSUMED = "consumed"
@@ -63,6 +70,22 @@ outbox = Table(
     Column("published_at", UtcDateTime()),
     Index("ix_outbox_unpublished", "published_at"),
 )
+
+
+event_subjects = Table(
+    "event_subjects", metadata,
+    Column("subject_id", String(200), nullable=False),
+    Column("seq", Integer, ForeignKey("events.seq"), nullable=False),
+    # The event's own recorded_at (when this store learned it, for intake events): the
+    # same for every copy of one event, so trails of several services merge in one order.
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    PrimaryKeyConstraint("subject_id", "seq"),
+    Index("ix_event_subjects_position", "subject_id", "recorded_at", "event_id"),
+)
+
+Position = tuple[datetime, str]
+"""Where an audit trail page ends: (recorded_at, event_id) of its last event."""
 
 
 class EventStore:
@@ -117,19 +140,38 @@ class EventStore:
             .order_by(events.c.stream_version))
         return [event_from_json(row.envelope) for row in rows]
 
-    def about(self, conn: Connection, subject_id: str) -> list[Event]:
-        """Every applied event whose stream is ``<kind>-<subject_id>`` or whose payload names it.
+    def about(self, conn: Connection, subject_id: str, after: Position | None = None,
+              limit: int | None = None) -> list[Event]:
+        """The events about referral, volunteer or match ``subject_id``, by (recorded_at, event_id).
 
-        The text search narrows the log cheaply; the check on the parsed event
-        keeps out events that merely contain the id inside some longer string.
+        An index lookup by the exact id (``event_subjects``); ``after`` and ``limit`` page
+        through it. Intake events carry no recorded_at: when this store learned them stands in.
         """
-        rows = conn.execute(select(events.c.envelope, events.c.recorded_at)
-                            .where(events.c.envelope.contains(subject_id, autoescape=True))
-                            .order_by(events.c.seq))
-        # Intake events carry no recorded_at of their own: when this store learned them stands in.
-        found = (_with_recorded_at(event_from_json(row.envelope), row.recorded_at) for row in rows)
-        return [event for event in found
-                if (event.stream_id or "").endswith(f"-{subject_id}") or _names(event.payload, subject_id)]
+        query = (select(events.c.envelope, event_subjects.c.recorded_at)
+                 .join(events, events.c.seq == event_subjects.c.seq)
+                 .where(event_subjects.c.subject_id == subject_id)
+                 .order_by(event_subjects.c.recorded_at, event_subjects.c.event_id))
+        if after is not None:
+            at, event_id = after
+            query = query.where(or_(event_subjects.c.recorded_at > at,
+                                    and_(event_subjects.c.recorded_at == at, event_subjects.c.event_id > event_id)))
+        if limit is not None:
+            query = query.limit(limit)
+        return [_with_recorded_at(event_from_json(row.envelope), row.recorded_at) for row in conn.execute(query)]
+
+    def index_subjects(self, conn: Connection) -> int:
+        """Index a log stored before ``event_subjects`` existed; how many events were read.
+
+        Runs only while the index is empty, so a service upgrading its database
+        fills it once at start.
+        """
+        if conn.execute(select(event_subjects.c.seq).limit(1)).first() is not None:
+            return 0
+        count = 0
+        for count, row in enumerate(conn.execute(
+                select(events.c.seq, events.c.recorded_at, events.c.envelope).order_by(events.c.seq)), start=1):
+            self._index(conn, row.seq, event_from_json(row.envelope), row.recorded_at)
+        return count
 
     def read_all(self, conn: Connection, after: int = 0, origin: str | None = None,
                  until: datetime | None = None, batch: int = 500) -> Iterator[tuple[int, Event]]:
@@ -148,7 +190,7 @@ class EventStore:
             after = rows[-1].seq
 
     def _insert(self, conn: Connection, event: Event, origin: str) -> int:
-        recorded_at = event.recorded_at if origin == RECORDED else utcnow()
+        recorded_at = (event.recorded_at if origin == RECORDED else None) or utcnow()
         try:
             result = conn.execute(insert(events).values(
                 event_id=event.event_id, origin=origin, event_type=event.event_type,
@@ -160,20 +202,19 @@ class EventStore:
                 f"{event.stream_id} was written concurrently") from exc
         key = result.inserted_primary_key
         assert key is not None
+        self._index(conn, int(key[0]), event, recorded_at)
         return int(key[0])
+
+    def _index(self, conn: Connection, seq: int, event: Event, learned: datetime) -> None:
+        at = event.recorded_at or learned
+        rows = [{"subject_id": subject, "seq": seq, "recorded_at": at, "event_id": event.event_id}
+                for subject in sorted(subjects_of(event))]
+        if rows:
+            conn.execute(insert(event_subjects), rows)
 
 
 def _with_recorded_at(event: Event, learned: datetime) -> Event:
     return event if event.recorded_at is not None else event.evolve(recorded_at=learned)
-
-
-def _names(value: Any, subject_id: str) -> bool:
-    """Whether ``subject_id`` is one of the values anywhere in a payload."""
-    if isinstance(value, dict):
-        return any(_names(item, subject_id) for item in value.values())
-    if isinstance(value, list):
-        return any(_names(item, subject_id) for item in value)
-    return value == subject_id
 
 
 def pending_outbox(conn: Connection, limit: int = 100) -> list[tuple[int, str, str, str]]:

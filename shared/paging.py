@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+from datetime import datetime
 from typing import Any
 
 from shared.errors import ValidationFailed
@@ -27,6 +29,25 @@ def decode_cursor(cursor: str | None) -> int:
     if not 0 <= offset <= MAX_OFFSET or encode_cursor(offset) != cursor:
         raise _invalid()
     return offset
+
+
+def encode_position(at: datetime, event_id: str) -> str:
+    """A cursor for keyset pages ordered by (time, id): the audit trail's."""
+    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), event_id]).encode("utf-8")).decode("ascii")
+
+
+def decode_position(cursor: str | None) -> tuple[datetime, str] | None:
+    """The (time, id) a keyset cursor stands for; None for the first page; 400 if not ours."""
+    if not cursor:
+        return None
+    try:
+        at_text, event_id = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        at = datetime.fromisoformat(at_text)
+    except (ValueError, TypeError, binascii.Error, UnicodeError, RecursionError):
+        raise _invalid() from None
+    if at.tzinfo is None or not isinstance(event_id, str) or encode_position(at, event_id) != cursor:
+        raise _invalid()
+    return at, event_id
 
 
 def _invalid() -> ValidationFailed:

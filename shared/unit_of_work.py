@@ -88,6 +88,8 @@ class ServiceDatabase:
         """Create what is missing and check the master key against this database's keys."""
         store_metadata.create_all(self.engine)
         deadletters.add_missing_columns(self.engine)
+        with self.engine.begin() as conn:
+            self.store.index_subjects(conn)
         self.projection.create(self.engine)
         with self.engine.begin() as conn:
             self.keyring.check(conn)

@@ -260,6 +260,7 @@ class Event(EnvelopeSchema):
 class AuditTrail(Answer):
     subject_id = fields.String(required=True)
     items = fields.List(fields.Nested(Event), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class DeadLetter(Answer):

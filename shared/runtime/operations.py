@@ -9,7 +9,7 @@ from shared import config, deadletters, status
 from shared.envelope import Event
 from shared.errors import NotFound
 from shared.keyring import Keyring
-from shared.paging import check_limit, decode_cursor, page
+from shared.paging import check_limit, decode_cursor, decode_position, encode_position, page
 from shared.personal import open_fields, public_view
 from shared.redrive import redrive
 from shared.runtime.counters import CONSUMER_ERRORS
@@ -41,17 +41,26 @@ class Operations:
         return {**figures, "consumer_errors": CONSUMER_ERRORS.value}
 
     @rpc
-    def audit_trail(self, subject_id: str, include_personal: bool = False) -> dict[str, Any]:
-        """Every event in this service's store about a referral, volunteer or match, in order.
+    def audit_trail(self, subject_id: str, include_personal: bool = False, limit: int = 50,
+                    cursor: str | None = None) -> dict[str, Any]:
+        """A page of the events in this store about a referral, volunteer or match (exact id).
 
-        Identifying fields (``shared.personal``) opened only for roles that may see personal
-        data; once erased they read as null, named in ``erased_fields``.
+        In (recorded_at, event_id) order, the same in every service, so the gateway
+        merges the three. Identifying fields (``shared.personal``) opened only for
+        roles that may see personal data; once erased they read as null, named in
+        ``erased_fields``.
         """
+        after, limit = decode_position(cursor), check_limit(limit)
         with self.db.reading() as conn:
-            found = self.db.store.about(conn, subject_id)
-            if not include_personal:
-                return {"items": [public_view(event.to_dict()) for event in found]}
-            return {"items": [_opened(self.db.keyring, conn, event) for event in found]}
+            found = self.db.store.about(conn, subject_id, after, limit + 1)
+            if include_personal:
+                items = [_opened(self.db.keyring, conn, event) for event in found[:limit]]
+            else:
+                items = [public_view(event.to_dict()) for event in found[:limit]]
+        more = len(found) > limit
+        last = found[limit - 1] if more else None
+        return {"items": items,
+                "next_cursor": encode_position(last.recorded_at, last.event_id) if last and last.recorded_at else None}
 
     @rpc
     def list_dead_letters(self, filters: dict[str, Any], limit: int = 50,

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from shared.envelope import Event, new_event_id, utcnow
 from shared.errors import ConcurrencyConflict
-from shared.eventstore import events, outbox, pending_outbox
+from shared.eventstore import event_subjects, events, outbox, pending_outbox
 from tests.support import postgres
 from tests.support.store import make_database as make_db
 
 
-def _event(event_type: str = "volunteer_registered") -> Event:
+def _event(event_type: str = "volunteer_registered", **payload: object) -> Event:
     return Event(event_id=new_event_id(), event_type=event_type, schema_version=1,
-                 occurred_at=utcnow(), source="test", payload={"n": 1})
+                 occurred_at=utcnow(), source="test", payload=payload or {"n": 1})
 
 
 class EventStoreContract:
@@ -82,6 +82,49 @@ class EventStoreContract:
             read = db.store.read_stream(conn, "s-4")[0]
         assert read.recorded_at == stored.recorded_at
         assert read.recorded_at.utcoffset() is not None
+
+
+    def test_the_audit_lookup_finds_events_by_their_id_fields_only(self, db):
+        with db.engine.begin() as conn:
+            db.store.append(conn, "volunteer-v1", [_event(volunteer_id="v1", region="hovedstaden",
+                                                          personal={"phone": "+45 5550 1234"})])
+            db.store.append(conn, "match-m1", [_event("matched", match_id="m1", referral_id="r1",
+                                                      volunteer_id="v1")])
+            db.store.record_consumed(conn, _event("checkin_reported", match_id="m1", note="v1"))
+        with db.reading() as conn:
+            def types(subject: str) -> list[str]:
+                return [e.event_type for e in db.store.about(conn, subject)]
+
+            assert types("v1") == ["volunteer_registered", "matched"]
+            assert types("m1") == ["matched", "checkin_reported"]
+            assert types("r1") == ["matched"]
+            for value in ("+45 5550 1234", "hovedstaden", "v", "match-m1", "1"):
+                assert types(value) == [], value
+
+    def test_the_audit_lookup_pages_in_recorded_order_and_intake_events_get_when_learned(self, db):
+        with db.engine.begin() as conn:
+            for _ in range(3):
+                db.store.append(conn, "match-m2", [_event("checked_in", match_id="m2")])
+            db.store.record_consumed(conn, _event("checkin_reported", match_id="m2"))
+        with db.reading() as conn:
+            every = db.store.about(conn, "m2")
+            first = db.store.about(conn, "m2", limit=2)
+            rest = db.store.about(conn, "m2", after=(first[-1].recorded_at, first[-1].event_id))
+        assert [e.event_id for e in first + rest] == [e.event_id for e in every] and len(every) == 4
+        assert all(e.recorded_at is not None for e in every)
+        assert [(e.recorded_at, e.event_id) for e in every] == sorted((e.recorded_at, e.event_id) for e in every)
+
+    def test_a_log_from_before_the_index_is_indexed_once_at_start(self, db):
+        with db.engine.begin() as conn:
+            db.store.append(conn, "match-m3", [_event("matched", match_id="m3", referral_id="r3",
+                                                      volunteer_id="v3")])
+            conn.execute(delete(event_subjects))  # as a database from before the index was
+        db.create_tables()
+        with db.reading() as conn:
+            assert [e.event_type for e in db.store.about(conn, "r3")] == ["matched"]
+        db.create_tables()  # a second start indexes nothing twice
+        with db.reading() as conn:
+            assert len(conn.execute(select(event_subjects)).all()) == 3
 
 
 class TestEventStoreOnSQLite(EventStoreContract):

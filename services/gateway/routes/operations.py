@@ -7,9 +7,8 @@ from werkzeug.wrappers import Response
 
 from shared.commands import RedriveDeadLetter
 from shared.config import SERVICES
-from shared.errors import NotFound
 
-from .. import answers, arguments
+from .. import answers, arguments, audit
 from ..auth import AUDIT, OPERATE, REPORT, scoped_regions
 from ..endpoints import Call, route
 from ..rpc import TimedServiceProxy
@@ -34,18 +33,11 @@ class OperationRoutes(Routes):
         return answer
 
     @route("GET", "/api/v1/audit/subjects/<subject_id>", "Every event about a referral, volunteer or match",
-           roles=AUDIT, answer=answers.AuditTrail)
+           roles=AUDIT, query=arguments.Paging, answer=answers.AuditTrail)
     def audit_subject(self, call: Call, subject_id: str) -> Any:
-        # An event one service recorded and others consumed is listed once, as its recorder keeps it.
-        found: dict[str, dict[str, Any]] = {}
-        for name in SERVICES:
-            for item in self._service(name).audit_trail(subject_id, call.principal.sees_personal)["items"]:
-                if item["event_id"] not in found or item.get("source") == name:
-                    found[item["event_id"]] = item
-        if not found:
-            raise NotFound(f"No events about {subject_id!r}.")
-        items = sorted(found.values(), key=lambda e: (str(e.get("recorded_at")), e.get("stream_version") or 0))
-        return {"subject_id": subject_id, "items": items}
+        services = {name: self._service(name) for name in SERVICES}
+        return audit.trail(services, subject_id, call.principal.sees_personal, call.query["limit"],
+                           call.query.get("cursor"))
 
     @route("GET", "/api/v1/dead-letters", "List the kept bad messages of one service",
            roles=OPERATE, query=arguments.DeadLetterFilters, answer=answers.DeadLetterPage)
