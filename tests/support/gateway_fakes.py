@@ -48,15 +48,16 @@ class FakeService:
         return {"outbox_backlog": 0, "dead_letters_open": 1, "dead_letters_total": 1, "parked_events": 0,
                 "events_applied": 3, "events_recorded": 2, "consumer_errors": 0, "projection_position": 5}
 
-    def audit_trail(self, subject_id: str, include_personal: bool = False) -> dict[str, Any]:
-        if subject_id.startswith("missing"):
-            return {"items": []}
+    def audit_trail(self, subject_id: str, include_personal: bool = False, limit: int = 50,
+                    cursor: str | None = None) -> dict[str, Any]:
+        if subject_id.startswith("missing") or cursor:
+            return {"items": [], "next_cursor": None}
         return {"items": [{
             "event_id": f"e-{subject_id}", "event_type": "referral_received", "schema_version": 1,
             "occurred_at": "2023-01-10T09:00:00+00:00", "recorded_at": "2023-01-10T09:00:01+00:00",
             "source": "referrals", "stream_id": f"referral-{subject_id}", "stream_version": 1,
             "actor": {"kind": "system", "id": "CTP"}, "correlation_id": None, "causation_id": None,
-            "payload": {"referral_id": subject_id}}]}
+            "payload": {"referral_id": subject_id}}], "next_cursor": None}
 
     def list_dead_letters(self, filters: dict[str, Any], limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
         letter = self.get_dead_letter(1)
