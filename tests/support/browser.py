@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from shared.config import REPO_ROOT
 
@@ -19,6 +19,9 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=da-DK"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+# What the page shows may wait on the bus and a refresh (every few seconds) on a busy machine.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 
 def output_dir() -> Path:
@@ -44,7 +47,7 @@ class Browser:
         context = self._browser.new_context(viewport=viewport, locale="da-DK", timezone_id="Europe/Copenhagen",
                                             accept_downloads=True)
         page = context.new_page()
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(WAIT_MS)
         page.on("dialog", self._dialog)
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
         return page
