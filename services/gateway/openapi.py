@@ -16,6 +16,7 @@ from marshmallow import Schema, fields
 
 from shared.contracts import DateBounds, YearRange
 
+from . import idempotency
 from .answers import Error
 from .endpoints import Endpoint
 from .http import MAX_BODY_BYTES
@@ -81,12 +82,26 @@ def _operation(endpoint: Endpoint, plugin: MarshmallowPlugin) -> dict[str, Any]:
     }
     if endpoint.query is not None:
         operation["parameters"] += _query(endpoint.query, plugin)
+    if endpoint.method == "POST":
+        operation["parameters"].append(IDEMPOTENCY_KEY)
     if endpoint.roles is not None:
         operation["security"] = [{"bearer": []}]
         operation["x-roles"] = sorted(endpoint.roles)
     if endpoint.body is not None:
         operation["requestBody"] = {"required": endpoint.body_required, "content": _json(endpoint.body)}
     return operation
+
+
+# Every POST (web.py, idempotency.py): a repeat with the same key and request answers the first answer.
+IDEMPOTENCY_KEY = {
+    "name": idempotency.HEADER, "in": "header", "required": False,
+    "description": "Any fresh value (e.g. a UUID) per intended write; a repeat by the same principal with "
+                   "the same key and request gets the first answer (same status and body, "
+                   "`Idempotent-Replayed: true`) and records nothing new; the same key with another request "
+                   "is 422. Kept 24 hours.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH,
+               "pattern": "^[\\x21-\\x7e]+$"},
+}
 
 
 def _roles_text(endpoint: Endpoint) -> str:
