@@ -6,13 +6,17 @@ Event payloads live in ``shared.contracts``; these reuse them where a command is
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
 
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from shared import reference
 from shared.contracts import (
     CLOSE_INITIATORS,
     CLOSE_REASONS,
     SCREENING_OUTCOMES,
     CheckinReportedV1,
+    InReference,
     StrictBool,
     VolunteerRegisteredV1,
     business_date,
@@ -43,11 +47,33 @@ class MatchParticipant(Schema):
     matched_on = business_date(required=True)
     # The proposal (GET .../candidates) the consultant chose from, and why, when not its first.
     proposal_id = code(64, allow_none=True, load_default=None)
-    reason = free_text(1000, allow_none=True, load_default=None)
+    # ``reason_code`` is published; the free-text ``reason`` stays in matching (alone: code ``other``).
+    reason_code = fields.String(allow_none=True, load_default=None, validate=InReference(reference.match_reasons),
+                                metadata={"description": "published; it or `reason` is required when the "
+                                                         "volunteer was not the proposal's first candidate"})
+    reason = free_text(1000, allow_none=True, load_default=None, metadata={
+        "description": "free text, kept private in matching (alone: recorded under the code `other`)"})
 
 
 class WithdrawReferral(Schema):
-    reason = free_text(1000, 1, required=True)
+    """A code from the taxonomy and, optionally, free text (private: never published).
+
+    Free text alone (the version-1 body) is recorded under the code ``other``.
+    """
+
+    reason_code = fields.String(validate=InReference(reference.withdrawal_reasons), metadata={
+        "description": "published; required unless `reason` is given (then `other`)"})
+    reason = free_text(1000, 1, allow_none=True, load_default=None, metadata={
+        "description": "free text, kept private in the referrals service, never published"})
+
+    @validates_schema
+    def _code_or_text(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("reason_code") and not data.get("reason"):
+            raise ValidationError("give a reason_code (or a reason)", "reason_code")
+
+    @post_load
+    def _coded(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {**data, "reason_code": reference.reason_code(data.get("reason_code"), data.get("reason"))}
 
 
 class ReportCheckIn(CheckinReportedV1):

@@ -235,6 +235,19 @@ class ReferralWithdrawnV1(Schema):
     reason = free_text(1000, 1, required=True)
 
 
+class ReferralWithdrawnV2(ReferralWithdrawnV1):
+    """Version 2: a ``reason_code`` from the taxonomy; the free-text ``reason`` is optional and private."""
+
+    reason_code = fields.String(required=True,
+                                validate=InReference(reference.withdrawal_reasons))
+    reason = free_text(1000, allow_none=True, load_default=None)
+
+
+def referral_withdrawn_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 withdrawal had only free text: it stays as the private ``reason``, coded ``other``."""
+    return {**payload, "reason_code": reference.OTHER_REASON}
+
+
 class VolunteerRegisteredV1(Schema):
     volunteer_id = code(required=True)
     gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
@@ -272,6 +285,18 @@ class MatchedV1(Schema):
     rank = fields.Integer(strict=True, allow_none=True, load_default=None,
                           validate=validate.Range(min=1))
     reason = free_text(1000, allow_none=True, load_default=None)
+
+
+class MatchedV2(MatchedV1):
+    """Version 2: ``reason_code`` says why (taxonomy); the free-text ``reason`` stays private."""
+
+    reason_code = fields.String(allow_none=True, load_default=None,
+                                validate=InReference(reference.match_reasons))
+
+
+def matched_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 match's free-text reason stays private; the code is ``other`` when there was one."""
+    return {**payload, "reason_code": reference.OTHER_REASON if payload.get("reason") else None}
 
 
 class ProposedCandidateSchema(Schema):
@@ -385,6 +410,8 @@ def build_registry() -> SchemaRegistry:
     ):
         registry.register(event_type, 1, schema)
     registry.register("referral_submitted", 2, ReferralSubmittedV2, referral_submitted_v1_to_v2)
+    registry.register("referral_withdrawn", 2, ReferralWithdrawnV2, referral_withdrawn_v1_to_v2)
+    registry.register("matched", 2, MatchedV2, matched_v1_to_v2)
     return registry
 
 

@@ -49,7 +49,10 @@ IDENTIFYING: dict[str, Identifying] = {
     "referral_submitted": Identifying(("personal",), None, REFERRAL),
     "referral_received": Identifying(("personal",), "referral_id", REFERRAL,
                                      withheld=("submission_digest",)),
+    # Free text in every version (version 2 publishes a reason_code beside it).
+    "referral_withdrawn": Identifying(("reason",), "referral_id", REFERRAL),
     "volunteer_registered": Identifying(("personal",), "volunteer_id", VOLUNTEER),
+    "matched": Identifying(("reason",), "match_id", MATCH),
     # Notes are about a relationship: sealed per match, destroyed with either party.
     "checkin_reported": Identifying(("note",), "match_id", MATCH),
     "checked_in": Identifying(("note",), "match_id", MATCH),
@@ -80,6 +83,25 @@ def public_view(envelope: dict[str, Any]) -> dict[str, Any]:
         return envelope
     payload = {k: v for k, v in envelope["payload"].items() if k not in hidden}
     return {**envelope, "payload": payload}
+
+
+def disclosed_fields(envelope: dict[str, Any]) -> list[str]:
+    """The identifying fields an envelope carries with a value, e.g. ``closed.note``, ``….personal.name``.
+
+    What the access log records of an answer: names only, never values.
+    """
+    event_type = envelope.get("event_type", "")
+    rule = identifying(event_type, envelope.get("schema_version"))
+    payload = envelope.get("payload") or {}
+    return [f"{event_type}.{field}" for name in (rule.fields if rule else ())
+            for field in filled_fields(name, payload.get(name))]
+
+
+def filled_fields(name: str, value: Any) -> list[str]:
+    """``name`` when ``value`` holds something; a dict's filled keys as ``name.key``."""
+    if isinstance(value, dict):
+        return [f"{name}.{key}" for key, inner in sorted(value.items()) if inner not in (None, "", [], {})]
+    return [] if value in (None, "", [], {}) else [name]
 
 
 def seal_event(keyring: Keyring, conn: Connection, event: Event,

@@ -53,6 +53,25 @@ def allows_rematch(close_reason: str) -> bool:
     return close_reason in rematch_reasons()
 
 
+def withdrawal_reasons() -> tuple[str, ...]:
+    """Codes for why a referral was withdrawn: what ``referral_withdrawn`` carries on the bus."""
+    return tuple(_data()["withdrawal_reasons"])
+
+
+def match_reasons() -> tuple[str, ...]:
+    """Codes for why a consultant chose other than the first candidate (``matched``)."""
+    return tuple(_data()["match_reasons"])
+
+
+OTHER_REASON = "other"
+"""The code an event carries when only free text was given (it stays private)."""
+
+
+def reason_code(code: str | None, text: str | None) -> str | None:
+    """The code to record: the one given, else ``other`` when there is only free text."""
+    return code or (OTHER_REASON if text else None)
+
+
 def language_name(code: str) -> str:
     """The English name of an ISO 639-1 code, or the code itself when unlisted."""
     return str(_data().get("languages", {}).get(code, code))

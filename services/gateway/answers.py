@@ -83,7 +83,9 @@ class Referral(Answer):
     preferences = fields.Nested(PreferencesSchema)
     interpreter_needed = fields.Boolean()
     match_id = _maybe(fields.String, metadata={"description": "the current or latest match"})
-    withdrawn_reason = _maybe(fields.String)
+    withdrawn_reason_code = _maybe(fields.String, validate=InReference(reference.withdrawal_reasons))
+    withdrawn_reason = _maybe(fields.String, metadata={
+        "description": "free text: single reads by coordinators and consultants only"})
     closed_on = _maybe(Day)
     personal = _maybe(fields.Nested, nested=PersonalSchema, metadata={
         "description": "single reads by coordinators and consultants only"})

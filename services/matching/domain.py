@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from shared import reference
 from shared.errors import Conflict, NotFound, RuleViolated, ValidationFailed
 
 REGISTERED, APPROVED, REJECTED, AVAILABLE, FULL = (
@@ -115,27 +116,30 @@ def _check_preferences(referral: WaitingReferral, volunteer: Volunteer) -> None:
 
 
 def choose(proposal: Proposal | None, *, proposal_id: str | None, referral_id: str,
-           volunteer_id: str, reason: str | None) -> dict[str, Any]:
+           volunteer_id: str, reason: str | None, reason_code: str | None = None) -> dict[str, Any]:
     """Where the chosen volunteer stood in the proposal, and why when not the first.
 
     Without a proposal there is no rank to record. A volunteer other than the
-    proposal's first (or not among its candidates at all) needs a reason.
+    proposal's first (or not among its candidates at all) needs a reason: a code,
+    or free text (private; recorded under the code ``other``), or both.
     """
     reason = (reason or "").strip() or None
+    why = {"reason": reason, "reason_code": reference.reason_code(reason_code, reason)}
     if proposal_id is None:
-        return {"proposal_id": None, "rank": None, "reason": reason}
+        return {"proposal_id": None, "rank": None, **why}
     if proposal is None:
         raise ValidationFailed(f"no proposal {proposal_id}", {"proposal_id": ["unknown proposal"]})
     if proposal.referral_id != referral_id:
         raise RuleViolated(f"proposal {proposal_id} was made for referral {proposal.referral_id}, "
                            f"not {referral_id}", {"proposal_id": ["made for another referral"]})
     rank = proposal.ranks.get(volunteer_id)
-    if rank != 1 and reason is None:
+    if rank != 1 and why["reason_code"] is None:
         where = f"rank {rank}" if rank else "not among the candidates"
         raise RuleViolated(f"volunteer {volunteer_id} was {where} in proposal {proposal_id}; "
                            "choosing anyone but the first candidate needs a reason",
-                           {"reason": ["required when the chosen volunteer is not the first candidate"]})
-    return {"proposal_id": proposal_id, "rank": rank, "reason": reason}
+                           {"reason_code": ["required when the chosen volunteer is not the first candidate"],
+                            "reason": ["or free text (kept private)"]})
+    return {"proposal_id": proposal_id, "rank": rank, **why}
 
 
 def volunteer_stream(volunteer_id: str) -> str:

@@ -50,7 +50,8 @@ def match_participant(uow: UnitOfWork, command: dict[str, Any]) -> str:
     proposal_id = command.get("proposal_id")
     choice = domain.choose(pool.proposal(uow.conn, proposal_id) if proposal_id else None,
                            proposal_id=proposal_id, referral_id=referral_id,
-                           volunteer_id=volunteer_id, reason=command.get("reason"))
+                           volunteer_id=volunteer_id, reason=command.get("reason"),
+                           reason_code=command.get("reason_code"))
     try:
         uow.record(domain.match_stream(match_id), "matched", {**payload, **choice},
                    expected_version=0)

@@ -59,12 +59,15 @@ def receive(submission: dict[str, Any], known: KnownReferral | None, new_id: str
             "region": region, "submission_digest": digest}
 
 
-def withdraw(known: KnownReferral, reason: str) -> dict[str, Any]:
-    """The ``referral_withdrawn`` payload; only a waiting referral can be withdrawn."""
+def withdraw(known: KnownReferral, reason_code: str, reason: str | None = None) -> dict[str, Any]:
+    """The ``referral_withdrawn`` payload; only a waiting referral can be withdrawn.
+
+    ``reason_code`` is published; the free-text ``reason`` stays in this service.
+    """
     if known.status != WAITING:
         raise RuleViolated(f"referral {known.referral_id} is {known.status}; "
                            "only a waiting referral can be withdrawn")
-    return {"referral_id": known.referral_id, "reason": reason}
+    return {"referral_id": known.referral_id, "reason_code": reason_code, "reason": reason}
 
 
 def stream_id(referral_id: str) -> str:

@@ -24,12 +24,12 @@ def on_referral_submitted(uow: UnitOfWork, event: Event) -> str:
     return referral_id
 
 
-def withdraw_referral(uow: UnitOfWork, referral_id: str, reason: str) -> None:
+def withdraw_referral(uow: UnitOfWork, referral_id: str, reason_code: str, reason: str | None) -> None:
     known = projection.known_by_id(uow.conn, referral_id)
     if known is None:
         raise NotFound(f"no referral {referral_id}")
     uow.record(domain.stream_id(referral_id), "referral_withdrawn",
-               domain.withdraw(known, reason))
+               domain.withdraw(known, reason_code, reason))
 
 
 def submission_event(payload: dict[str, Any], actor: dict[str, Any]) -> Event:

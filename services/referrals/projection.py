@@ -48,7 +48,8 @@ referrals = Table(
     Column("interpreter_needed", Boolean, nullable=False),
     Column("content_digest", String(64), nullable=False),
     Column("match_id", String(64)),
-    Column("withdrawn_reason", Text),
+    Column("withdrawn_reason_code", String(50)),
+    Column("withdrawn_reason", Text),  # free text: private, shown only with personal data
     Column("closed_on", Date),
     Column("version", Integer, nullable=False),
     UniqueConstraint("referring_site", "external_ref", name="uq_referral_site_ref"),
@@ -88,7 +89,8 @@ def _change(*conditions: Any, columns: tuple[str, ...]) -> Update:
 _INSERT = insert(referrals)
 # Streams are ordered one by one, not against each other: a withdrawal that crossed a match
 # in flight must not turn a matched participant into a withdrawn one.
-_WITHDRAW = _change(referrals.c.status == domain.WAITING, columns=("status", "withdrawn_reason"))
+_WITHDRAW = _change(referrals.c.status == domain.WAITING,
+                    columns=("status", "withdrawn_reason_code", "withdrawn_reason"))
 _MATCH = _change(columns=("status", "match_id"))
 # An old match's closure changes nothing now.
 _THIS_MATCH = referrals.c.match_id == bindparam("b_closing_match")
@@ -99,7 +101,8 @@ _CLOSE = _change(_THIS_MATCH, columns=("status", "closed_on"))
 def _withdrawn(conn: Connection, event: Event) -> None:
     p = event.payload
     conn.execute(_WITHDRAW, {"b_referral_id": p["referral_id"], "b_status": domain.WITHDRAWN,
-                             "b_withdrawn_reason": p["reason"]})
+                             "b_withdrawn_reason_code": p.get("reason_code"),
+                             "b_withdrawn_reason": p.get("reason")})
 
 
 def _matched(conn: Connection, event: Event) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from services.referrals import domain
 from services.referrals.projection import referrals
 from shared.errors import NotFound, ValidationFailed
-from shared.keyring import Keyring
+from shared.keyring import ERASED, Keyring
 from shared.paging import check_limit, decode_cursor, page
 from shared.personal import disclose
 
@@ -22,8 +22,11 @@ def get_referral(conn: Connection, referral_id: str, include_personal: bool,
     row = conn.execute(select(referrals).where(referrals.c.referral_id == referral_id)).first()
     if row is None:
         raise NotFound(f"no referral {referral_id}")
-    disclosed = disclose(keyring, conn, referral_id, json.loads(row.personal))
-    if not include_personal:
+    disclosed: dict[str, Any] = disclose(keyring, conn, referral_id, json.loads(row.personal))
+    if include_personal:
+        reason = keyring.open(conn, row.withdrawn_reason)  # free text: private like personal
+        disclosed["withdrawn_reason"] = None if reason is ERASED else reason
+    else:
         disclosed.pop("personal")
     return {**_shape(row, today), **disclosed}
 
@@ -59,7 +62,7 @@ def _shape(row: Any, today: date) -> dict[str, Any]:
         "participant": json.loads(row.participant), "needs": json.loads(row.needs),
         "preferences": json.loads(row.preferences), "interpreter_needed": row.interpreter_needed,
         "match_id": row.match_id,
-        "withdrawn_reason": row.withdrawn_reason,
+        "withdrawn_reason_code": row.withdrawn_reason_code,
         "closed_on": row.closed_on.isoformat() if row.closed_on else None,
     }
     return data

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from services.referrals import handlers, queries, schemas
 from services.referrals.projection import PROJECTION
 from shared import validation
+from shared.personal import filled_fields
 from shared.envelope import Event
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
@@ -43,14 +44,21 @@ class ReferralsService(operations.Operations, consumer.ConsumesEvents):
                           actor: dict[str, Any]) -> dict[str, str]:
         command = validation.command(schemas.WithdrawReferral, body, "withdrawal")
         with self.db.transaction(actor=actor) as uow:
-            handlers.withdraw_referral(uow, referral_id, command["reason"])
+            handlers.withdraw_referral(uow, referral_id, command["reason_code"], command["reason"])
         return {"referral_id": referral_id}
 
     @rpc
-    def get_referral(self, referral_id: str, include_personal: bool = False) -> dict[str, Any]:
+    def get_referral(self, referral_id: str, include_personal: bool = False,
+                     reader: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One referral; with ``include_personal``, its personal data, shown to ``reader`` (logged)."""
         with self.db.reading() as conn:
-            return queries.get_referral(conn, referral_id, include_personal, date.today(),
-                                        self.db.keyring)
+            referral = queries.get_referral(conn, referral_id, include_personal, date.today(),
+                                            self.db.keyring)
+        if include_personal:
+            self.disclosed(reader, kind="referral", subject_id=referral_id,
+                           fields=filled_fields("personal", referral.get("personal"))
+                           + filled_fields("withdrawn_reason", referral.get("withdrawn_reason")))
+        return referral
 
     @rpc
     def list_referrals(self, filters: dict[str, Any], limit: int = 50,

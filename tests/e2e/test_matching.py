@@ -59,6 +59,7 @@ def test_candidates_are_explained_and_a_lower_choice_needs_a_recorded_reason(sys
               "proposal_id": answer["proposal_id"]}
     refused = api.post("/api/v1/matches", choice)
     assert refused.status_code == 422 and "reason" in refused.json()["fields"], refused.text
+    assert "reason_code" in refused.json()["fields"]
 
     match_id = api.accepted("/api/v1/matches", {**choice, "reason": "they met at the site and got on"})["match_id"]
 
@@ -67,9 +68,12 @@ def test_candidates_are_explained_and_a_lower_choice_needs_a_recorded_reason(sys
     assert matched["payload"]["rank"] == 2 and matched["payload"]["reason"] == "they met at the site and got on"
     assert matched["payload"]["proposal_id"] == answer["proposal_id"]
     assert matched["actor"]["kind"] == "consultant" and matched["source"] == "matching"
+    assert matched["payload"]["reason_code"] == "other"  # free text alone: published as the code only
+    # The free text is private (CONTRACTS.md 4.3): an auditor sees the code, never the text.
     auditor = Api(system.gateway, "auditor")
-    assert [e["payload"]["reason"] for e in auditor.ok(f"/api/v1/audit/subjects/{match_id}")["items"]
-            if e["event_type"] == "matched"] == ["they met at the site and got on"]
+    assert [(e["payload"]["reason_code"], "reason" in e["payload"])
+            for e in auditor.ok(f"/api/v1/audit/subjects/{match_id}")["items"]
+            if e["event_type"] == "matched"] == [("other", False)]
     proposals = [e for e in api.ok(f"/api/v1/audit/subjects/{referral_id}")["items"]
                  if e["event_type"] == "candidates_proposed"]
     assert [c["volunteer_id"] for c in proposals[0]["payload"]["candidates"]] == [arabic, danish]

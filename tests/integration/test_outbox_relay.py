@@ -106,3 +106,18 @@ def test_a_confirm_that_never_comes_leaves_the_row_to_publish_again(db, amqp_uri
         assert len(pending_outbox(conn)) == 1
     assert OutboxRelay(db, amqp_uri).relay_once() == 1
     assert [m["event_id"] for m in _drain(amqp_uri, "followup")] == [event_id]
+
+
+def test_reasons_go_on_the_bus_as_codes_and_their_free_text_stays_home(db, amqp_uri):
+    with db.transaction() as uow:
+        matched = uow.record("match-x", "matched", {
+            "match_id": "x", "referral_id": "r", "volunteer_id": "v", "region": "hovedstaden",
+            "matched_on": "2023-02-01", "proposal_id": "p", "rank": 2, "reason_code": "continuity",
+            "reason": "she knows him from the asylum centre"})
+    assert OutboxRelay(db, amqp_uri).relay_once() == 1
+    [published] = _drain(amqp_uri, "followup")
+    assert published["event_id"] == matched.event_id and published["schema_version"] == 2
+    assert published["payload"]["reason_code"] == "continuity" and "reason" not in published["payload"]
+    assert "asylum" not in str(published)
+    with db.reading() as conn:
+        assert "asylum" in db.store.read_stream(conn, "match-x")[0].payload["reason"]

@@ -150,6 +150,7 @@ def test_volunteer_municipality_with_control_characters_is_refused() -> None:
 
 
 def test_withdrawal_reason_may_span_lines_but_not_hold_nul() -> None:
-    assert command(WithdrawReferral, {"reason": "moved\nabroad"}, "withdrawal") == {"reason": "moved\nabroad"}
+    assert command(WithdrawReferral, {"reason": "moved\nabroad"}, "withdrawal") == {
+        "reason": "moved\nabroad", "reason_code": "other"}
     with pytest.raises(ValidationFailed):
         command(WithdrawReferral, {"reason": "moved\x00"}, "withdrawal")

@@ -164,13 +164,13 @@ PROPOSAL = domain.Proposal("p-1", "r-1", {"v-1": 1, "v-2": 2})
 
 
 def choose(volunteer_id: str = "v-1", reason: str | None = None, proposal_id: str | None = "p-1",
-           proposal: domain.Proposal | None = PROPOSAL) -> dict:
+           proposal: domain.Proposal | None = PROPOSAL, reason_code: str | None = None) -> dict:
     return domain.choose(proposal, proposal_id=proposal_id, referral_id="r-1",
-                         volunteer_id=volunteer_id, reason=reason)
+                         volunteer_id=volunteer_id, reason=reason, reason_code=reason_code)
 
 
 def test_choosing_the_first_candidate_needs_no_reason() -> None:
-    assert choose() == {"proposal_id": "p-1", "rank": 1, "reason": None}
+    assert choose() == {"proposal_id": "p-1", "rank": 1, "reason": None, "reason_code": None}
 
 
 @pytest.mark.parametrize("volunteer_id, reason", [("v-2", None), ("v-2", "  "), ("v-9", None)])
@@ -179,12 +179,17 @@ def test_choosing_anyone_but_the_first_without_a_reason_is_refused(volunteer_id:
     with pytest.raises(RuleViolated) as exc:
         choose(volunteer_id, reason)
 
-    assert "reason" in exc.value.fields
+    assert "reason" in exc.value.fields and "reason_code" in exc.value.fields
 
 
 def test_choosing_the_second_with_a_reason_records_rank_and_reason() -> None:
     assert choose("v-2", " knows the neighbourhood ") == {
-        "proposal_id": "p-1", "rank": 2, "reason": "knows the neighbourhood"}
+        "proposal_id": "p-1", "rank": 2, "reason": "knows the neighbourhood", "reason_code": "other"}
+
+
+def test_choosing_the_second_with_a_code_alone_records_the_code() -> None:
+    assert choose("v-2", reason_code="location") == {
+        "proposal_id": "p-1", "rank": 2, "reason": None, "reason_code": "location"}
 
 
 def test_a_volunteer_outside_the_proposal_is_recorded_without_rank() -> None:
@@ -192,7 +197,8 @@ def test_a_volunteer_outside_the_proposal_is_recorded_without_rank() -> None:
 
 
 def test_without_a_proposal_nothing_is_ranked() -> None:
-    assert choose(proposal_id=None, proposal=None) == {"proposal_id": None, "rank": None, "reason": None}
+    assert choose(proposal_id=None, proposal=None) == {"proposal_id": None, "rank": None, "reason": None,
+                                                       "reason_code": None}
 
 
 def test_an_unknown_proposal_is_a_validation_error() -> None:

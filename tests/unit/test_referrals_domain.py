@@ -81,14 +81,19 @@ def test_content_digest_differs_when_a_nested_value_differs() -> None:
 
 
 def test_waiting_referral_can_be_withdrawn_with_its_reason() -> None:
-    assert domain.withdraw(known(domain.WAITING), "moved away") == {
-        "referral_id": "r-1", "reason": "moved away"}
+    assert domain.withdraw(known(domain.WAITING), "other", "moved away") == {
+        "referral_id": "r-1", "reason_code": "other", "reason": "moved away"}
+
+
+def test_a_withdrawal_may_carry_a_code_alone() -> None:
+    assert domain.withdraw(known(domain.WAITING), "moved") == {
+        "referral_id": "r-1", "reason_code": "moved", "reason": None}
 
 
 @pytest.mark.parametrize("status", [domain.MATCHED, domain.CLOSED, domain.WITHDRAWN])
 def test_only_a_waiting_referral_can_be_withdrawn(status: str) -> None:
     with pytest.raises(RuleViolated) as exc:
-        domain.withdraw(known(status), "no longer needed")
+        domain.withdraw(known(status), "no_longer_needed")
 
     assert status in exc.value.message
 
