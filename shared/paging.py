@@ -69,3 +69,21 @@ def page(rows: list[Any], offset: int, limit: int) -> dict[str, Any]:
     """Build a page from up to ``limit + 1`` rows fetched at ``offset``."""
     more = len(rows) > limit
     return {"items": rows[:limit], "next_cursor": encode_cursor(offset + limit) if more else None}
+
+
+def encode_key(key: dict[str, Any]) -> str:
+    """An opaque cursor for keyset paging: the sort key of the last item answered."""
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode("utf-8")).decode("ascii")
+
+
+def decode_key(cursor: str | None) -> dict[str, Any] | None:
+    """The sort key an ``encode_key`` cursor stands for; one we did not issue is a 400."""
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8"))
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise ValidationFailed("cursor is not one this API issued", {"cursor": ["invalid cursor"]}) from exc
+    if not isinstance(key, dict):
+        raise ValidationFailed("cursor is not one this API issued", {"cursor": ["invalid cursor"]})
+    return key

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from shared import deadletters, ordering  # noqa: F401  (their tables belong to the store)
+from shared import access_log, deadletters, ordering  # noqa: F401  (their tables belong to the store)
 from shared.db import READ_ONLY
 from shared.envelope import Event, new_event_id, utcnow
 from shared.eventstore import EventStore

@@ -265,6 +265,29 @@ class AuditTrail(Answer):
     next_cursor = fields.String(required=True, allow_none=True)
 
 
+class Reader(Answer):
+    id = fields.String(required=True, metadata={"description": "the token's name (or the operator's login)"})
+    role = fields.String(required=True)
+
+
+class AccessEntry(Answer):
+    """One disclosure of personal data: who, when, about whom, which fields; never a value."""
+
+    at = Moment(required=True)
+    actor = fields.Nested(Reader, required=True)
+    subject_id = _maybe(fields.String, required=True, metadata={
+        "description": "the referral, volunteer or match read; null for a dead letter"})
+    kind = fields.String(required=True, validate=validate.OneOf(("referral", "volunteer", "audit_trail",
+                                                                 "dead_letter")))
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields", required=True, metadata={
+        "description": "names of the fields shown, e.g. personal.name, closed.note"})
+    object_id = _maybe(fields.String, metadata={"description": "what was read when not a subject (a dead letter)"})
+    service = fields.String(metadata={"description": "the service whose log holds the entry"})
+
+
+AccessPage = page(AccessEntry)
+
+
 class DeadLetter(Answer):
     dead_letter_id = fields.Integer(required=True)
     received_at = Moment()

@@ -108,6 +108,16 @@ class DeadLetterFilters(Paging):
     status = fields.String(validate=validate.OneOf(DEAD_LETTER_STATUSES))
 
 
+class AccessFilters(Paging):
+    subject_id = fields.String(validate=validate.Length(1, 200),
+                               metadata={"description": "a referral, volunteer or match id"})
+    actor = fields.String(validate=validate.Length(1, 200), metadata={"description": "the reader's name"})
+    moment_from = fields.String(data_key="from", validate=validate.Length(1, 40), metadata={
+        "description": "a date or ISO timestamp, inclusive"})
+    moment_to = fields.String(data_key="to", validate=validate.Length(1, 40), metadata={
+        "description": "a date (its whole day) or ISO timestamp"})
+
+
 def filters(query: dict[str, Any]) -> dict[str, Any]:
     """A list's filters: its query arguments without the paging ones."""
     return {name: value for name, value in query.items() if name not in Paging._declared_fields}

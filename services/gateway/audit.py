@@ -17,13 +17,16 @@ NOT_FOUND = "No referral, volunteer or match has this id."
 
 
 def trail(services: Mapping[str, Any], subject_id: str, include_personal: bool, limit: int,
-          cursor: str | None = None) -> dict[str, Any]:
-    """``{"subject_id", "items", "next_cursor"}``; ``NotFound`` when no service knows the id."""
+          cursor: str | None = None, reader: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``{"subject_id", "items", "next_cursor"}``; ``NotFound`` when no service knows the id.
+
+    With ``include_personal``, each service records ``reader`` in its access log.
+    """
     decode_position(cursor)  # a cursor we did not issue is a 400 before any service is asked
     found: dict[str, dict[str, Any]] = {}
     more = False
     for name, service in services.items():
-        answer = service.audit_trail(subject_id, include_personal, limit, cursor)
+        answer = service.audit_trail(subject_id, include_personal, limit, cursor, reader=reader)
         more = more or answer.get("next_cursor") is not None
         for item in answer["items"]:
             if item["event_id"] not in found or item.get("source") == name:

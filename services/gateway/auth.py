@@ -44,6 +44,11 @@ class Principal:
         return self.role in (COORDINATOR, CONSULTANT)
 
     @property
+    def personal_read(self) -> tuple[Any, ...]:
+        """A single read's arguments: personal data only when allowed, then naming the reader (logged)."""
+        return (True, self.actor) if self.sees_personal else (False,)
+
+    @property
     def actor(self) -> dict[str, str]:
         """The ``actor`` recorded on the events this principal causes."""
         kind = "system" if self.role == SYSTEM else "consultant"

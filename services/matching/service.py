@@ -7,6 +7,7 @@ from typing import Any
 from services.matching import handlers, queries, schemas, weights
 from services.matching.projection import PROJECTION
 from shared import validation
+from shared.personal import filled_fields
 from shared.paging import check_limit
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
@@ -47,9 +48,15 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
             return {"match_id": handlers.match_participant(uow, command)}
 
     @rpc
-    def get_volunteer(self, volunteer_id: str, include_personal: bool = False) -> dict[str, Any]:
+    def get_volunteer(self, volunteer_id: str, include_personal: bool = False,
+                      reader: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One volunteer; with ``include_personal``, their personal data, shown to ``reader`` (logged)."""
         with self.db.reading() as conn:
-            return queries.get_volunteer(conn, volunteer_id, include_personal, self.db.keyring)
+            volunteer = queries.get_volunteer(conn, volunteer_id, include_personal, self.db.keyring)
+        if include_personal:
+            self.disclosed(reader, kind="volunteer", subject_id=volunteer_id,
+                           fields=filled_fields("personal", volunteer.get("personal")))
+        return volunteer
 
     @rpc
     def list_volunteers(self, filters: dict[str, Any], limit: int = 50,

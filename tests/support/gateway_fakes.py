@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.errors import NotFound, RuleViolated
+from shared.errors import NotFound, RuleViolated, ValidationFailed
 from shared.paging import check_limit, decode_cursor, page
 
 OWN, OTHER = "hovedstaden", "syddanmark"
@@ -49,7 +49,8 @@ class FakeService:
                 "events_applied": 3, "events_recorded": 2, "consumer_errors": 0, "projection_position": 5}
 
     def audit_trail(self, subject_id: str, include_personal: bool = False, limit: int = 50,
-                    cursor: str | None = None) -> dict[str, Any]:
+                    cursor: str | None = None, reader: dict[str, Any] | None = None) -> dict[str, Any]:
+        _named(include_personal, reader)
         if subject_id.startswith("missing") or cursor:
             return {"items": [], "next_cursor": None}
         return {"items": [{
@@ -64,7 +65,14 @@ class FakeService:
         letter.pop("body")
         return page([letter][decode_cursor(cursor):], decode_cursor(cursor), check_limit(limit))
 
-    def get_dead_letter(self, dead_letter_id: int) -> dict[str, Any]:
+    def access_log(self, filters: dict[str, Any], limit: int = 50,
+                   after: dict[str, Any] | None = None) -> dict[str, Any]:
+        entry = {"at": "2023-01-10T09:00:00+00:00", "actor": {"id": "bola-coordinator", "role": "coordinator"},
+                 "subject_id": "r-1", "kind": "referral", "fields": ["personal.name"], "object_id": None,
+                 "service": self.name, "seq": 1}
+        return {"items": [] if after else [entry]}
+
+    def get_dead_letter(self, dead_letter_id: int, reader: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"dead_letter_id": dead_letter_id, "received_at": "2023-01-10T09:00:00+00:00",
                 "exchange": "intake.events", "routing_key": "referral_submitted", "event_id": None, "event_type": None,
                 "error": "not JSON", "fields": {}, "attempts": 1, "deliveries": 1, "status": "open",
@@ -81,7 +89,9 @@ class FakeReferrals(FakeService):
     def submit_referral(self, payload: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
         return {"referral_id": "r-new"}
 
-    def get_referral(self, referral_id: str, include_personal: bool = False) -> dict[str, Any]:
+    def get_referral(self, referral_id: str, include_personal: bool = False,
+                     reader: dict[str, Any] | None = None) -> dict[str, Any]:
+        _named(include_personal, reader)
         region = region_of(referral_id, f"no referral {referral_id}")
         referral = {
             "referral_id": referral_id, "external_ref": f"X-{referral_id}", "referring_site": SITES[region],
@@ -125,7 +135,9 @@ class FakeMatching(FakeService):
             raise RuleViolated(f"volunteer is in {volunteer}, the participant in {referral}")
         return {"match_id": "m-new"}
 
-    def get_volunteer(self, volunteer_id: str, include_personal: bool = False) -> dict[str, Any]:
+    def get_volunteer(self, volunteer_id: str, include_personal: bool = False,
+                      reader: dict[str, Any] | None = None) -> dict[str, Any]:
+        _named(include_personal, reader)
         region = region_of(volunteer_id, f"no volunteer {volunteer_id}")
         volunteer = {"volunteer_id": volunteer_id, "status": "available", "region": region,
                      "municipality": "København", "gender": "female", "birth_year": 1970, "languages": ["ar"],
@@ -195,3 +207,9 @@ class FakeFollowup(FakeService):
 def fake_services() -> dict[str, FakeService]:
     """The gateway's RPC dependencies, by attribute name."""
     return {"referrals": FakeReferrals(), "matching": FakeMatching(), "followup": FakeFollowup()}
+
+
+def _named(include_personal: bool, reader: dict[str, Any] | None) -> None:
+    """As the services do: personal data only to a named reader (the access log needs one)."""
+    if include_personal and not (reader or {}).get("id"):
+        raise ValidationFailed("personal data is disclosed only to a named reader", {"reader": ["required"]})

@@ -77,6 +77,7 @@ ROWS: dict[tuple[str, str], tuple[str, Any, dict[str, Any]]] = {
     ("GET", "/api/v1/check-ins/due"): ("/api/v1/check-ins/due?on=2023-03-01", None, STAFF_LIST),
     ("GET", "/api/v1/reports/summary"): ("/api/v1/reports/summary?from=2023-01-01&to=2023-12-31", None, REPORT),
     ("GET", "/api/v1/audit/subjects/{subject_id}"): ("/api/v1/audit/subjects/r-1", None, AUDIT),
+    ("GET", "/api/v1/audit/access"): ("/api/v1/audit/access?subject_id=r-1", None, AUDIT),
     ("GET", "/api/v1/dead-letters"): ("/api/v1/dead-letters?service=referrals", None, OPERATE),
     ("GET", "/api/v1/dead-letters/{service}/{dead_letter_id}"): ("/api/v1/dead-letters/matching/1", None, OPERATE),
     ("POST", "/api/v1/dead-letters/{service}/{dead_letter_id}/redrive"):

@@ -169,3 +169,35 @@ def test_the_due_list_needs_a_real_date(gateway: Any) -> None:
     gateway.followup.due_check_ins.assert_called_once_with("2023-03-01", ["syddanmark"])
     with pytest.raises(ValidationFailed):
         gateway.due_check_ins(request("coordinator", query="on=1+March"))
+
+
+def test_a_coordinators_read_asks_for_personal_data_naming_the_reader(gateway: Any) -> None:
+    gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
+    gateway.get_referral(request("coordinator"), "r1")
+    gateway.referrals.get_referral.assert_called_once_with(
+        "r1", True, {"kind": "consultant", "id": "ann", "role": "coordinator"})
+
+
+def test_a_consultant_outside_the_region_is_refused_before_anything_personal_is_asked(gateway: Any) -> None:
+    gateway.matching.get_volunteer.return_value = {"volunteer_id": "v1", "region": "hovedstaden"}
+    with pytest.raises(NotFound):
+        gateway.get_volunteer(request("consultant", "syddanmark"), "v1")
+    gateway.matching.get_volunteer.assert_called_once_with("v1", False)
+
+
+def test_the_access_log_merges_every_services_entries_in_time_order_and_pages_on(gateway: Any) -> None:
+    def entry(at: str, service: str, seq: int) -> dict:
+        return {"at": at, "actor": {"id": "ann", "role": "coordinator"}, "subject_id": "r1",
+                "kind": "referral", "fields": ["personal.name"], "object_id": None, "service": service, "seq": seq}
+    gateway.referrals.access_log.return_value = {"items": [entry("2023-01-01T10:00:00+00:00", "referrals", 1),
+                                                           entry("2023-01-01T10:00:02+00:00", "referrals", 2)]}
+    gateway.matching.access_log.return_value = {"items": [entry("2023-01-01T10:00:01+00:00", "matching", 9)]}
+    gateway.followup.access_log.return_value = {"items": []}
+    first = gateway.audit_access(request("auditor", query="subject_id=r1&limit=2")).json
+    assert [(e["service"], e["at"][-11:-6]) for e in first["items"]] == [("referrals", "00:00"), ("matching", "00:01")]
+    assert "seq" not in first["items"][0] and first["next_cursor"]
+    gateway.audit_access(request("auditor", query=f"subject_id=r1&limit=2&cursor={first['next_cursor']}"))
+    gateway.referrals.access_log.assert_called_with(
+        {"subject_id": "r1"}, 3, {"at": "2023-01-01T10:00:01+00:00", "service": "matching", "seq": 9})
+    with pytest.raises(Forbidden):
+        gateway.audit_access(request("consultant", "syddanmark"))

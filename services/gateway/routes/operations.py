@@ -5,8 +5,10 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from shared import access_log
 from shared.commands import RedriveDeadLetter
 from shared.config import SERVICES
+from shared.paging import decode_key
 
 from .. import answers, arguments, audit
 from ..auth import AUDIT, OPERATE, REPORT, scoped_regions
@@ -37,7 +39,15 @@ class OperationRoutes(Routes):
     def audit_subject(self, call: Call, subject_id: str) -> Any:
         services = {name: self._service(name) for name in SERVICES}
         return audit.trail(services, subject_id, call.principal.sees_personal, call.query["limit"],
-                           call.query.get("cursor"))
+                           call.query.get("cursor"), reader=call.principal.actor)
+
+    @route("GET", "/api/v1/audit/access", "Who was shown personal data or a note: every service's access log",
+           roles=AUDIT, query=arguments.AccessFilters, answer=answers.AccessPage)
+    def audit_access(self, call: Call) -> Any:
+        limit, after = call.query["limit"], decode_key(call.query.get("cursor"))
+        filters = arguments.filters(call.query)
+        return access_log.merge([self._service(name).access_log(filters, limit + 1, after)["items"]
+                                 for name in SERVICES], limit)
 
     @route("GET", "/api/v1/dead-letters", "List the kept bad messages of one service",
            roles=OPERATE, query=arguments.DeadLetterFilters, answer=answers.DeadLetterPage)
@@ -49,7 +59,7 @@ class OperationRoutes(Routes):
     @route("GET", f"/api/v1/dead-letters/<{SERVICE}:service>/<int:dead_letter_id>",
            "One kept message, with its body", roles=OPERATE, answer=answers.DeadLetter)
     def get_dead_letter(self, call: Call, service: str, dead_letter_id: int) -> Any:
-        return self._service(service).get_dead_letter(dead_letter_id)
+        return self._service(service).get_dead_letter(dead_letter_id, call.principal.actor)
 
     @route("POST", f"/api/v1/dead-letters/<{SERVICE}:service>/<int:dead_letter_id>/redrive",
            "Re-drive a kept message, maybe fixed", roles=OPERATE, body=RedriveDeadLetter, body_required=False,

@@ -28,7 +28,8 @@ class ReferralRoutes(Routes):
 
     @route("GET", "/api/v1/referrals/<referral_id>", "One referral", roles=STAFF, answer=answers.Referral)
     def get_referral(self, call: Call, referral_id: str) -> Any:
-        referral = self.referrals.get_referral(referral_id, call.principal.sees_personal)
+        self._check_referral_region(call.principal, referral_id)  # before a disclosure is logged
+        referral = self.referrals.get_referral(referral_id, *call.principal.personal_read)
         check_visible(call.principal, referral.get("region"), f"no referral {referral_id}")
         return referral
 

@@ -38,6 +38,7 @@ class VolunteerRoutes(Routes):
 
     @route("GET", "/api/v1/volunteers/<volunteer_id>", "One volunteer", roles=STAFF, answer=answers.Volunteer)
     def get_volunteer(self, call: Call, volunteer_id: str) -> Any:
-        volunteer = self.matching.get_volunteer(volunteer_id, call.principal.sees_personal)
+        self._check_volunteer_region(call.principal, volunteer_id)  # before a disclosure is logged
+        volunteer = self.matching.get_volunteer(volunteer_id, *call.principal.personal_read)
         check_visible(call.principal, volunteer.get("region"), f"no volunteer {volunteer_id}")
         return volunteer
