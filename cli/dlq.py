@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from cli.access import operator
 from cli.services import open_database
-from shared import broker_users, config, deadletters
+from shared import access_log, broker_users, config, deadletters
 from shared.errors import LgvError
 from shared.redrive import redrive as redrive_letter
 
@@ -39,12 +40,14 @@ def list_letters(service: str | None, status: str, limit: int) -> None:
 @SERVICE
 @click.argument("dead_letter_id", type=int)
 def show(service: str, dead_letter_id: int) -> None:
-    """The whole dead letter, body and reasons included, as JSON."""
+    """The whole dead letter, body and reasons included, as JSON (recorded in the access log)."""
     db = open_database(service)
     with db.reading() as conn:
         letter = deadletters.get(conn, dead_letter_id, db.keyring)
     if letter is None:
         raise click.ClickException(f"no dead letter {dead_letter_id} in {service}")
+    access_log.disclose(db.engine, operator(), kind="dead_letter", object_id=str(dead_letter_id),
+                        fields=["body"])
     click.echo(json.dumps(letter, indent=2, ensure_ascii=False))
 
 

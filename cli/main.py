@@ -8,6 +8,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 import click  # noqa: E402
 
+from cli.access import access  # noqa: E402
 from cli.asyncapi import asyncapi  # noqa: E402
 from cli.broker import broker  # noqa: E402
 from cli.dlq import dlq  # noqa: E402
@@ -18,7 +19,7 @@ from cli.token import token  # noqa: E402
 
 @click.group()
 def main() -> None:
-    """Livet Går Videre operations: tokens, replay, the dead-letter stores and the bus contract."""
+    """Livet Går Videre operations: tokens, replay, dead letters, the bus contract and the access log."""
 
 
 main.add_command(token)
@@ -27,6 +28,7 @@ main.add_command(dlq)
 main.add_command(asyncapi)
 main.add_command(status)
 main.add_command(broker)
+main.add_command(access)
 
 if __name__ == "__main__":
     main()
