@@ -7,8 +7,8 @@ from typing import Any
 from services.matching import handlers, queries, schemas, weights
 from services.matching.projection import PROJECTION
 from shared import validation
-from shared.personal import filled_fields
 from shared.paging import check_limit
+from shared.personal import filled_fields
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from services.referrals import handlers, queries, schemas
 from services.referrals.projection import PROJECTION
 from shared import validation
-from shared.personal import filled_fields
 from shared.envelope import Event
+from shared.personal import filled_fields
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage

@@ -8,9 +8,9 @@ import pytest
 from services.referrals.schemas import WithdrawReferral
 from shared import reference, validation
 from shared.contracts import REGISTRY
-from shared.personal import public_view
 from shared.envelope import Event
 from shared.errors import ValidationFailed
+from shared.personal import public_view
 
 AT = datetime(2023, 3, 1, tzinfo=timezone.utc)
 MATCHED = {"match_id": "m-1", "referral_id": "r-1", "volunteer_id": "v-1", "region": "hovedstaden",
