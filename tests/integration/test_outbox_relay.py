@@ -120,4 +120,6 @@ def test_reasons_go_on_the_bus_as_codes_and_their_free_text_stays_home(db, amqp_
     assert published["payload"]["reason_code"] == "continuity" and "reason" not in published["payload"]
     assert "asylum" not in str(published)
     with db.reading() as conn:
-        assert "asylum" in db.store.read_stream(conn, "match-x")[0].payload["reason"]
+        stored = db.store.read_stream(conn, "match-x")[0]
+        assert "asylum" not in stored.to_json()  # sealed at rest under the match's key
+        assert "asylum" in db.keyring.open(conn, stored.payload["reason"])
