@@ -67,7 +67,8 @@ class Service:
     def __init__(self, items: list[dict[str, Any]]) -> None:
         self.items = sorted(items, key=lambda i: (i["recorded_at"], i["event_id"]))
 
-    def audit_trail(self, subject_id: str, include_personal: bool, limit: int, cursor: str | None) -> Any:
+    def audit_trail(self, subject_id: str, include_personal: bool, limit: int, cursor: str | None,
+                    reader: dict | None = None) -> Any:
         after = decode_position(cursor)
         rest = [i for i in self.items if i["subject"] == subject_id
                 and (after is None or (datetime.fromisoformat(i["recorded_at"]), i["event_id"]) > after)]
