@@ -44,8 +44,9 @@ class Browser:
         self.shots = output_dir()
 
     def page(self, viewport: dict[str, int] = DESKTOP) -> Page:
-        context = self._browser.new_context(viewport=viewport, locale="da-DK", timezone_id="Europe/Copenhagen",
-                                            accept_downloads=True)
+        # The machine's own time zone: the page's "today" (its default dates) must be the
+        # services' today, or a check-in just after midnight in Copenhagen lies in the future.
+        context = self._browser.new_context(viewport=viewport, locale="da-DK", accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(WAIT_MS)
         page.on("dialog", self._dialog)
