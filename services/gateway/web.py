@@ -17,8 +17,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from eventlet import wsgi
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
@@ -52,8 +53,11 @@ class JsonWsgiApp(WsgiApp):
         _secure(response, environ.get("PATH_INFO", ""))
         if response.status_code in DENIALS:
             _log_denial(response, environ, environ[ROUTE])
-        metrics.observe(environ.get("REQUEST_METHOD", ""), environ[ROUTE], response.status_code,
-                        time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        metrics.observe(environ.get("REQUEST_METHOD", ""), environ[ROUTE], response.status_code, elapsed)
+        # The route's pattern, never the path: a path may hold what a caller typed (a phone number).
+        log.info("%s %s %s %s %.3fs", environ.get("REMOTE_ADDR", "-"), environ.get("REQUEST_METHOD"),
+                 environ[ROUTE], response.status_code, elapsed)
         return response(environ, start_response)
 
     def _dispatch(self, environ: dict[str, Any]) -> Response:
@@ -151,6 +155,12 @@ class JsonWebServer(WebServer):
 
     def get_wsgi_app(self) -> JsonWsgiApp:
         return JsonWsgiApp(self)
+
+    def get_wsgi_server(self, sock: Any, wsgi_app: Any, protocol: Any = HttpOnlyProtocol,
+                        debug: bool = False) -> Any:
+        # eventlet's access line would log each raw request line; JsonWsgiApp logs the route instead.
+        return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug,
+                           log=logging.getLogger("nameko.web.server"), log_output=False)
 
 
 class JsonHttpRequestHandler(HttpRequestHandler):

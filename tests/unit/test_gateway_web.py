@@ -190,3 +190,12 @@ def test_two_concurrent_posts_with_one_key_run_once(endpoint: Endpoint, monkeypa
     answers = [first.wait(), second.wait()]
     assert endpoint.runs == 1
     assert [a.status_code for a in answers] == [202, 202] and answers[0].get_data() == answers[1].get_data()
+
+
+def test_each_request_is_logged_by_its_route_never_its_path(caplog: pytest.LogCaptureFixture) -> None:
+    app = client(Endpoint("/api/v1/audit/subjects/<subject_id>", "GET"))
+    with caplog.at_level(logging.INFO, logger="services.gateway.web"):
+        app.get("/api/v1/audit/subjects/+45%205550%201234", headers=auth(),
+                environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert "192.0.2.9 GET /api/v1/audit/subjects/<subject_id> " in caplog.text
+    assert "5550" not in caplog.text
