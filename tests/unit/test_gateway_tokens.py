@@ -14,6 +14,7 @@ from cli.token import token as token_cli
 from services.gateway import database, token_registry, tokens
 from services.gateway.auth import authenticate
 from services.gateway.errors import Unauthorized
+from services.gateway.web import JsonWebServer
 from shared.config import REPO_ROOT
 from shared.errors import NotFound
 
@@ -169,3 +170,15 @@ def test_in_compose_the_signing_key_is_on_a_volume_only_the_gateway_mounts() -> 
         if name != "gateway":
             assert all(not volume.startswith(f"{private}:") for volume in service.get("volumes", [])), name
             assert "LGV_SECRET" not in service.get("environment", {}), name
+
+
+def test_the_gateway_refuses_to_start_with_a_short_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LGV_SECRET", "too-short")
+    with pytest.raises(tokens.WeakSigningKey, match="at least 32"):
+        JsonWebServer().start()
+
+
+def test_the_cli_refuses_a_short_key_with_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LGV_SECRET", "too-short")
+    result = CliRunner().invoke(token_cli, ["issue", "--role", "coordinator", "--name", "ann"])
+    assert result.exit_code == 2 and "at least 32" in result.output
