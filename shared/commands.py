@@ -14,6 +14,7 @@ from shared import reference
 from shared.contracts import (
     CLOSE_INITIATORS,
     CLOSE_REASONS,
+    ERASURE_REASONS,
     SCREENING_OUTCOMES,
     CheckinReportedV1,
     InReference,
@@ -74,6 +75,13 @@ class WithdrawReferral(Schema):
     @post_load
     def _coded(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         return {**data, "reason_code": reference.reason_code(data.get("reason_code"), data.get("reason"))}
+
+
+class EraseSubject(Schema):
+    """Erase a participant or volunteer: why, in words (kept sealed) and, optionally, as a code."""
+
+    reason = free_text(1000, 1, required=True)
+    reason_code = fields.String(load_default="data_subject_request", validate=validate.OneOf(ERASURE_REASONS))
 
 
 class ReportCheckIn(CheckinReportedV1):

@@ -386,8 +386,7 @@ class SubjectErasedV1(Schema):
     subject_kind = fields.String(required=True, validate=validate.OneOf(ERASURE_KINDS))
     subject_id = fields.String(required=True, validate=validate.Length(1, 100))
     reason_code = fields.String(load_default="other", validate=validate.OneOf(ERASURE_REASONS))
-    reason_text = fields.String(allow_none=True, load_default=None,
-                                validate=validate.Length(max=1000))
+    reason_text = free_text(1000, allow_none=True, load_default=None)
 
 
 def build_registry() -> SchemaRegistry:

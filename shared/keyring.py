@@ -165,6 +165,11 @@ class Keyring:
                 destroyed += 1
         return destroyed
 
+    def wrapped_under(self, conn: Connection, master: MasterKey) -> bool:
+        """Whether this database's keys are wrapped under ``master`` (by its key check value)."""
+        row = conn.execute(select(key_check.c.check_value).where(key_check.c.id == 1)).first()
+        return row is not None and master.matches(row.check_value)
+
     def rewrap(self, conn: Connection, new: MasterKey) -> int:
         """Re-wrap every live data key under ``new``; the sealed data itself is not touched."""
         self.check(conn)

@@ -10,7 +10,7 @@ from typing import Any
 from services.followup import domain, policy, projection, queries
 from services.followup.cadence import Policy
 from services.followup.standing import standing
-from shared import reference
+from shared import erasure, reference
 from shared.envelope import Event
 from shared.errors import ConcurrencyConflict
 from shared.unit_of_work import ServiceDatabase, UnitOfWork
@@ -78,4 +78,12 @@ def remind(uow: UnitOfWork, match_id: str, on: date, policies: Sequence[Policy])
     return True
 
 
-HANDLERS = {"checkin_reported": on_checkin_reported}
+def on_matched(uow: UnitOfWork, event: Event) -> None:
+    """A match of someone already erased gets no notes that could be read."""
+    keyring, p = uow.db.keyring, event.payload
+    if keyring.erased(uow.conn, p["referral_id"]) or keyring.erased(uow.conn, p["volunteer_id"]):
+        erasure.forget(uow.conn, keyring, [p["match_id"]], "match")
+
+
+HANDLERS = {"checkin_reported": on_checkin_reported, "matched": on_matched,
+            "subject_erased": erasure.on_subject_erased(projection.matches_of)}

@@ -88,7 +88,9 @@ class Referral(Answer):
         "description": "free text: single reads by coordinators and consultants only"})
     closed_on = _maybe(Day)
     personal = _maybe(fields.Nested, nested=PersonalSchema, metadata={
-        "description": "single reads by coordinators and consultants only"})
+        "description": "single reads by coordinators and consultants only; null once erased"})
+    erased = fields.Boolean(metadata={"description": "single reads: the participant's identifying data "
+                                                     "was erased"})
 
 
 class Volunteer(Answer):
@@ -105,7 +107,14 @@ class Volunteer(Answer):
     screened_on = _maybe(Day)
     trained_on = _maybe(Day)
     personal = _maybe(fields.Nested, nested=PersonalSchema, metadata={
-        "description": "single reads by coordinators and consultants only"})
+        "description": "single reads by coordinators and consultants only; null once erased"})
+    erased = fields.Boolean(metadata={"description": "single reads: the volunteer's identifying data was erased"})
+
+
+class Erased(Answer):
+    referral_id = fields.String()
+    volunteer_id = fields.String()
+    erased = fields.Boolean(required=True)
 
 
 class Candidate(Volunteer):
@@ -257,6 +266,8 @@ class Event(EnvelopeSchema):
 
     occurred_at = Moment(required=True)
     recorded_at = _maybe(Moment)
+    erased_fields = fields.List(fields.String(), metadata={
+        "description": "identifying payload fields erased with their subject (they read as null)"})
 
 
 class AuditTrail(Answer):
@@ -301,7 +312,9 @@ class DeadLetter(Answer):
     deliveries = fields.Integer()
     status = fields.String(validate=validate.OneOf(DEAD_LETTER_STATUSES))
     redriven_at = _maybe(Moment)
-    body = fields.String(metadata={"description": "the message as received; single reads only"})
+    body = _maybe(fields.String, metadata={"description": "the message as received; single reads only; "
+                                                          "null once erased"})
+    erased = fields.Boolean(metadata={"description": "single reads: the body named an erased subject"})
 
 
 DeadLetterPage = page(DeadLetter)

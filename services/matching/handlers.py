@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.matching import domain, pool, projection, queries, ranking
 from services.matching.weights import Weights
+from shared import erasure
 from shared.errors import Conflict, NotFound, RuleViolated
 from shared.unit_of_work import ServiceDatabase, UnitOfWork
 
@@ -31,6 +32,11 @@ def train_volunteer(uow: UnitOfWork, volunteer_id: str, command: dict[str, Any])
     volunteer = _volunteer(uow, volunteer_id)
     uow.record(domain.volunteer_stream(volunteer_id), "volunteer_trained",
                domain.train(volunteer, command["completed_on"]))
+
+
+def erase_volunteer(uow: UnitOfWork, volunteer_id: str, command: dict[str, Any]) -> None:
+    _volunteer(uow, volunteer_id)
+    erasure.erase(uow, "volunteer", volunteer_id, domain.volunteer_stream(volunteer_id), command)
 
 
 def match_participant(uow: UnitOfWork, command: dict[str, Any]) -> str:
@@ -106,4 +112,4 @@ def _volunteer(uow: UnitOfWork, volunteer_id: str) -> domain.Volunteer:
 
 
 # Consumed events change only the projection; nothing here decides on them.
-HANDLERS: dict[str, Any] = {}
+HANDLERS: dict[str, Any] = {"subject_erased": erasure.on_subject_erased()}

@@ -6,7 +6,7 @@ from typing import Any
 
 from services.matching import handlers, queries, schemas, weights
 from services.matching.projection import PROJECTION
-from shared import validation
+from shared import commands, validation
 from shared.paging import check_limit
 from shared.personal import filled_fields
 from shared.runtime import consumer, operations
@@ -40,6 +40,14 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
         with self.db.transaction(actor=actor) as uow:
             handlers.train_volunteer(uow, volunteer_id, command)
         return {"volunteer_id": volunteer_id}
+
+    @rpc
+    def erase_volunteer(self, volunteer_id: str, body: dict[str, Any],
+                        actor: dict[str, Any]) -> dict[str, Any]:
+        command = validation.command(commands.EraseSubject, body, "erasure")
+        with self.db.transaction(actor=actor) as uow:
+            handlers.erase_volunteer(uow, volunteer_id, command)
+        return {"volunteer_id": volunteer_id, "erased": True}
 
     @rpc
     def match_participant(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:

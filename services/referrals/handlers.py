@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.referrals import domain, projection
-from shared import reference
+from shared import erasure, reference
 from shared.envelope import Event, new_event_id, utcnow
 from shared.errors import NotFound
 from shared.unit_of_work import UnitOfWork
@@ -32,10 +32,17 @@ def withdraw_referral(uow: UnitOfWork, referral_id: str, reason_code: str, reaso
                domain.withdraw(known, reason_code, reason))
 
 
+def erase_referral(uow: UnitOfWork, referral_id: str, command: dict[str, Any]) -> None:
+    if projection.known_by_id(uow.conn, referral_id) is None:
+        raise NotFound(f"no referral {referral_id}")
+    erasure.erase(uow, "referral", referral_id, domain.stream_id(referral_id), command)
+
+
 def submission_event(payload: dict[str, Any], actor: dict[str, Any]) -> Event:
     """A gateway submission as the ``referral_submitted`` event an intake system would send."""
     return Event(event_id=new_event_id(), event_type="referral_submitted", schema_version=1,
                  occurred_at=utcnow(), source="gateway", payload=payload, actor=actor)
 
 
-HANDLERS = {"referral_submitted": on_referral_submitted}
+HANDLERS = {"referral_submitted": on_referral_submitted,
+            "subject_erased": erasure.on_subject_erased()}

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.referrals import handlers, queries, schemas
 from services.referrals.projection import PROJECTION
-from shared import validation
+from shared import commands, validation
 from shared.envelope import Event
 from shared.personal import filled_fields
 from shared.runtime import consumer, operations
@@ -46,6 +46,14 @@ class ReferralsService(operations.Operations, consumer.ConsumesEvents):
         with self.db.transaction(actor=actor) as uow:
             handlers.withdraw_referral(uow, referral_id, command["reason_code"], command["reason"])
         return {"referral_id": referral_id}
+
+    @rpc
+    def erase_referral(self, referral_id: str, body: dict[str, Any],
+                       actor: dict[str, Any]) -> dict[str, Any]:
+        command = validation.command(commands.EraseSubject, body, "erasure")
+        with self.db.transaction(actor=actor) as uow:
+            handlers.erase_referral(uow, referral_id, command)
+        return {"referral_id": referral_id, "erased": True}
 
     @rpc
     def get_referral(self, referral_id: str, include_personal: bool = False,

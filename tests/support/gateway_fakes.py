@@ -113,6 +113,10 @@ class FakeReferrals(FakeService):
         self.get_referral(referral_id)
         return {"referral_id": referral_id}
 
+    def erase_referral(self, referral_id: str, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+        self.get_referral(referral_id)
+        return {"referral_id": referral_id, "erased": True}
+
 
 class FakeMatching(FakeService):
     name = "matching"
@@ -127,6 +131,10 @@ class FakeMatching(FakeService):
     def train_volunteer(self, volunteer_id: str, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
         self.get_volunteer(volunteer_id)
         return {"volunteer_id": volunteer_id}
+
+    def erase_volunteer(self, volunteer_id: str, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+        self.get_volunteer(volunteer_id)
+        return {"volunteer_id": volunteer_id, "erased": True}
 
     def match_participant(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
         referral = region_of(body["referral_id"], f"no referral {body['referral_id']} is known to matching")

@@ -60,6 +60,8 @@ ROWS: dict[tuple[str, str], tuple[str, Any, dict[str, Any]]] = {
     ("GET", "/api/v1/referrals/{referral_id}"): ("/api/v1/referrals/r-1", None, STAFF_READ),
     ("POST", "/api/v1/referrals/{referral_id}/withdraw"):
         ("/api/v1/referrals/r-1/withdraw", {"reason": "moved away"}, STAFF_WRITE),
+    ("POST", "/api/v1/referrals/{referral_id}/erase"):
+        ("/api/v1/referrals/r-1/erase", {"reason": "asked to be forgotten"}, {**OPERATE, "coordinator": 202}),
     ("GET", "/api/v1/referrals/{referral_id}/candidates"):
         ("/api/v1/referrals/r-1/candidates?on=2023-02-01", None, STAFF_READ),
     ("POST", "/api/v1/volunteers"): ("/api/v1/volunteers", VOLUNTEER, STAFF_CREATE),
@@ -67,6 +69,8 @@ ROWS: dict[tuple[str, str], tuple[str, Any, dict[str, Any]]] = {
         ("/api/v1/volunteers/v-1/screening", {"outcome": "approved", "screened_on": "2023-01-02"}, STAFF_WRITE),
     ("POST", "/api/v1/volunteers/{volunteer_id}/training"):
         ("/api/v1/volunteers/v-1/training", {"completed_on": "2023-01-05"}, STAFF_WRITE),
+    ("POST", "/api/v1/volunteers/{volunteer_id}/erase"):
+        ("/api/v1/volunteers/v-1/erase", {"reason": "asked to be forgotten"}, {**OPERATE, "coordinator": 202}),
     ("GET", "/api/v1/volunteers"): ("/api/v1/volunteers", None, STAFF_LIST),
     ("GET", "/api/v1/volunteers/{volunteer_id}"): ("/api/v1/volunteers/v-1", None, STAFF_READ),
     ("POST", "/api/v1/matches"): ("/api/v1/matches", MATCH, STAFF_WRITE),

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from shared import reference
-from shared.commands import WithdrawReferral
+from shared.commands import EraseSubject, WithdrawReferral
 from shared.contracts import ReferralSubmittedV1
 
 from .. import answers, arguments
-from ..auth import INTAKE, STAFF, check_region, check_visible, scoped
+from ..auth import INTAKE, OPERATE, STAFF, check_region, check_visible, scoped
 from ..endpoints import Call, route
 from . import Routes
 
@@ -38,6 +38,12 @@ class ReferralRoutes(Routes):
     def withdraw_referral(self, call: Call, referral_id: str) -> Any:
         self._check_referral_region(call.principal, referral_id)
         return self.referrals.withdraw_referral(referral_id, call.body, call.principal.actor)
+
+    @route("POST", "/api/v1/referrals/<referral_id>/erase",
+           "Erase a participant's identifying data: their keys are destroyed, the statistics stay",
+           roles=OPERATE, body=EraseSubject, answer=answers.Erased, status=202)
+    def erase_referral(self, call: Call, referral_id: str) -> Any:
+        return self.referrals.erase_referral(referral_id, call.body, call.principal.actor)
 
     @route("GET", "/api/v1/referrals/<referral_id>/candidates",
            "Ranked volunteers for a waiting referral, explained; recorded as a proposal",

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.commands import RegisterVolunteer, ScreenVolunteer, TrainVolunteer
+from shared.commands import EraseSubject, RegisterVolunteer, ScreenVolunteer, TrainVolunteer
 
 from .. import answers, arguments
-from ..auth import STAFF, check_region, check_visible, scoped
+from ..auth import OPERATE, STAFF, check_region, check_visible, scoped
 from ..endpoints import Call, route
 from . import Routes
 
@@ -29,6 +29,12 @@ class VolunteerRoutes(Routes):
     def train_volunteer(self, call: Call, volunteer_id: str) -> Any:
         self._check_volunteer_region(call.principal, volunteer_id)
         return self.matching.train_volunteer(volunteer_id, call.body, call.principal.actor)
+
+    @route("POST", "/api/v1/volunteers/<volunteer_id>/erase",
+           "Erase a volunteer's identifying data: their keys are destroyed, the statistics stay",
+           roles=OPERATE, body=EraseSubject, answer=answers.Erased, status=202)
+    def erase_volunteer(self, call: Call, volunteer_id: str) -> Any:
+        return self.matching.erase_volunteer(volunteer_id, call.body, call.principal.actor)
 
     @route("GET", "/api/v1/volunteers", "List volunteers",
            roles=STAFF, query=arguments.VolunteerFilters, answer=answers.VolunteerPage)

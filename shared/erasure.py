@@ -1,0 +1,55 @@
+"""Erasure (GDPR art. 17) by crypto-shredding: destroy a subject's keys, keep every event.
+
+The service that owns the subject (referrals: a participant, matching: a
+volunteer) records ``subject_erased`` on the subject's own stream and destroys
+its keys; every service that follows it destroys the keys it holds for that
+subject (and, in followup, those of the subject's matches) when the event comes.
+Nothing else changes: the events stay, with their identifying fields sealed under
+keys that no longer exist, so reports, replays and the audit trail are as before
+and the identifying data reads as null (erased) everywhere, backups included.
+Kept message bodies (dead letters, parked events) that name the subject go too.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection
+
+from shared import deadletters, ordering
+from shared.envelope import Event
+from shared.keyring import ERASED, Keyring, subject_of
+from shared.unit_of_work import UnitOfWork
+
+Linked = Callable[[Connection, dict[str, Any]], list[str]]
+
+
+def erase(uow: UnitOfWork, kind: str, subject_id: str, stream_id: str,
+          command: dict[str, Any]) -> bool:
+    """Record the erasure of a subject this service owns; False when it was erased before."""
+    if uow.db.keyring.erased(uow.conn, subject_id):
+        return False
+    uow.record(stream_id, "subject_erased", {
+        "erasure_id": str(uuid.uuid4()), "subject_kind": kind, "subject_id": subject_id,
+        "reason_code": command["reason_code"], "reason_text": command["reason"]})
+    forget(uow.conn, uow.db.keyring, [subject_id], kind)
+    return True
+
+
+def on_subject_erased(linked: Linked | None = None) -> Callable[[UnitOfWork, Event], None]:
+    """The inbox handler: destroy what this service holds of the subject (``linked``: and more)."""
+    def handle(uow: UnitOfWork, event: Event) -> None:
+        payload = event.payload
+        also = linked(uow.conn, payload) if linked else []
+        forget(uow.conn, uow.db.keyring, [payload["subject_id"], *also], payload["subject_kind"])
+    return handle
+
+
+def forget(conn: Connection, keyring: Keyring, subject_ids: list[str], kind: str) -> None:
+    """Destroy the subjects' keys and those of every kept body that names one of them."""
+    keyring.destroy(conn, subject_ids, kind)
+    for token in deadletters.sealed_bodies(conn) + ordering.sealed_bodies(conn):
+        body = keyring.open(conn, token)
+        if body is not ERASED and any(subject_id in str(body) for subject_id in subject_ids):
+            keyring.destroy(conn, [subject_of(token)], "kept_body")
