@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, select
 
 from shared import deadletters, ordering
 from shared.envelope import Event
@@ -26,14 +26,15 @@ Linked = Callable[[Connection, dict[str, Any]], list[str]]
 
 
 def erase(uow: UnitOfWork, kind: str, subject_id: str, stream_id: str,
-          command: dict[str, Any]) -> bool:
+          command: dict[str, Any], linked: Linked | None = None) -> bool:
     """Record the erasure of a subject this service owns; False when it was erased before."""
     if uow.db.keyring.erased(uow.conn, subject_id):
         return False
-    uow.record(stream_id, "subject_erased", {
+    recorded = uow.record(stream_id, "subject_erased", {
         "erasure_id": str(uuid.uuid4()), "subject_kind": kind, "subject_id": subject_id,
         "reason_code": command["reason_code"], "reason_text": command["reason"]})
-    forget(uow.conn, uow.db.keyring, [subject_id], kind)
+    also = linked(uow.conn, recorded.payload) if linked else []
+    forget(uow.conn, uow.db.keyring, [subject_id, *also], kind)
     return True
 
 
@@ -44,6 +45,15 @@ def on_subject_erased(linked: Linked | None = None) -> Callable[[UnitOfWork, Eve
         also = linked(uow.conn, payload) if linked else []
         forget(uow.conn, uow.db.keyring, [payload["subject_id"], *also], payload["subject_kind"])
     return handle
+
+
+def matches_in(matches: Table) -> Linked:
+    """For a service with a ``matches`` table: an erased party's matches (their notes and reasons)."""
+    def linked(conn: Connection, erased: dict[str, Any]) -> list[str]:
+        party = matches.c.referral_id if erased["subject_kind"] == "referral" else matches.c.volunteer_id
+        return [row.match_id for row in conn.execute(
+            select(matches.c.match_id).where(party == erased["subject_id"]))]
+    return linked
 
 
 def forget(conn: Connection, keyring: Keyring, subject_ids: list[str], kind: str) -> None:

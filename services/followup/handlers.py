@@ -86,4 +86,4 @@ def on_matched(uow: UnitOfWork, event: Event) -> None:
 
 
 HANDLERS = {"checkin_reported": on_checkin_reported, "matched": on_matched,
-            "subject_erased": erasure.on_subject_erased(projection.matches_of)}
+            "subject_erased": erasure.on_subject_erased(erasure.matches_in(projection.matches))}

@@ -156,13 +156,6 @@ def match_facts(conn: Connection, match_id: str) -> Facts | None:
     return facts(row, checkins_of(conn, [match_id])[match_id])
 
 
-def matches_of(conn: Connection, erased: dict[str, Any]) -> list[str]:
-    """The matches of an erased participant or volunteer: their notes go with them."""
-    column = matches.c.referral_id if erased["subject_kind"] == "referral" else matches.c.volunteer_id
-    return [row.match_id for row in conn.execute(
-        select(matches.c.match_id).where(column == erased["subject_id"]))]
-
-
 def reminded(conn: Connection, match_id: str) -> set[date]:
     """The due dates a ``followup_due`` was already recorded for."""
     rows = conn.execute(select(reminders.c.due_on).where(reminders.c.match_id == match_id))

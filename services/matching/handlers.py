@@ -36,7 +36,8 @@ def train_volunteer(uow: UnitOfWork, volunteer_id: str, command: dict[str, Any])
 
 def erase_volunteer(uow: UnitOfWork, volunteer_id: str, command: dict[str, Any]) -> None:
     _volunteer(uow, volunteer_id)
-    erasure.erase(uow, "volunteer", volunteer_id, domain.volunteer_stream(volunteer_id), command)
+    erasure.erase(uow, "volunteer", volunteer_id, domain.volunteer_stream(volunteer_id), command,
+                  erasure.matches_in(projection.matches))
 
 
 def match_participant(uow: UnitOfWork, command: dict[str, Any]) -> str:
@@ -112,4 +113,5 @@ def _volunteer(uow: UnitOfWork, volunteer_id: str) -> domain.Volunteer:
 
 
 # Consumed events change only the projection; nothing here decides on them.
-HANDLERS: dict[str, Any] = {"subject_erased": erasure.on_subject_erased()}
+HANDLERS: dict[str, Any] = {
+    "subject_erased": erasure.on_subject_erased(erasure.matches_in(projection.matches))}

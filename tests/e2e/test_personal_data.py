@@ -1,5 +1,6 @@
-"""A canary in every identifying field of one relationship: never plain at rest or on the bus,
-and gone for good once the participant and the volunteer are erased, while the figures stay.
+"""A canary in every identifying field of one relationship (personal data, notes, free-text
+reasons): never plain at rest or on the bus, and gone for good once the participant and the
+volunteer are erased, while the figures stay.
 
 Four OS processes on the real RabbitMQ, on SQLite files and on PostgreSQL databases.
 """
@@ -83,7 +84,8 @@ def relationship(api: Api, intake: IntakePublisher, canary: str, stranger: str) 
     api.accepted(f"/api/v1/volunteers/{volunteer_id}/screening", {"outcome": "approved", "screened_on": "2023-01-20"})
     api.accepted(f"/api/v1/volunteers/{volunteer_id}/training", {"completed_on": "2023-01-25"})
     match_id = wait_for(lambda: (r := api.post("/api/v1/matches", {
-        "referral_id": referral_id, "volunteer_id": volunteer_id, "matched_on": "2023-02-01"})).status_code == 202
+        "referral_id": referral_id, "volunteer_id": volunteer_id, "matched_on": "2023-02-01",
+        "reason": f"{canary} match reason"})).status_code == 202
         and r.json()["match_id"], what="the match (once matching knows the referral)")
     wait_for(lambda: api.get(f"/api/v1/matches/{match_id}").status_code == 200, what="the match in followup")
     api.accepted(f"/api/v1/matches/{match_id}/check-ins", {
@@ -93,8 +95,8 @@ def relationship(api: Api, intake: IntakePublisher, canary: str, stranger: str) 
         "closed_on": "2023-05-01", "initiator": "volunteer", "reason": "volunteer_withdrew",
         "note": f"{canary} closure note"})
     wait_for(lambda: api.ok(f"/api/v1/referrals/{referral_id}")["status"] == "waiting", what="back on the list")
-    # The withdrawal's free text joins the canary once referral_withdrawn carries a reason code (v2).
-    api.accepted(f"/api/v1/referrals/{referral_id}/withdraw", {"reason": "moved away"})
+    api.accepted(f"/api/v1/referrals/{referral_id}/withdraw",
+                 {"reason_code": "moved", "reason": f"{canary} withdrawal reason"})
     wait_for(lambda: api.ok(f"/api/v1/referrals/{referral_id}")["status"] == "withdrawn", what="the withdrawal")
     # Someone else's submission the contract refuses, personal data and all: kept as a dead letter.
     intake.publish(ev.referral_submitted(referring_site="NOWHERE", personal={"name": stranger}))
