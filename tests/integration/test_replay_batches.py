@@ -47,7 +47,7 @@ def _history(db: ServiceDatabase) -> None:
                                           "initiator": "participant", "reason": reason}))
     with db.transaction() as uow:
         from services.referrals.handlers import withdraw_referral
-        withdraw_referral(uow, found[10]["referral_id"], "moved away")
+        withdraw_referral(uow, found[10]["referral_id"], "moved", "moved away")
 
 
 def _event(event_type: str, payload: dict):
