@@ -44,7 +44,8 @@ def backend(request) -> Iterator[dict[str, str]]:
 @pytest.fixture
 def canary_system(amqp_uri, var_dir, backend) -> Iterator[tuple[System, Spy]]:
     spy = Spy(amqp_uri)  # bound before anything is published
-    running = System(amqp_uri, var_dir, extra_env=backend)
+    # At DEBUG, so the byte search of var/ also proves that no log line carries the canary.
+    running = System(amqp_uri, var_dir, extra_env={**backend, "LOG_LEVEL": "DEBUG"})
     try:
         running.start()
         yield running, spy
