@@ -183,7 +183,10 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(trail.first).to_be_visible()
     expect(boss.locator("[data-view=audit] table").first).to_contain_text("Henvisning modtaget")
     expect(boss.locator("[data-view=audit] table").first).to_contain_text("Matchet")
-    browser.shot(boss, "13-audit-trail")
+    accesses = boss.locator("[data-view=audit] .table-wrap").nth(1)  # who was shown her personal data
+    expect(accesses).to_contain_text("Karin")
+    expect(accesses).to_contain_text("konsulent")
+    browser.shot(boss, "13-audit-trail-and-access-log")
     boss.goto(f"{system.gateway}/#/referral/{match['referral_id']}")
     boss.get_by_role("button", name="Slet personoplysninger …").click()
     boss.get_by_role("button", name="Ja, slet for altid").click()  # no reason yet: refused on the page

@@ -10,8 +10,10 @@ from nameko.testing.services import worker_factory
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
+from services.followup.reports import AGE_BANDS
 from services.gateway.routes.webpage import ASSETS, PAGE_DIR
 from services.gateway.service import GatewayService
+from shared import contracts, reference
 from shared.errors import NotFound
 from tests.support.gateway_app import gateway_app
 
@@ -91,3 +93,25 @@ def test_through_the_wsgi_app_an_unknown_file_is_the_json_404_and_the_page_carri
     for path in ("/assets/../service.py", "/assets/%2e%2e/service.py", "/assets/nothing.js", "/index.html"):
         answer = client.get(path)
         assert answer.status_code == 404 and answer.json["error"] == "not_found", path
+
+
+def _js_lists() -> dict[str, list[str]]:
+    text = (PAGE_DIR / "js" / "codes.js").read_text()
+    return {name: re.findall(r'"([^"]+)"', body)
+            for name, body in re.findall(r"export const (\w+) = \[([^\]]*)\]", text)}
+
+
+def test_the_pages_code_lists_are_the_contracts_and_each_has_a_label() -> None:
+    lists = _js_lists()
+    assert lists == {
+        "GENDERS": list(contracts.GENDERS), "FOCUS_AREAS": list(reference.focus_areas()),
+        "CONTACT_KINDS": list(contracts.CONTACT_KINDS), "CLOSE_INITIATORS": list(contracts.CLOSE_INITIATORS),
+        "CLOSE_REASONS": list(contracts.CLOSE_REASONS), "MATCH_REASONS": list(reference.match_reasons()),
+        "AGE_BANDS": list(AGE_BANDS),
+    }
+    groups = {"GENDERS": "gender", "FOCUS_AREAS": "focus", "CONTACT_KINDS": "contact",
+              "CLOSE_INITIATORS": "initiator", "CLOSE_REASONS": "close_reason", "MATCH_REASONS": "match_reason"}
+    for lang in ("da", "en"):
+        labels = json.loads((PAGE_DIR / "strings" / f"{lang}.json").read_text())["codes"]
+        for name, group in groups.items():
+            assert set(labels[group]) == set(lists[name]), (lang, group)

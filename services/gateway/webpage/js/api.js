@@ -71,12 +71,14 @@ export async function post(path, body, key) { return (await call("POST", path, {
 /** A file (the report's CSV) as a Blob. */
 export async function download(path, query, accept) { return (await call("GET", path, { query, accept })).blob(); }
 
+const PAGE = 200;
+
 /** Every item of a paginated list, following ``next_cursor`` up to ``max`` items. */
 export async function all(path, query = {}, max = 2000) {
   const items = [];
   let cursor = null;
   do {
-    const answer = await get(path, { ...query, limit: 500, cursor });
+    const answer = await get(path, { ...query, limit: PAGE, cursor });
     items.push(...answer.items);
     cursor = answer.next_cursor;
   } while (cursor && items.length < max);

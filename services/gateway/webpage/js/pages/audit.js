@@ -9,7 +9,8 @@ import { trail } from "./history.js";
 export function render(root, [subjectId], ctx) {
   const events = h("div", { "aria-live": "polite" });
   const subject = h("form", { class: "card", role: "search", novalidate: true }, h("h2", {}, t("audit.trail")),
-    h("div", { class: "fields" }, field("subject_id", t("audit.subject_id"), input({ value: subjectId || "", autocomplete: "off" }))),
+    h("div", { class: "fields" }, field("subject_id", t("audit.subject_id"), input({ value: subjectId || "", autocomplete: "off" }),
+                                        { wide: true })),
     formError(), h("div", { class: "actions" }, h("button", { type: "submit" }, t("audit.show"))));
   onSubmit(subject, () => trail(value(subject, "subject_id")), (items) => fill(events, trailTable(items)));
 
@@ -25,7 +26,10 @@ export function render(root, [subjectId], ctx) {
     (items) => fill(accesses, accessTable(items)));
 
   root.append(h("h1", {}, t("audit.title")), subject, events, access, accesses);
-  if (subjectId) subject.requestSubmit();
+  if (subjectId) {
+    subject.requestSubmit();
+    access.requestSubmit();
+  }
 }
 
 function trailTable(items) {

@@ -4,7 +4,8 @@ import * as api from "../api.js";
 import { h, table } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { number, today } from "../format.js";
-import { field, fieldError, formError, input, onSubmit, value } from "../forms.js";
+import { field, fieldError, formError, input, onSubmit, select, value } from "../forms.js";
+import { MATCH_REASONS } from "../codes.js";
 import { codes, shortId, show } from "./common.js";
 
 export function render(root, [referralId], ctx) {
@@ -49,16 +50,23 @@ function chooser(referralId, answer, ctx) {
     h("p", { class: "error", "data-error-for": "volunteer_id" }),
     h("div", { class: "fields" },
       field("matched_on", t("match.matched_on"), input({ type: "date", value: today(), required: true })),
-      field("reason", t("candidates.reason"), reason, { wide: true, hint: t("candidates.reason_hint") })),
+      field("reason_code", t("candidates.reason_code"),
+            select(MATCH_REASONS.map((r) => [r, label("match_reason", r)]), { blank: "" }), { hint: t("candidates.reason_hint") }),
+      field("reason", t("candidates.reason"), reason, { wide: true, hint: t("candidates.reason_private") })),
     formError(),
     h("div", { class: "actions" }, h("button", { type: "submit" }, t("candidates.match"))));
   onSubmit(form, async (key) => {
     const chosen = radios.find((r) => r.checked);
     if (!chosen) { fieldError(form, "volunteer_id", t("candidates.choose_one")); return false; }
     const why = value(form, "reason");
-    if (Number(chosen.dataset.rank) !== 1 && !why) { fieldError(form, "reason", t("candidates.reason_required")); return false; }
+    const code = value(form, "reason_code");
+    if (Number(chosen.dataset.rank) !== 1 && !why && !code) {
+      fieldError(form, "reason_code", t("candidates.reason_required"));
+      return false;
+    }
     return api.post("/matches", { referral_id: referralId, volunteer_id: chosen.value, proposal_id: answer.proposal_id,
-                                  matched_on: value(form, "matched_on"), reason: why || null }, key);
+                                  matched_on: value(form, "matched_on"), reason_code: code || null,
+                                  reason: why || null }, key);
   }, (made) => ctx.go("match", made.match_id));
   return form;
 }

@@ -4,15 +4,11 @@ import { facts, fill, h, link } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { day, number, today } from "../format.js";
 import { checkboxes, checked, field, formError, onSubmit, select, value, input } from "../forms.js";
+import { CLOSE_INITIATORS, CLOSE_REASONS, CONTACT_KINDS, FOCUS_AREAS } from "../codes.js";
 import { recorded, show } from "./common.js";
 import { flags } from "./followup.js";
 
 const REFRESH_MS = 2000;
-const CONTACTS = ["meeting", "phone_volunteer", "phone_participant", "experience_meeting"];
-const FOCUS = ["network", "everyday_advice", "language"];
-const INITIATORS = ["participant", "volunteer", "consultant", "mutual"];
-const REASONS = ["commitment_completed", "goals_reached", "participant_withdrew", "volunteer_withdrew",
-                 "lost_contact", "moved", "health", "mismatch", "other"];
 
 export function render(root, [matchId], ctx) {
   const path = `/matches/${encodeURIComponent(matchId)}`;
@@ -53,9 +49,9 @@ function checkinForm(path) {
   const form = h("form", { class: "card", novalidate: true, hidden: true, "data-form": "checkin" },
     h("h2", {}, t("checkin.title")), h("div", { class: "fields" },
       field("occurred_on", t("checkin.occurred_on"), input({ type: "date", value: today() })),
-      field("contact", t("checkin.contact"), select(CONTACTS.map((c) => [c, label("contact", c)]))),
+      field("contact", t("checkin.contact"), select(CONTACT_KINDS.map((c) => [c, label("contact", c)]))),
       field("wellbeing", t("checkin.wellbeing"), select([1, 2, 3, 4, 5].map((n) => [n, String(n)]), { blank: t("checkin.not_judged") })),
-      checkboxes("activities", t("checkin.activities"), FOCUS.map((f) => [f, label("focus", f)])),
+      checkboxes("activities", t("checkin.activities"), FOCUS_AREAS.map((f) => [f, label("focus", f)])),
       h("div", { class: "field wide" }, h("label", {}, h("input", { type: "checkbox", name: "concern" }), " ", t("checkin.concern"))),
       field("note", t("checkin.note"), h("textarea", { rows: 3 }), { wide: true })),
     formError(), h("div", { class: "actions" }, h("button", { type: "submit" }, t("checkin.record"))), done);
@@ -74,8 +70,8 @@ function closeForm(path) {
   const form = h("form", { class: "card", novalidate: true, hidden: true, "data-form": "close" },
     h("h2", {}, t("close.title")), h("div", { class: "fields" },
       field("closed_on", t("close.closed_on"), input({ type: "date", value: today() })),
-      field("initiator", t("close.initiator"), select(INITIATORS.map((i) => [i, label("initiator", i)]), { blank: "" })),
-      field("reason", t("close.reason"), select(REASONS.map((r) => [r, label("close_reason", r)]), { blank: "" })),
+      field("initiator", t("close.initiator"), select(CLOSE_INITIATORS.map((i) => [i, label("initiator", i)]), { blank: "" })),
+      field("reason", t("close.reason"), select(CLOSE_REASONS.map((r) => [r, label("close_reason", r)]), { blank: "" })),
       field("note", t("close.note"), h("textarea", { rows: 2 }), { wide: true })),
     formError(), h("div", { class: "actions" }, h("button", { type: "submit", class: "danger" }, t("close.close"))));
   onSubmit(form, (key) => {

@@ -6,9 +6,9 @@ import { t } from "../i18n.js";
 import { bars } from "../charts.js";
 import { countryName, day, isSuppressed, moment, number, percent, today } from "../format.js";
 import { explain, field, formError, input, onSubmit, value } from "../forms.js";
+import { AGE_BANDS } from "../codes.js";
 import { regionControl, regionList } from "./common.js";
 
-const AGE_BANDS = ["18-29", "30-39", "40-49", "50-59", "60+"];
 
 export function render(root, args, ctx) {
   const out = h("div", { "aria-live": "polite" });

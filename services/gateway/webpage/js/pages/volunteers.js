@@ -4,11 +4,10 @@ import { fill, h, link, table } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { number } from "../format.js";
 import { checkboxes, checked, field, formError, input, onSubmit, select, value } from "../forms.js";
+import { FOCUS_AREAS, GENDERS } from "../codes.js";
 import { codes, recorded, regionControl, regionList, shortId, show } from "./common.js";
 
 const REFRESH_MS = 3000;
-const GENDERS = ["female", "male", "other"];
-const FOCUS = ["network", "everyday_advice", "language"];
 
 export function render(root, args, ctx) {
   const pool = h("div", { "aria-live": "polite" }, h("p", { class: "muted" }, t("common.loading")));
@@ -48,7 +47,7 @@ function registration(ctx) {
       field("municipality", t("volunteer.municipality"), input()),
       field("region", t("volunteer.region"), regionControl(ctx.who)),
       field("capacity", t("volunteer.capacity"), input({ type: "number", min: 1, max: 10, value: 1 })),
-      checkboxes("strengths", t("volunteer.strengths"), FOCUS.map((f) => [f, label("focus", f)])),
+      checkboxes("strengths", t("volunteer.strengths"), FOCUS_AREAS.map((f) => [f, label("focus", f)])),
       field("personal.name", t("personal.name"), input({ autocomplete: "off" })),
       field("personal.phone", t("personal.phone"), input({ type: "tel", autocomplete: "off" })),
       field("personal.email", t("personal.email"), input({ type: "email", autocomplete: "off" }))),
