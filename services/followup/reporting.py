@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from services.followup import report_formats, reports
+from services.followup import disclosure_control, report_formats, reports
 from services.followup.report_facts import fold
 from shared import reference
 from shared.errors import ValidationFailed
@@ -24,15 +24,19 @@ def summary(db: ServiceDatabase, params: dict[str, Any]) -> dict[str, Any]:
         facts = fold(db.registry.upcast(event) for _seq, event in db.store.read_all(conn, until=as_of))
     report = reports.summary(facts, date_from, date_to, region, params.get("regions"))
     report["as_of"] = as_of.isoformat() if as_of else None
-    below = params.get("suppress_below")
-    if below is not None:
-        if isinstance(below, bool) or not isinstance(below, int) or below < 1:
-            raise ValidationFailed("suppress_below must be a whole number of at least 1",
-                                   {"suppress_below": ["must be >= 1"]})
-        report = report_formats.suppress(report, below)
+    below, round_to = _whole(params, "suppress_below", 0), _whole(params, "round_to", 1)
+    if below:  # 0: nothing suppressed (a coordinator's choice, CONTRACTS.md 4.3)
+        report = disclosure_control.protect(report, below, round_to)
     if params.get("format", "json") == "csv":
         return {"csv": report_formats.to_csv(report)}
     return report
+
+
+def _whole(params: dict[str, Any], name: str, least: int) -> int | None:
+    value = params.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
+        raise ValidationFailed(f"{name} must be a whole number of at least {least}", {name: [f"must be >= {least}"]})
+    return value
 
 
 def _date(params: dict[str, Any], name: str) -> date:

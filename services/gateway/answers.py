@@ -259,6 +259,7 @@ class Summary(Figures):
     by_region = fields.Dict(keys=fields.String(), values=fields.Nested(Figures))
     by_site = fields.Dict(keys=fields.String(), values=fields.Nested(Figures))
     suppressed_below = fields.Integer(metadata={"description": "present when counts were suppressed"})
+    rounded_to = fields.Integer(metadata={"description": "present when counts were rounded to multiples of it"})
 
 
 class Event(EnvelopeSchema):

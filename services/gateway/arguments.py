@@ -97,8 +97,10 @@ class SummaryQuestion(Arguments):
     region = _region()
     as_of = fields.DateTime(metadata={
         "description": "answer as the system would have at this moment (ISO timestamp; UTC when no offset)"})
-    suppress_below = WholeNumber(validate=validate.Range(min=1), metadata={
-        "description": "counts under N, and percentages built on them, read \"<N\""})
+    suppress_below = WholeNumber(validate=validate.Range(min=0), metadata={
+        "description": "counts under N (and cells that would give them away), and percentages built on "
+                       "them, read \"<N\"; consultants and auditors: at least and by default 5, counts "
+                       "rounded to multiples of N; a coordinator: none unless asked, 0 for none"})
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")),
                            metadata={"default": "json"})
 

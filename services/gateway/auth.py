@@ -119,3 +119,21 @@ def scoped_regions(principal: Principal, region: str | None) -> list[str] | None
         check_region(principal, region)
         return [region]
     return list(principal.regions) if principal.role == CONSULTANT else None
+
+
+SMALLEST_CELL = 5  # CONTRACTS.md 4.3: reports for consultants and auditors show no count under 5
+
+
+def report_protection(principal: Principal, asked: int | None) -> tuple[int | None, int | None]:
+    """``(suppress_below, round_to)`` for a report (``services.followup.disclosure_control``).
+
+    A coordinator gets what it asks (nothing suppressed unless it asks); anyone else at
+    least ``SMALLEST_CELL``, counts rounded to that multiple so two reports cannot be
+    subtracted either.
+    """
+    if principal.role == COORDINATOR:
+        return asked, None
+    if asked is not None and asked < SMALLEST_CELL:
+        raise Forbidden(f"Only a coordinator may suppress fewer than {SMALLEST_CELL} in a report.")
+    below = asked or SMALLEST_CELL
+    return below, below

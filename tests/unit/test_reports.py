@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.followup.disclosure_control import protect as suppress
 from services.followup.report_facts import Approval, Facts, MatchFact, Participant
-from services.followup.report_formats import suppress, to_csv
+from services.followup.report_formats import to_csv
 from services.followup.reports import pct, summary
 from services.followup.standing import six_month_mark
 

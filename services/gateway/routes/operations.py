@@ -11,7 +11,7 @@ from shared.config import SERVICES
 from shared.paging import decode_key
 
 from .. import answers, arguments, audit
-from ..auth import AUDIT, OPERATE, REPORT, scoped_regions
+from ..auth import AUDIT, OPERATE, REPORT, report_protection, scoped_regions
 from ..endpoints import Call, route
 from ..rpc import TimedServiceProxy
 from . import Routes
@@ -27,7 +27,9 @@ class OperationRoutes(Routes):
         region = call.query.get("region")
         params = {"from": call.query["from"], "to": call.query["to"], "as_of": call.query.get("as_of"),
                   "region": region, "regions": scoped_regions(call.principal, region),
-                  "suppress_below": call.query.get("suppress_below"), "format": call.query["format"]}
+                  "format": call.query["format"]}
+        params["suppress_below"], params["round_to"] = report_protection(call.principal,
+                                                                         call.query.get("suppress_below"))
         answer = self.followup.summary(params)
         if params["format"] == "csv":
             return Response(answer["csv"], status=200, mimetype="text/csv",
