@@ -19,6 +19,7 @@ from tests.support.bus import IntakePublisher
 from tests.support.canary import Spy, files_holding, opened_holding, tables_holding
 from tests.support.cli import lgv
 from tests.support.processes import System
+from tests.support.projections import rows
 from tests.support.waiting import wait_for
 
 SERVICES = ("referrals", "matching", "followup")
@@ -170,3 +171,28 @@ def test_a_canary_is_never_plain_and_is_gone_after_erasure_while_the_figures_sta
     assert all(e["payload"].get("note") is None for e in match_trail)
     out = lgv(system.env, "replay", "all", "--verify")
     assert "DIFFERENT" not in out and out.count(": same ") >= 6, out
+
+
+def key_checked(url: str) -> bool:
+    try:
+        return bool(rows(url, "key_check"))
+    except Exception:  # the database or its tables are not there yet
+        return False
+
+
+def test_a_service_started_with_another_master_key_stops_with_a_clear_error(amqp_uri, var_dir):
+    first = System(amqp_uri, var_dir)
+    try:
+        first.start("referrals", wait=False)
+        wait_for(lambda: key_checked(first.database_url("referrals")), what="referrals started with its own key")
+    finally:
+        first.stop()
+    from shared import masterkey
+
+    wrong = System(amqp_uri, var_dir, extra_env={"LGV_MASTER_KEY": masterkey.encode(masterkey.generate())})
+    try:
+        wrong.start("referrals", wait=False)
+        wait_for(lambda: wrong.exited().get("referrals") is not None, what="referrals refusing to start")
+        assert "is not the one this database's data keys are wrapped under" in wrong.log("referrals")
+    finally:
+        wrong.stop()
