@@ -81,8 +81,12 @@ def relationship(api: Api, intake: IntakePublisher, canary: str, stranger: str) 
     ref = submitted["payload"]["external_ref"]
     referral_id = wait_for(lambda: api.ok("/api/v1/referrals", external_ref=ref)["items"],
                            what="the referral")[0]["referral_id"]
-    volunteer_id = api.accepted("/api/v1/volunteers", {
-        **ev.volunteer_body(), "personal": {"name": f"{canary} volunteer", "phone": "+45 1111"}})["volunteer_id"]
+    # With an Idempotency-Key, so the gateway's own store of answers is searched too.
+    registered = api.session.post(f"{api.base}/api/v1/volunteers", timeout=30,
+                                  headers={"Idempotency-Key": str(uuid.uuid4())},
+                                  json={**ev.volunteer_body(), "personal": {"name": f"{canary} volunteer"}})
+    assert registered.status_code == 202, registered.text
+    volunteer_id = registered.json()["volunteer_id"]
     api.accepted(f"/api/v1/volunteers/{volunteer_id}/screening", {"outcome": "approved", "screened_on": "2023-01-20"})
     api.accepted(f"/api/v1/volunteers/{volunteer_id}/training", {"completed_on": "2023-01-25"})
     match_id = wait_for(lambda: (r := api.post("/api/v1/matches", {
