@@ -192,6 +192,12 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     boss.get_by_role("button", name="Ja, slet for altid").click()  # no reason yet: refused on the page
     expect(boss.locator('[data-erasure] [data-error-for="reason"]')).to_have_text("Skriv en begrundelse.")
     browser.shot(boss, "14-erasure-confirmation")
+    boss.get_by_label("Begrundelse for sletningen").fill("the participant asked for it")
+    boss.get_by_role("button", name="Ja, slet for altid").click()
+    expect(boss.locator("[data-erasure]")).to_contain_text("Sletningen er registreret.")
+    expect(boss.get_by_text("Personoplysningerne er slettet.")).to_be_visible()
+    expect(boss.get_by_text("Test Person")).to_have_count(0)
+    browser.shot(boss, "14b-erased")
 
     # On a phone the waiting list is still there, one column of navigation above it.
     phone = browser.page(PHONE)

@@ -6,7 +6,8 @@ import { t } from "../i18n.js";
 import { field, formError, onSubmit, value, fieldError } from "../forms.js";
 import { recorded } from "./common.js";
 
-export function erasure(path) {
+/** ``done()`` runs once the gateway has accepted the erasure. */
+export function erasure(path, done = () => {}) {
   const section = h("section", { class: "card", "data-erasure": "" }, h("h2", {}, t("erase.title")));
   const start = h("button", { type: "button", class: "danger" }, t("erase.start"));
   section.append(h("p", {}, t("erase.explain")), start);
@@ -17,12 +18,12 @@ export function erasure(path) {
       formError(),
       h("div", { class: "actions" },
         h("button", { type: "submit", class: "danger" }, t("erase.confirm")),
-        h("button", { type: "button", class: "secondary", onclick: () => section.replaceWith(erasure(path)) },
+        h("button", { type: "button", class: "secondary", onclick: () => section.replaceWith(erasure(path, done)) },
           t("common.cancel"))));
     onSubmit(form, async (key) => {
       if (!value(form, "reason")) { fieldError(form, "reason", t("erase.reason_required")); return false; }
       return api.post(path, { reason: value(form, "reason") }, key);
-    }, () => fill(section, h("h2", {}, t("erase.title")), recorded(t("erase.done"))));
+    }, () => { fill(section, h("h2", {}, t("erase.title")), recorded(t("erase.done"))); done(); });
     start.replaceWith(form);
     form.querySelector("textarea").focus();
   });

@@ -9,11 +9,24 @@ import { codes, show } from "./common.js";
 import { erasure } from "./erasure.js";
 import { history } from "./history.js";
 
+const REFRESH_MS = 2000;
+
 export function render(root, [referralId], ctx) {
+  const path = `/referrals/${encodeURIComponent(referralId)}`;
   const body = h("div", {}, h("p", { class: "muted" }, t("common.loading")));
+  let shownPersonal = null;
+  // After an erasure: show the personal data as erased once the service says so.
+  async function erased() {
+    const r = await api.get(path);
+    if (r.erased && shownPersonal && !("erased" in shownPersonal.dataset)) {
+      const now = personal(r);
+      shownPersonal.replaceWith(now);
+      shownPersonal = now;
+    }
+  }
   root.append(h("h1", {}, t("referral.title")), body);
   show(body, async () => {
-    const r = await api.get(`/referrals/${encodeURIComponent(referralId)}`);
+    const r = await api.get(path);
     const matches = await api.all("/matches", { referral_id: referralId });
     return [
       h("div", { class: "actions" },
@@ -31,10 +44,10 @@ export function render(root, [referralId], ctx) {
         [t("referral.interpreter"), r.interpreter_needed ? t("common.yes") : t("common.no")],
       ])),
       participant(r.participant || {}),
-      personal(r),
+      shownPersonal = personal(r),
       h("section", { class: "card" }, h("h2", {}, t("referral.history")),
         await history(ctx.who, referralId, r, matches)),
-      session.can.erase(ctx.who) && !r.erased && erasure(`/referrals/${encodeURIComponent(referralId)}/erase`),
+      session.can.erase(ctx.who) && !r.erased && erasure(`${path}/erase`, () => ctx.every(REFRESH_MS, erased)),
     ];
   });
 }
@@ -52,7 +65,10 @@ function participant(p) {
 /** Personal data: only in a single read, only for roles that may see it; gone after erasure. */
 export function personal(subject) {
   const section = h("section", { class: "card" }, h("h2", {}, t("personal.title")));
-  if (subject.erased) return fill(section, h("h2", {}, t("personal.title")), h("p", { class: "notice" }, t("personal.erased")));
+  if (subject.erased) {
+    section.dataset.erased = "";
+    return fill(section, h("h2", {}, t("personal.title")), h("p", { class: "notice" }, t("personal.erased")));
+  }
   if (!("personal" in subject) || subject.personal === null) {
     return fill(section, h("h2", {}, t("personal.title")), h("p", { class: "muted" }, t("personal.hidden")));
   }
