@@ -177,6 +177,11 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
         boss.get_by_role("button", name="Hent CSV").click()
     assert download.value.path().read_text().startswith("scope,figure,key,value")
     browser.shot(boss, "12-report-charts")
+    boss.get_by_label("Som systemet svarede den").fill("2020-01-01T00:00:00")  # before anything was recorded
+    boss.get_by_role("button", name="Vis rapport").click()
+    expect(boss.locator("[data-as-of]")).to_contain_text("som systemet svarede 01.01.2020")
+    expect(boss.locator("[data-figure=matches_established] .value")).to_have_text("0")
+    browser.shot(boss, "12b-report-as-of")
 
     boss.goto(f"{system.gateway}/#/audit/{match['referral_id']}")
     trail = boss.locator("[data-view=audit] tbody tr")
