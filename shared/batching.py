@@ -56,6 +56,10 @@ class Batched:
         for statement, params in runs.items():
             self.conn.execute(statement, params)
 
+    @property
+    def info(self) -> dict[Any, Any]:
+        return self.conn.info  # notes on the connection, not a statement: nothing to send first
+
     def __getattr__(self, name: str) -> Any:
         self.flush()
         return getattr(self.conn, name)

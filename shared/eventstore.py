@@ -203,6 +203,7 @@ class EventStore:
         key = result.inserted_primary_key
         assert key is not None
         self._index(conn, int(key[0]), event, recorded_at)
+        applying(conn, int(key[0]), recorded_at)
         return int(key[0])
 
     def _index(self, conn: Connection, seq: int, event: Event, learned: datetime) -> None:
@@ -215,6 +216,26 @@ class EventStore:
 
 def _with_recorded_at(event: Event, learned: datetime) -> Event:
     return event if event.recorded_at is not None else event.evolve(recorded_at=learned)
+
+
+_APPLYING = "lgv_applying"
+
+
+def applying(conn: Connection, seq: int, recorded_at: datetime) -> None:
+    """Note on ``conn`` the log position and learning time of the event about to be projected."""
+    conn.info[_APPLYING] = (seq, recorded_at)
+
+
+def learned(conn: Connection) -> tuple[int, datetime]:
+    """(seq, recorded_at) of the event being projected: when this store learned it.
+
+    Set by the store as it appends an event and by a replay as it reads one, so a
+    projection that keeps *when* it knew something rebuilds to the same moments.
+    """
+    found = conn.info.get(_APPLYING)
+    if found is None:
+        raise RuntimeError("no event is being applied on this connection")
+    return found  # type: ignore[no-any-return]
 
 
 def pending_outbox(conn: Connection, limit: int = 100) -> list[tuple[int, str, str, str]]:

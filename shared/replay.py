@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Row, case, func, select, text
 
 from shared.batching import Batched
 from shared.envelope import event_from_json
-from shared.eventstore import events
+from shared.eventstore import applying, events
 from shared.unit_of_work import ServiceDatabase
 
 Progress = Callable[[int], None]
@@ -63,12 +63,13 @@ def apply_log(db: ServiceDatabase, source: Connection, target: Connection, after
 
 def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datetime | None,
                batch: int) -> list[Row[Any, Any, Any]]:
-    """The next ``batch`` rows (seq, event_type, envelope) of the log after ``after``.
+    """The next ``batch`` rows (seq, event_type, recorded_at, envelope) of the log after ``after``.
 
     Events the projection ignores are counted, not fetched: their envelope is None.
     """
     envelope = case((events.c.event_type.in_(sorted(db.projection.appliers)), events.c.envelope), else_=None)
-    query = select(events.c.seq, events.c.event_type, envelope.label("envelope")).where(events.c.seq > after)
+    query = (select(events.c.seq, events.c.event_type, events.c.recorded_at, envelope.label("envelope"))
+             .where(events.c.seq > after))
     if until is not None:
         query = query.where(events.c.recorded_at <= until)
     return list(source.execute(query.order_by(events.c.seq).limit(batch)).all())
@@ -82,6 +83,7 @@ def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Row[Any, Any,
     conn = Batched(target, db.projection.row_keys)
     for row in rows:
         if row.envelope is not None:
+            applying(target, row.seq, row.recorded_at)
             db.apply(conn, event_from_json(row.envelope))  # type: ignore[arg-type]
     conn.flush()
 

@@ -28,10 +28,11 @@ from sqlalchemy import (
 )
 
 from services.followup import domain
+from services.followup.report_store import ReportStore
 from services.followup.standing import CheckIn, Facts
 from shared.contracts import closure_allows_rematch
 from shared.envelope import Event
-from shared.projection import Projection
+from shared.projection import Applier, Projection
 
 metadata = MetaData()
 
@@ -114,10 +115,21 @@ def _followup_due(conn: Connection, event: Event) -> None:
         days_overdue=p["days_overdue"], policy_version=p["policy_version"]))
 
 
+REPORT = ReportStore(metadata)
+
+
+def _both(first: Applier, second: Applier) -> Applier:
+    def apply(conn: Connection, event: Event) -> None:
+        first(conn, event)
+        second(conn, event)
+    return apply
+
+
 PROJECTION = Projection(metadata, {
-    "matched": _matched,
+    **REPORT.appliers(),
+    "matched": _both(_matched, REPORT.matched),
     "checked_in": _checked_in,
-    "closed": _closed,
+    "closed": _both(_closed, REPORT.closed),
     "followup_due": _followup_due,
 })
 

@@ -1,11 +1,11 @@
-"""The report summary as a use case: check the question, read the log as of then, answer."""
+"""The report summary as a use case: check the question, count the facts known then, answer."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from typing import Any
 
-from services.followup import disclosure_control, report_formats, reports
-from services.followup.report_facts import fold
+from services.followup import disclosure_control, report_cells, report_formats, report_query
+from services.followup.projection import REPORT
 from shared import reference
 from shared.errors import ValidationFailed
 from shared.unit_of_work import ServiceDatabase
@@ -20,9 +20,11 @@ def summary(db: ServiceDatabase, params: dict[str, Any]) -> dict[str, Any]:
     region = params.get("region") or None
     if region is not None and region not in reference.regions():
         raise ValidationFailed(f"unknown region {region!r}", {"region": ["unknown region"]})
+    regions = params.get("regions")
     with db.reading() as conn:
-        facts = fold(db.registry.upcast(event) for _seq, event in db.store.read_all(conn, until=as_of))
-    report = reports.summary(facts, date_from, date_to, region, params.get("regions"))
+        cells = report_query.cells(conn, REPORT, date_from, date_to, as_of, region, regions)
+        approvals = report_query.approvals(conn, REPORT, date_from, date_to, as_of, region, regions)
+    report = report_cells.summary(cells, approvals, date_from, date_to, region)
     report["as_of"] = as_of.isoformat() if as_of else None
     below, round_to = _whole(params, "suppress_below", 0), _whole(params, "round_to", 1)
     if below:  # 0: nothing suppressed (a coordinator's choice, CONTRACTS.md 4.3)

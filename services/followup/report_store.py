@@ -1,0 +1,148 @@
+"""The report's facts as tables, kept up to date event by event, each version with when it was learned.
+
+Bitemporal in the sense the report needs: a row holds a fact as the system knew
+it from ``learned_at`` (when this store applied the event, ``shared.eventstore``)
+until ``superseded_at`` (when a later event changed it; null while current).
+The facts as known at any moment are the rows valid then, so ``as_of`` answers
+read exactly what the fold over the log up to that moment would
+(``report_facts.fold``, kept as the oracle), without reading the log.
+
+A match row carries its participant's attributes: the participant known when
+the row's version began (a participant learned later starts a new version).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, Date, Index, Integer, MetaData, String, Table, insert, select, text, update
+
+from services.followup.standing import six_month_mark
+from shared.db import UtcDateTime
+from shared.envelope import Event
+from shared.eventstore import learned
+
+
+def _learned() -> list[Column[Any]]:
+    return [Column("learned_at", UtcDateTime(), nullable=False), Column("superseded_at", UtcDateTime())]
+
+
+CURRENT = text("superseded_at IS NULL")
+
+
+def tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
+    """The report's tables, in the projection's ``metadata`` (replayed and verified with it)."""
+    matches = Table(
+        "report_matches", metadata,
+        Column("match_id", String(64), primary_key=True), Column("version", Integer, primary_key=True),
+        Column("referral_id", String(64), nullable=False), Column("region", String(50), nullable=False),
+        Column("matched_on", Date, nullable=False), Column("six_month_on", Date, nullable=False),
+        Column("closed_on", Date), Column("site", String(50)), Column("gender", String(20)),
+        Column("birth_year", Integer), Column("country", String(10)), Column("arrival_year", Integer),
+        Column("age_decade", Integer), *_learned(),
+        Index("ix_report_matches_current", "match_id", sqlite_where=CURRENT, postgresql_where=CURRENT),
+        Index("ix_report_matches_referral", "referral_id"),
+        Index("ix_report_matches_learned", "learned_at"))
+    participants = Table(
+        "report_participants", metadata,
+        Column("referral_id", String(64), primary_key=True), Column("version", Integer, primary_key=True),
+        Column("site", String(50), nullable=False), Column("gender", String(20), nullable=False),
+        Column("birth_year", Integer, nullable=False), Column("country", String(10), nullable=False),
+        Column("arrival_year", Integer, nullable=False), *_learned())
+    approvals = Table(
+        "report_approvals", metadata,
+        Column("volunteer_id", String(64), primary_key=True), Column("version", Integer, primary_key=True),
+        Column("region", String(50)), Column("approved_on", Date, nullable=False), *_learned())
+    volunteer_regions = Table(
+        "report_volunteer_regions", metadata,
+        Column("volunteer_id", String(64), primary_key=True), Column("region", String(50), nullable=False))
+    return matches, participants, approvals, volunteer_regions
+
+
+class ReportStore:
+    """Appliers for the report's tables (one per event type the report folds)."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.matches, self.participants, self.approvals, self.volunteer_regions = tables(metadata)
+
+    def appliers(self) -> dict[str, Any]:
+        return {"referral_received": self.referral_received, "matched": self.matched, "closed": self.closed,
+                "volunteer_registered": self.volunteer_registered,
+                "volunteer_screened": self.volunteer_screened}
+
+    def referral_received(self, conn: Connection, event: Event) -> None:
+        p, person = event.payload, event.payload["participant"]
+        attributes = {"site": p["referring_site"], "gender": person["gender"], "birth_year": person["birth_year"],
+                      "country": person["country_of_birth"], "arrival_year": person["arrival_year"]}
+        self._new_version(conn, self.participants, "referral_id", p["referral_id"], attributes)
+        for row in conn.execute(select(self.matches).where(
+                self.matches.c.referral_id == p["referral_id"], CURRENT)).mappings().all():
+            self._new_version(conn, self.matches, "match_id", row["match_id"],
+                              _with_age({**_facts_of(row), **attributes}))
+
+    def matched(self, conn: Connection, event: Event) -> None:
+        p = event.payload
+        matched_on = date.fromisoformat(p["matched_on"])
+        person = conn.execute(select(self.participants).where(
+            self.participants.c.referral_id == p["referral_id"], CURRENT)).mappings().first()
+        self._new_version(conn, self.matches, "match_id", p["match_id"], _with_age({
+            "referral_id": p["referral_id"], "region": p["region"], "matched_on": matched_on,
+            "six_month_on": six_month_mark(matched_on), "closed_on": None, **_attributes_of(person)}))
+
+    def closed(self, conn: Connection, event: Event) -> None:
+        p = event.payload
+        row = self._current(conn, self.matches, "match_id", p["match_id"])
+        if row is not None:  # a closure of a match not (yet) known changes no figure
+            self._new_version(conn, self.matches, "match_id", p["match_id"],
+                              _with_age({**_facts_of(row), **_attributes_of(row),
+                                         "closed_on": date.fromisoformat(p["closed_on"])}))
+
+    def volunteer_registered(self, conn: Connection, event: Event) -> None:
+        p, known = event.payload, self.volunteer_regions
+        if conn.execute(select(known.c.region).where(known.c.volunteer_id == p["volunteer_id"])).first():
+            conn.execute(update(known).where(known.c.volunteer_id == p["volunteer_id"]).values(region=p["region"]))
+        else:
+            conn.execute(insert(known).values(volunteer_id=p["volunteer_id"], region=p["region"]))
+
+    def volunteer_screened(self, conn: Connection, event: Event) -> None:
+        p, known = event.payload, self.volunteer_regions
+        if p["outcome"] != "approved":
+            return
+        region = conn.execute(select(known.c.region).where(known.c.volunteer_id == p["volunteer_id"])).scalar()
+        self._new_version(conn, self.approvals, "volunteer_id", p["volunteer_id"],
+                          {"region": region, "approved_on": date.fromisoformat(p["screened_on"])})
+
+    def _current(self, conn: Connection, table: Table, key: str, value: str) -> Any:
+        return conn.execute(select(table).where(table.c[key] == value, CURRENT)).mappings().first()
+
+    def _new_version(self, conn: Connection, table: Table, key: str, value: str, values: dict[str, Any]) -> None:
+        """End the current version of ``value`` now and start the next one with ``values``."""
+        _seq, now = learned(conn)
+        current = self._current(conn, table, key, value)
+        if current is not None:
+            conn.execute(update(table).where(table.c[key] == value, table.c.version == current["version"])
+                         .values(superseded_at=now))
+        conn.execute(insert(table).values(**{key: value}, version=(current["version"] + 1) if current else 1,
+                                          learned_at=now, superseded_at=None, **values))
+
+
+def _facts_of(row: Any) -> dict[str, Any]:
+    return {name: row[name] for name in ("referral_id", "region", "matched_on", "six_month_on", "closed_on")}
+
+
+def _attributes_of(row: Any) -> dict[str, Any]:
+    names = ("site", "gender", "birth_year", "country", "arrival_year")
+    return {name: row[name] if row is not None else None for name in names}
+
+
+def _with_age(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the participant's age at matching in decades (the age bands' unit)."""
+    born = values["birth_year"]
+    return {**values, "age_decade": None if born is None else (values["matched_on"].year - born) // 10}
+
+
+def valid_at(table: Table, as_of: datetime | None) -> Any:
+    """The condition for the rows of ``table`` that held at ``as_of`` (None: now)."""
+    if as_of is None:
+        return table.c.superseded_at.is_(None)
+    return (table.c.learned_at <= as_of) & (table.c.superseded_at.is_(None) | (table.c.superseded_at > as_of))
