@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, func, select, text
+from sqlalchemy import Connection, case, func, select, text
 
 from shared.batching import Batched
 from shared.envelope import event_from_json
@@ -62,7 +62,7 @@ def apply_log(db: ServiceDatabase, source: Connection, target: Connection, after
 
 
 def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datetime | None,
-               batch: int) -> list[Row[Any, Any, Any]]:
+               batch: int) -> list[Any]:
     """The next ``batch`` rows (seq, event_type, recorded_at, envelope) of the log after ``after``.
 
     Events the projection ignores are counted, not fetched: their envelope is None.
@@ -75,7 +75,7 @@ def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datet
     return list(source.execute(query.order_by(events.c.seq).limit(batch)).all())
 
 
-def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Row[Any, Any, Any]]) -> None:
+def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Any]) -> None:
     """Apply rows of ``read_batch`` in order, many writes per round trip."""
     if target.dialect.name == "sqlite":
         # Long transactions: keep their pages in memory instead of spilling them early.
@@ -121,7 +121,7 @@ def _rebuild_aside(db: ServiceDatabase, progress: Progress | None, batch: int) -
         if below != read:
             raise ReplayInterrupted(f"{int(below or 0) - read} events were written below position {position} "
                                     "while the rebuild ran; run it again (the projection is unchanged)")
-        tail: list[Row[Any, Any, Any]] = []
+        tail: list[Any] = []
         while len(batch_rows := read_batch(db, conn, position, None, batch)) > 0:
             tail += batch_rows
             position = batch_rows[-1].seq
