@@ -222,5 +222,7 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     browser.shot(revoked, "16-signed-out-revoked-token")
 
     assert browser.dialogs == []  # the markup never ran
+    personal = ("Test Person", "Test%20Person", "Test+Person", "Vera", "00000000")
+    assert not [url for url in browser.urls if any(p in url for p in personal)]
     assert not [e for e in browser.console_errors if "Content Security Policy" in e], browser.console_errors
     wait_for(lambda: api.ok(f"/api/v1/referrals/{match['referral_id']}")["status"] != "waiting", what="closed")

@@ -41,6 +41,7 @@ class Browser:
         self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         self.dialogs: list[str] = []
         self.console_errors: list[str] = []
+        self.urls: list[str] = []  # every address a page asked for (nothing personal may be in one)
         self.shots = output_dir()
 
     def page(self, viewport: dict[str, int] = DESKTOP) -> Page:
@@ -51,6 +52,7 @@ class Browser:
         page.set_default_timeout(WAIT_MS)
         page.on("dialog", self._dialog)
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        page.on("request", lambda request: self.urls.append(request.url))
         return page
 
     def shot(self, page: Page, name: str) -> Path:
@@ -66,6 +68,6 @@ class Browser:
         self._browser.close()
         # Under eventlet's monkey-patching (tests/conftest.py) Playwright's stop() never sees
         # its driver process exit and hangs; the browser is closed, so end the driver here.
-        process = self._manager._client._transport._proc  # type: ignore[union-attr]
-        if process.returncode is None:
-            process.kill()
+        client = self._manager._client
+        if client is not None and client._transport._proc.returncode is None:  # type: ignore[attr-defined]
+            client._transport._proc.kill()  # type: ignore[attr-defined]
