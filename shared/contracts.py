@@ -5,6 +5,7 @@ service produces without importing that service's code.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -20,7 +21,7 @@ from marshmallow import (
 
 from shared import reference
 from shared.registry import SchemaRegistry
-from shared.validation import EARLIEST_DATE, control_error, date_bound_error, latest_date
+from shared.validation import EARLIEST_DATE, control_characters, control_error, date_bound_error, latest_date
 
 GENDERS = ("female", "male", "other")
 DANISH_LEVELS = ("none", "basic", "intermediate", "fluent")
@@ -67,16 +68,26 @@ class DateBounds(validate.Validator):
         return value
 
 
-def _no_control(value: str) -> None:
-    problem = control_error(value)
-    if problem:
-        raise ValidationError(problem)
+class NoControl(validate.Validator):
+    """No control characters (free text keeps tabs and line breaks).
+
+    ``regex`` is the same rule as a pattern of what is allowed, which apispec shows
+    in the JSON Schema of the field.
+    """
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.multiline = multiline
+        self.regex = re.compile(f"^[^{control_characters(multiline)}]*$")
+
+    def __call__(self, value: str) -> str:
+        problem = control_error(value, multiline=self.multiline)
+        if problem:
+            raise ValidationError(problem)
+        return value
 
 
-def _no_control_in_text(value: str) -> None:
-    problem = control_error(value, multiline=True)
-    if problem:
-        raise ValidationError(problem)
+_no_control = NoControl()
+_no_control_in_text = NoControl(multiline=True)
 
 
 def code(maximum: int = 200, **kw: Any) -> fields.String:

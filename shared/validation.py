@@ -68,6 +68,11 @@ def date_bound_error(value: date, today: date | None = None) -> str | None:
     return f"must be between {EARLIEST_DATE.isoformat()} and {latest.isoformat()}"
 
 
+def control_characters(multiline: bool = False) -> str:
+    """The refused characters as the inside of a regular-expression class (``\\x00-\\x1f…``)."""
+    return (_CONTROL_IN_TEXT if multiline else _CONTROL).pattern[1:-1]
+
+
 def control_error(value: str, multiline: bool = False) -> str | None:
     """Why ``value`` is refused for its control characters, or None.
 

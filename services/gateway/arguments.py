@@ -13,7 +13,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from shared import reference
 from shared.config import SERVICES
-from shared.contracts import InReference
+from shared.contracts import InReference, business_date, code
 from shared.paging import MAX_LIMIT
 
 DEFAULT_LIMIT = 50
@@ -44,8 +44,7 @@ class Arguments(Schema):
 class Paging(Arguments):
     limit = WholeNumber(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT),
                         metadata={"default": DEFAULT_LIMIT})
-    cursor = fields.String(validate=validate.Length(1, 200),
-                           metadata={"description": "next_cursor of the previous page"})
+    cursor = code(200, metadata={"description": "next_cursor of the previous page"})
 
 
 def _region() -> fields.String:
@@ -54,14 +53,14 @@ def _region() -> fields.String:
 
 
 def _on(what: str) -> fields.Date:
-    return fields.Date(load_default=_today, metadata={"description": f"{what}; default today"})
+    return business_date(load_default=_today, metadata={"description": f"{what}; default today"})
 
 
 class ReferralFilters(Paging):
     status = fields.String(validate=validate.OneOf(REFERRAL_STATUSES))
     region = _region()
     referring_site = fields.String(validate=InReference(reference.site_codes))
-    external_ref = fields.String(validate=validate.Length(1, 100))
+    external_ref = code(100)
 
 
 class CandidateQuestion(Arguments):
@@ -82,8 +81,8 @@ class MatchDay(Arguments):
 class MatchFilters(Paging, MatchDay):
     status = fields.String(validate=validate.OneOf(MATCH_STATUSES))
     region = _region()
-    volunteer_id = fields.String(validate=validate.Length(1, 64))
-    referral_id = fields.String(validate=validate.Length(1, 64))
+    volunteer_id = code(64)
+    referral_id = code(64)
 
 
 class DueQuestion(Arguments):

@@ -14,7 +14,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from marshmallow import Schema, fields
 
-from shared.contracts import DateBounds, YearRange
+from shared.contracts import DateBounds, NoControl, YearRange
 
 from . import idempotency
 from .answers import Error
@@ -27,6 +27,13 @@ ERRORS = {400: "Validation failed; `fields` lists the problems.", 401: "Missing,
           409: "Conflicts with the current state (e.g. already matched).",
           413: f"Body larger than {MAX_BODY_BYTES} bytes.", 422: "A programme rule says no.",
           503: "A service did not answer."}
+IDEMPOTENCY_KEY = {
+    "name": idempotency.HEADER, "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH,
+               "pattern": NoControl().regex.pattern},
+    "description": "Send the same key again (same principal, same request) and get the first answer, "
+                   f"with `Idempotent-Replayed: true`; kept {idempotency.KEEP_FOR.total_seconds() / 3600:g} "
+                   "hours. The same key with another request is 422."}
 DESCRIPTION = (
     "Auth: `Authorization: Bearer <token>` from `lgv token issue`. Writes answer 202; reads may lag them by "
     "moments. `personal` appears only on single-object reads by coordinators and consultants. Errors are "
@@ -141,7 +148,7 @@ def _query(query: type[Schema], plugin: MarshmallowPlugin) -> list[dict[str, Any
 
 
 def _path_value(name: str, converter: str) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string", "minLength": 1}
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": NoControl().regex.pattern}
     if converter == "int":
         schema = {"type": "integer", "minimum": 0}
     elif converter.startswith("any("):

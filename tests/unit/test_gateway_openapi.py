@@ -181,3 +181,9 @@ def _outside(schema: dict[str, Any]) -> list[str]:
         if "maximum" in schema:
             refused.append(str(schema["maximum"] + 1))
     return refused
+
+
+def test_every_post_documents_its_idempotency_key(spec: dict[str, Any]) -> None:
+    for endpoint in ENDPOINTS:
+        headers = {p["name"] for p in operation(spec, endpoint)["parameters"] if p["in"] == "header"}
+        assert ("Idempotency-Key" in headers) == (endpoint.method == "POST"), endpoint.path
