@@ -66,6 +66,9 @@ class WithdrawReferral(Schema):
         "description": "published; required unless `reason` is given (then `other`)"})
     reason = free_text(1000, 1, allow_none=True, load_default=None, metadata={
         "description": "free text, kept private in the referrals service, never published"})
+    # What ``_code_or_text`` checks, as ``/openapi.json`` states it (see ``openapi.py``).
+    JSON_SCHEMA = {"anyOf": [{"required": ["reason_code"]},
+                             {"required": ["reason"], "properties": {"reason": {"type": "string"}}}]}
 
     @validates_schema
     def _code_or_text(self, data: dict[str, Any], **_: Any) -> None:

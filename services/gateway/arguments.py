@@ -110,13 +110,10 @@ class DeadLetterFilters(Paging):
 
 
 class AccessFilters(Paging):
-    subject_id = fields.String(validate=validate.Length(1, 200),
-                               metadata={"description": "a referral, volunteer or match id"})
-    actor = fields.String(validate=validate.Length(1, 200), metadata={"description": "the reader's name"})
-    moment_from = fields.String(data_key="from", validate=validate.Length(1, 40), metadata={
-        "description": "a date or ISO timestamp, inclusive"})
-    moment_to = fields.String(data_key="to", validate=validate.Length(1, 40), metadata={
-        "description": "a date (its whole day) or ISO timestamp"})
+    subject_id = code(200, metadata={"description": "a referral, volunteer or match id"})
+    actor = code(200, metadata={"description": "the reader's name"})
+    moment_from = code(40, data_key="from", metadata={"description": "a date or ISO timestamp, inclusive"})
+    moment_to = code(40, data_key="to", metadata={"description": "a date (its whole day) or ISO timestamp"})
 
 
 def filters(query: dict[str, Any]) -> dict[str, Any]:

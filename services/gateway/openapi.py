@@ -27,13 +27,6 @@ ERRORS = {400: "Validation failed; `fields` lists the problems.", 401: "Missing,
           409: "Conflicts with the current state (e.g. already matched).",
           413: f"Body larger than {MAX_BODY_BYTES} bytes.", 422: "A programme rule says no.",
           503: "A service did not answer."}
-IDEMPOTENCY_KEY = {
-    "name": idempotency.HEADER, "in": "header", "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH,
-               "pattern": NoControl().regex.pattern},
-    "description": "Send the same key again (same principal, same request) and get the first answer, "
-                   f"with `Idempotent-Replayed: true`; kept {idempotency.KEEP_FOR.total_seconds() / 3600:g} "
-                   "hours. The same key with another request is 422."}
 DESCRIPTION = (
     "Auth: `Authorization: Bearer <token>` from `lgv token issue`. Writes answer 202; reads may lag them by "
     "moments. `personal` appears only on single-object reads by coordinators and consultants. Errors are "
@@ -62,6 +55,7 @@ def todays_bounds(converter: Any, field: fields.Field, ret: dict[str, Any], **_:
 
 def build_spec(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
     """The OpenAPI 3 document of ``endpoints``."""
+    endpoints = list(endpoints)
     plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec("Livet Går Videre gateway", "1.1.0", "3.0.3", info={"description": DESCRIPTION},
                    plugins=[plugin])
@@ -71,6 +65,10 @@ def build_spec(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
     spec.components.schema("Error", schema=Error)
     for status, text in ERRORS.items():
         spec.components.response(f"E{status}", {"description": text, "content": _json(Error)})
+    for body in dict.fromkeys(e.body for e in endpoints if e.body is not None):
+        # A rule across fields that a schema states as JSON Schema (``JSON_SCHEMA``), e.g. "one of two".
+        if hasattr(body, "JSON_SCHEMA"):
+            spec.components.schema(schema_name(body), component=body.JSON_SCHEMA, schema=body)
     by_path: dict[str, dict[str, Any]] = {}
     for endpoint in endpoints:
         by_path.setdefault(endpoint.template, {})[endpoint.method.lower()] = _operation(endpoint, plugin)

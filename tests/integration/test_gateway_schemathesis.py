@@ -7,7 +7,8 @@ The gateway's real WSGI app is served over HTTP in this process (eventlet, as un
 What the run is told beyond the document, and why (nothing else is configured):
 
 - ``query.cursor``: a cursor is opaque; only one the API issued is valid (anything else
-  is 400, as documented), so the first page's cursor is supplied as test data.
+  is 400, as documented), so a cursor of each kind (offset, audit position, access-log
+  key) is supplied as test data.
 - 422 counts as an acceptable answer to schema-valid data: it is "a programme rule says
   no" (documented on every POST), e.g. an ``Idempotency-Key`` sent again with another body.
 - ``tests/support/schemathesis_hooks.py`` maps generated data for the rules JSON Schema
@@ -19,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import eventlet
@@ -28,9 +30,11 @@ import pytest
 from services.gateway import tokens
 from services.gateway.endpoints import endpoints_of
 from services.gateway.service import GatewayService
+from shared import access_log
 from shared.config import REPO_ROOT
-from shared.paging import encode_cursor
+from shared.paging import encode_cursor, encode_position
 from tests.support.gateway_app import gateway_app
+from tests.support.gateway_fakes import FakeService
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 EXAMPLES = 10  # per operation and phase; the whole run takes about a minute on two busy cores
@@ -39,11 +43,26 @@ CONFIG = """
 enabled = false
 
 [parameters]
-"query.cursor" = "{cursor}"
+"query.cursor" = "{offset}"
+
+[[operations]]
+include-path = "/api/v1/audit/subjects/{{subject_id}}"
+parameters = {{ "query.cursor" = "{position}" }}
+
+[[operations]]
+include-path = "/api/v1/audit/access"
+parameters = {{ "query.cursor" = "{key}" }}
 
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 """
+
+
+def cursors() -> dict[str, str]:
+    """A cursor the API could have issued, of each kind it issues."""
+    entry = FakeService().access_log({}, 1)["items"][0]
+    return {"offset": encode_cursor(0), "position": encode_position(datetime(2023, 1, 10, tzinfo=UTC), "e-1"),
+            "key": access_log.merge([[entry, {**entry, "seq": 2}]], 1)["next_cursor"]}
 
 
 @pytest.fixture
@@ -61,7 +80,7 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_schemathesis_finds_no_failure_and_no_rejected_data_in_any_operation(served: str, tmp_path: Path) -> None:
     config, report, output = tmp_path / "schemathesis.toml", tmp_path / "report.json", tmp_path / "output.txt"
-    config.write_text(CONFIG.format(cursor=encode_cursor(0)))
+    config.write_text(CONFIG.format(**cursors()))
     token = tokens.issue("coordinator", [], name="schemathesis")
     command = [str(SCHEMATHESIS), "--config-file", str(config), "run", f"{served}/openapi.json",
                "-H", f"Authorization: Bearer {token}", "--checks", "all", "--max-examples", str(EXAMPLES),
