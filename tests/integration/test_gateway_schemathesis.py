@@ -8,7 +8,7 @@ What the run is told beyond the document, and why (nothing else is configured):
 
 - ``query.cursor``: a cursor is opaque; only one the API issued is valid (anything else
   is 400, as documented), so a cursor of each kind (offset, audit position, access-log
-  key) is supplied as test data.
+  key) is supplied as test data; so is the name of one of the web page's files.
 - 422 counts as an acceptable answer to schema-valid data: it is "a programme rule says
   no" (documented on every POST), e.g. an ``Idempotency-Key`` sent again with another body.
 - ``tests/support/schemathesis_hooks.py`` maps generated data for the rules JSON Schema
@@ -52,6 +52,10 @@ parameters = {{ "query.cursor" = "{position}" }}
 [[operations]]
 include-path = "/api/v1/audit/access"
 parameters = {{ "query.cursor" = "{key}" }}
+
+[[operations]]
+include-path = "/assets/{{name}}"
+parameters = {{ "path.name" = "js/app.js" }}
 
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
