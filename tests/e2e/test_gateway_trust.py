@@ -128,3 +128,20 @@ def test_far_future_dates_and_tampered_cursors_are_400_never_500(system, api):
         assert api.get("/api/v1/volunteers", cursor=cursor).status_code == 400, cursor
     assert api.get("/api/v1/check-ins/due", on="9999-12-31").status_code == 400
     assert api.get("/api/v1/volunteers", region="x\x00").status_code == 400
+
+
+def test_on_the_bus_out_of_bounds_dates_and_control_characters_are_kept_as_dead_letters(system, api, intake):
+    for bad in (ev.referral_submitted(referred_on="9999-12-31"),
+                ev.referral_submitted(consent={"given": True, "recorded_on": "1999-12-31"}),
+                ev.referral_submitted(external_ref="CTP-\x00-1")):
+        intake.publish(bad)
+    valid = ev.referral_submitted()
+    intake.publish(valid)
+
+    wait_for(lambda: api.ok("/api/v1/referrals", external_ref=valid["payload"]["external_ref"])["items"],
+             what="the valid referral sent after the bad ones")
+    letters = wait_for(lambda: len(found := api.ok("/api/v1/dead-letters", service="referrals")["items"]) == 3
+                       and found, what="three dead letters")
+    refused = {name for letter in letters for name in letter["fields"]}
+    assert {"payload.referred_on", "payload.consent.recorded_on", "payload.external_ref"} <= refused
+    assert len(api.ok("/api/v1/referrals")["items"]) == 1
