@@ -3,22 +3,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from shared.errors import ValidationFailed
-from shared.paging import MAX_LIMIT
-from shared.validation import day
 
 from .errors import PayloadTooLarge, error_body
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_LIMIT = 50
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -74,50 +70,4 @@ def read_body(request: Request) -> bytes:
     if len(raw) == MAX_BODY_BYTES and request.content_length is None:
         if request.environ["wsgi.input"].read(1):
             raise too_large
-    return raw
-
-
-def page_args(request: Request) -> tuple[int, str | None]:
-    """``limit`` (1..500, default 50) and ``cursor`` from the query string."""
-    raw = request.args.get("limit", "")
-    limit = DEFAULT_LIMIT
-    if raw:
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
-            raise ValidationFailed(
-                "limit must be a whole number from 1 to 500.",
-                {"limit": [f"must be an integer between 1 and {MAX_LIMIT}"]},
-            )
-        limit = int(raw)
-    return limit, request.args.get("cursor") or None
-
-
-def query_filters(request: Request, names: Iterable[str]) -> dict[str, str]:
-    """The named query arguments that are present and non-empty."""
-    return {name: request.args[name] for name in names if request.args.get(name)}
-
-
-def query_date(request: Request, name: str, default: str | None = None) -> str | None:
-    """A ``YYYY-MM-DD`` query argument within the business-date bounds, or ``default``."""
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    return day(raw, name).isoformat()
-
-
-def query_int(request: Request, name: str) -> int | None:
-    """A whole-number query argument, checked, or None when absent."""
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a whole number.", {name: ["must be an integer"]}) from None
-
-
-def query_choice(request: Request, name: str, choices: tuple[str, ...], default: str) -> str:
-    """A query argument that must be one of ``choices``."""
-    raw = request.args.get(name) or default
-    if raw not in choices:
-        raise ValidationFailed(f"{name} must be one of {', '.join(choices)}.", {name: [f"one of {choices}"]})
     return raw

@@ -1,18 +1,17 @@
-"""Body and query parsing at the gateway."""
+"""Body and query parsing at the gateway (query arguments: ``arguments.py``'s schemas)."""
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from services.gateway.arguments import MatchDay, Paging
 from services.gateway.errors import PayloadTooLarge
-from services.gateway.http import (
-    MAX_BODY_BYTES,
-    page_args,
-    query_date,
-    read_json_object,
-)
+from services.gateway.http import MAX_BODY_BYTES, read_json_object
 from shared.errors import ValidationFailed
+from shared.validation import normalise
 
 
 def request(query: str = "", data: bytes | str | None = None) -> Request:
@@ -21,19 +20,24 @@ def request(query: str = "", data: bytes | str | None = None) -> Request:
     return Request(builder.get_environ())
 
 
+def page_args(query: dict[str, str]) -> tuple[int, str | None]:
+    found = normalise(Paging(), query, "query")
+    return found["limit"], found.get("cursor")
+
+
 def test_page_defaults_to_fifty_without_cursor() -> None:
-    assert page_args(request()) == (50, None)
+    assert page_args({}) == (50, None)
 
 
 @pytest.mark.parametrize("limit", ["1", "500", "73"])
 def test_page_accepts_limits_in_range(limit: str) -> None:
-    assert page_args(request(f"limit={limit}&cursor=abc")) == (int(limit), "abc")
+    assert page_args({"limit": limit, "cursor": "abc"}) == (int(limit), "abc")
 
 
-@pytest.mark.parametrize("limit", ["0", "501", "-1", "ten", "2.5", "%C2%B2", "%D9%A3"])
+@pytest.mark.parametrize("limit", ["0", "501", "-1", "ten", "2.5", "\u00b2", "\u0663"])
 def test_page_refuses_limits_out_of_range(limit: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        page_args(request(f"limit={limit}"))
+        page_args({"limit": limit})
     assert "limit" in caught.value.fields
 
 
@@ -57,11 +61,13 @@ def test_body_over_one_mebibyte_is_too_large() -> None:
         read_json_object(request(data=huge))
 
 
-def test_dates_are_checked() -> None:
-    assert query_date(request("on=2023-03-01"), "on") == "2023-03-01"
-    assert query_date(request(), "on", default="2023-01-01") == "2023-01-01"
-    with pytest.raises(ValidationFailed):
-        query_date(request("on=March"), "on")
+def test_dates_are_checked_and_default_to_today() -> None:
+    assert normalise(MatchDay(), {"on": "2023-03-01"}, "query") == {"on": "2023-03-01"}
+    assert normalise(MatchDay(), {}, "query") == {"on": date.today().isoformat()}
+    for refused in ("March", "9999-12-31"):
+        with pytest.raises(ValidationFailed) as caught:
+            normalise(MatchDay(), {"on": refused}, "query")
+        assert "on" in caught.value.fields
 
 
 def test_chunked_body_over_one_mebibyte_is_too_large() -> None:
