@@ -234,7 +234,7 @@ def referral_submitted_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
 
 class ReferralReceivedV1(ReferralSubmittedV1):
     referral_id = code(required=True)
-    region = fields.String(required=True)
+    region = fields.String(required=True, validate=InReference(reference.regions))
     consent = fields.Nested(ConsentSchema, load_default=None, allow_none=True)
     # Added with referral_submitted v2, optional so earlier events still read as v1.
     interpreter_needed = StrictBool(load_default=False)
@@ -287,7 +287,7 @@ class MatchedV1(Schema):
     match_id = code(required=True)
     referral_id = code(required=True)
     volunteer_id = code(required=True)
-    region = fields.String(required=True)
+    region = fields.String(required=True, validate=InReference(reference.regions))
     matched_on = business_date(required=True)
     # Added later, optional, so every earlier ``matched`` still reads as version 1:
     # the proposal the consultant chose from, the chosen volunteer's rank in it
@@ -370,7 +370,7 @@ class FollowupDueV1(Schema):
     match_id = fields.String(required=True)
     referral_id = fields.String(required=True)
     volunteer_id = fields.String(required=True)
-    region = fields.String(required=True)
+    region = fields.String(required=True, validate=InReference(reference.regions))
     due_on = fields.Date(required=True)
     phase = fields.String(required=True, validate=validate.OneOf(FOLLOWUP_PHASES))
     noticed_on = fields.Date(required=True)

@@ -19,25 +19,47 @@ from shared.errors import ValidationFailed
 ACTOR_KINDS = ("system", "consultant", "volunteer")
 
 
+# Bounds on every envelope string: no consumer stores or logs more than this of one,
+# and none carries a control character (a log line or an operator's terminal would
+# read other than what was sent).
+ID_LENGTH = 200
+CODE_LENGTH = 100
+
+
+def _no_control(value: str) -> None:
+    from shared.validation import control_error  # shared.validation imports this module
+
+    problem = control_error(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _bounded(maximum: int, minimum: int = 1) -> list[Any]:
+    return [validate.Length(minimum, maximum), _no_control]
+
+
 class ActorSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(ACTOR_KINDS))
-    id = fields.String(load_default=None, allow_none=True)
+    id = fields.String(load_default=None, allow_none=True, validate=_bounded(ID_LENGTH))
     # Added later, optional: the gateway role behind a human actor (coordinator, consultant).
-    role = fields.String(allow_none=True)
+    role = fields.String(allow_none=True, validate=_bounded(CODE_LENGTH))
 
 
 class EnvelopeSchema(Schema):
-    event_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    event_type = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    schema_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    event_id = fields.String(required=True, validate=_bounded(ID_LENGTH))
+    event_type = fields.String(required=True, validate=[
+        *_bounded(CODE_LENGTH),  # the control check also refuses a newline that "$" lets by
+        validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower-case event type name")])
+    schema_version = fields.Integer(required=True, strict=True, validate=validate.Range(1, 1000))
     occurred_at = fields.AwareDateTime(required=True)
-    source = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    stream_id = fields.String(load_default=None, allow_none=True)
-    stream_version = fields.Integer(load_default=None, allow_none=True, strict=True)
+    source = fields.String(required=True, validate=_bounded(CODE_LENGTH))
+    stream_id = fields.String(load_default=None, allow_none=True, validate=_bounded(ID_LENGTH))
+    stream_version = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                    validate=validate.Range(min=1))
     recorded_at = fields.AwareDateTime(load_default=None, allow_none=True)
     actor = fields.Nested(ActorSchema, load_default=None, allow_none=True)
-    correlation_id = fields.String(load_default=None, allow_none=True)
-    causation_id = fields.String(load_default=None, allow_none=True)
+    correlation_id = fields.String(load_default=None, allow_none=True, validate=_bounded(ID_LENGTH))
+    causation_id = fields.String(load_default=None, allow_none=True, validate=_bounded(ID_LENGTH))
     payload = fields.Dict(required=True)
 
 
@@ -92,6 +114,19 @@ def load_envelope(data: Any, *, strict: bool = False) -> Event:
 
 
 _ENVELOPE_KEYS = frozenset(EnvelopeSchema().fields)
+
+
+def checked_actor(actor: dict[str, Any]) -> dict[str, Any]:
+    """An actor as an envelope may carry it (bounded, no control characters), or ValidationFailed.
+
+    Producers check the actor they are given before recording, so no consumer has to
+    refuse an event for its actor.
+    """
+    try:
+        ActorSchema(unknown=EXCLUDE).load(actor)
+    except ValidationError as exc:
+        raise ValidationFailed("the actor is invalid", flatten_errors(exc.messages, "actor")) from exc
+    return actor
 
 
 def event_from_json(text: str | bytes) -> Event:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine
 
 from shared import access_log, deadletters, ordering  # noqa: F401  (their tables belong to the store)
 from shared.db import READ_ONLY
-from shared.envelope import Event, new_event_id, utcnow
+from shared.envelope import Event, checked_actor, new_event_id, utcnow
 from shared.eventstore import EventStore
 from shared.eventstore import metadata as store_metadata
 from shared.keyring import Keyring
@@ -31,7 +31,7 @@ class UnitOfWork:
         self.conn = conn
         self.db = db
         self.cause = cause
-        self.actor = actor
+        self.actor = checked_actor(actor) if actor is not None else None
         self.recorded: list[Event] = []
 
     def record(self, stream_id: str, event_type: str, payload: dict[str, Any], *,

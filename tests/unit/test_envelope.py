@@ -102,3 +102,38 @@ def test_stored_envelopes_read_back_as_the_strict_schema_reads_them():
     for event in stored:
         text = event.to_json()
         assert event_from_json(text) == load_envelope(json.loads(text), strict=True)
+
+
+@pytest.mark.parametrize("field", ["event_id", "source", "stream_id", "correlation_id", "causation_id"])
+def test_envelope_strings_are_bounded(field: str) -> None:
+    assert field in refused_fields({**ENVELOPE, field: "x" * 201})
+
+
+@pytest.mark.parametrize("field", ["event_id", "source", "stream_id", "correlation_id", "causation_id"])
+def test_envelope_strings_refuse_control_characters(field: str) -> None:
+    assert field in refused_fields({**ENVELOPE, field: "abc\ndef"})
+    assert field in refused_fields({**ENVELOPE, field: "abc\x00"})
+
+
+def test_actor_id_is_bounded_and_refuses_control_characters() -> None:
+    assert "actor.id" in refused_fields({**ENVELOPE, "actor": {"kind": "system", "id": "x" * 201}})
+    assert "actor.id" in refused_fields({**ENVELOPE, "actor": {"kind": "system", "id": "a\u202eb"}})
+    assert "actor.role" in refused_fields({**ENVELOPE, "actor": {"kind": "consultant", "role": "r" * 101}})
+
+
+def test_event_type_is_a_lower_case_name() -> None:
+    for bad in ("Referral_Submitted", "referral submitted", "referral_submitted\n", ""):
+        assert "event_type" in refused_fields({**ENVELOPE, "event_type": bad})
+
+
+def test_stream_version_starts_at_one() -> None:
+    assert "stream_version" in refused_fields({**ENVELOPE, "stream_id": "s", "stream_version": 0})
+
+
+def test_a_producer_refuses_an_actor_no_consumer_would_take() -> None:
+    from shared.envelope import checked_actor
+
+    assert checked_actor({"kind": "consultant", "id": "Anne Sørensen", "role": "consultant"})
+    with pytest.raises(ValidationFailed) as exc:
+        checked_actor({"kind": "consultant", "id": "x" * 300})
+    assert "actor.id" in exc.value.fields
