@@ -92,9 +92,11 @@ def remove_users(env: Env | None = None) -> None:
 
 def declare_topology(admin_uri: str) -> None:
     """Every exchange and queue, declared once with a login that may configure them all."""
-    from kombu import Connection
+    from kombu import Connection, Exchange
 
     from shared import topology
 
     with Connection(admin_uri) as connection:
         topology.declare_all(connection.default_channel)
+        # As nameko declares it: then a refused RPC publish is refused for want of permission.
+        Exchange(broker_users.RPC_EXCHANGE, type="topic", durable=True)(connection.default_channel).declare()
