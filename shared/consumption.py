@@ -86,6 +86,11 @@ def service_users() -> dict[str, str]:
 
 def parse(delivery: Delivery, db: ServiceDatabase) -> Event:
     """Turn a delivery into an event validated in the schema version it was written in."""
+    return validated(read_envelope(delivery), db)
+
+
+def read_envelope(delivery: Delivery) -> Event:
+    """The delivery's envelope, its payload not yet validated."""
     try:
         data = json.loads(delivery.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -95,6 +100,11 @@ def parse(delivery: Delivery, db: ServiceDatabase) -> Event:
         raise ValidationFailed(
             f"event_type {event.event_type!r} differs from routing key {delivery.routing_key!r}",
             {"event_type": ["must equal the routing key"]})
+    return event
+
+
+def validated(event: Event, db: ServiceDatabase) -> Event:
+    """The event with its payload validated in the schema version it was written in."""
     payload = db.registry.validate(event.event_type, event.schema_version, event.payload,
                                    strict=False)
     return event.evolve(payload=payload)
@@ -107,7 +117,8 @@ def consume(db: ServiceDatabase, handlers: Handlers, delivery: Delivery, max_att
     """
     try:
         delivery = admit(delivery, db.service)
-        event = authentic(parse(delivery, db), delivery)
+        # Who published it is judged before the payload: a forgery is kept as one.
+        event = validated(authentic(read_envelope(delivery), delivery), db)
         outcome = _apply_or_park(db, handlers, event, delivery)
     except _REJECTABLE as exc:
         _keep(db, delivery, Rejection(exc.message, exc.fields))
