@@ -60,7 +60,7 @@ def redrive(service: str, dead_letter_id: int, body_file: str | None) -> None:
     """Publish the message again (fixed, with --body) where it first came from."""
     body = Path(body_file).read_text(encoding="utf-8") if body_file else None
     try:
-        letter = redrive_letter(open_database(service), broker_users.uri(service), dead_letter_id, body)
+        letter = redrive_letter(open_database(service), broker_users.login(service), dead_letter_id, body)
     except LgvError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"re-drove dead letter {dead_letter_id} to {letter['exchange']} "

@@ -55,7 +55,7 @@ def replay(service: str, check: bool, until: datetime | None, into: str | None,
         elif republish and queue:
             with click.progressbar(length=replaying.count_events(db, RECORDED), label=f"{name:<10}",
                                    file=click.get_text_stream("stderr")) as bar:
-                sent = republish_events(db, broker_users.uri(name), queue,
+                sent = republish_events(db, broker_users.login(name), queue,
                                         broker_users.admin_uri(), bar.update)
             click.echo(f"{name}: re-published {sent} recorded events to queue {queue}")
         else:

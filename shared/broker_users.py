@@ -124,6 +124,14 @@ def uri(role: str, env: Env | None = None) -> str:
     return f"amqp://{netloc}{parts.path or '/'}"
 
 
+def login(role: str, env: Env | None = None) -> str:
+    """The URI to act as ``role`` with: ``AMQP_URI`` when it is that role's own login (the
+    CLI inside the role's process or container), else ``uri(role)``."""
+    environment = _env(env)
+    own = environment.get("AMQP_URI")
+    return own if own and uri_user(own) == user_name(role, env) else uri(role, env)
+
+
 def vhost_of(amqp_uri: str) -> str:
     """The vhost an AMQP URI names (``/`` when it names none)."""
     path = urlsplit(amqp_uri).path

@@ -91,3 +91,11 @@ def test_a_password_from_the_environment_wins(var_dir: str, monkeypatch: pytest.
     monkeypatch.setenv("LGV_BROKER_PASSWORD_GATEWAY", "from-env")
     assert broker_users.password("gateway") == "from-env"
     assert broker_users.password("intake") == broker_users.stored_passwords()["intake"]
+
+
+def test_the_cli_acts_as_a_role_with_its_own_login_when_it_has_it() -> None:
+    inside = {"AMQP_URI": "amqp://referrals:pw@rabbitmq:5672/", "LGV_BROKER_PASSWORD_REFERRALS": "x"}
+    assert broker_users.login("referrals", inside) == "amqp://referrals:pw@rabbitmq:5672/"
+    elsewhere = {"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/v", "LGV_BROKER_PASSWORD_MATCHING": "m",
+                 "RABBITMQ_ADMIN_URI": "amqp://guest:guest@127.0.0.1:5672/v"}
+    assert broker_users.login("matching", elsewhere) == "amqp://matching:m@127.0.0.1:5672/v"
