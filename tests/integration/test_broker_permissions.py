@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 
 import kombu
@@ -9,17 +10,24 @@ import pytest
 from amqp.exceptions import AccessRefused, PreconditionFailed
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from deploy.provision import provision
 from shared import broker_users, topology
-from shared.broker_users import RPC_EXCHANGE
+from shared.broker_users import RPC_EXCHANGE, BrokerLoginMissing
 from tests.support import broker
 from tests.support import events as ev
 from tests.support.bus import IntakePublisher, drain
+from tests.support.cli import lgv
 
 
 @pytest.fixture
-def roles(amqp_uri: str) -> dict[str, str]:
-    """Each role's AMQP URI on this test's vhost (users ``<vhost>-<role>``)."""
-    env = broker.provision_roles(amqp_uri)
+def env(amqp_uri: str, var_dir: str) -> dict[str, str]:
+    """An operator's environment on this test's vhost, its role users (``<vhost>-<role>``) made."""
+    return {**os.environ, "LGV_VAR_DIR": var_dir, **broker.provision_roles(amqp_uri)}
+
+
+@pytest.fixture
+def roles(env: dict[str, str]) -> dict[str, str]:
+    """Each role's AMQP URI."""
     return {role: broker_users.uri(role, env) for role in broker_users.ROLES}
 
 
@@ -29,9 +37,11 @@ def publish(uri: str, exchange: str, routing_key: str, body: dict | None = None,
                                 content_type="application/json", **properties)
 
 
-def test_intake_may_publish_referral_submitted_to_intake_events(roles, amqp_uri):
+def test_intake_may_publish_referral_submitted_to_intake_events(env, amqp_uri):
     message = ev.referral_submitted()
-    publisher = IntakePublisher(roles["intake"])
+    handed_out = lgv(env, "broker", "uri", "intake").strip()
+    assert broker_users.uri_user(handed_out) == broker_users.user_name("intake", env)
+    publisher = IntakePublisher(handed_out)
     try:
         publisher.publish(message)
     finally:
@@ -73,3 +83,9 @@ def test_the_broker_refuses_a_user_id_that_is_not_the_publishers_login(roles):
     with pytest.raises(PreconditionFailed, match="user_id"):
         publish(roles["followup"], "followup.events", "closed",
                 user_id=broker_users.uri_user(roles["matching"]))
+
+
+def test_a_wrong_admin_login_is_a_clear_error_and_provisions_nothing(amqp_uri):
+    wrong = amqp_uri.replace("guest:guest@", "guest:not-the-password@")
+    with pytest.raises(BrokerLoginMissing, match="refused the admin login 'guest'"):
+        provision({**broker.roles_env(wrong), "LGV_BROKER_PASSWORD_INTAKE": "x"})
