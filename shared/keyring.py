@@ -128,12 +128,12 @@ class Keyring:
         aead = self._key(conn, subject_id, "", create=False)
         if aead is None:
             return ERASED
-        raw = base64.b64decode(data)
         try:
+            raw = base64.b64decode(data, validate=True)
             plain = aead.decrypt(raw[:masterkey.NONCE_BYTES], raw[masterkey.NONCE_BYTES:],
                                  subject_id.encode("utf-8"))
-        except InvalidTag:
-            return ERASED  # not sealed by this key: nothing readable
+        except (InvalidTag, ValueError):
+            return ERASED  # damaged, or not sealed by this key: nothing readable
         return json.loads(plain)
 
     def seal_body(self, conn: Connection, body: str, kind: str) -> str:

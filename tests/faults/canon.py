@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy import MetaData, create_engine, select
 
+from shared.keyring import Keyring
 from tests.faults.tally import _payloads
+from tests.support.canary import opened_row
 
 
 def canonical(urls: dict[str, str]) -> dict[str, list[str]]:
@@ -16,6 +18,7 @@ def canonical(urls: dict[str, str]) -> dict[str, list[str]]:
     match_ref = {e["payload"]["match_id"]: ref_of.get(e["payload"]["referral_id"])
                  for e in _payloads(urls["matching"], "matched", "recorded")}
     result: dict[str, list[str]] = {}
+    keyring = Keyring()  # the runner's LGV_MASTER_KEY, which the services share
     for service, url in urls.items():
         engine = create_engine(url)
         try:
@@ -25,17 +28,18 @@ def canonical(urls: dict[str, str]) -> dict[str, list[str]]:
                 for name, table in metadata.tables.items():
                     if name in _STORE_TABLES or f"{service}.{name}" in _CLOCK_TABLES:
                         continue
-                    rows = conn.execute(select(table)).mappings().all()
+                    rows = [opened_row(keyring, conn, dict(r)) for r in conn.execute(select(table)).mappings()]
                     skip = _ARRIVAL_ORDER_COLUMNS.get(f"{service}.{name}", set())
                     result[f"{service}.{name}"] = sorted(
-                        json.dumps({k: v for k, v in _row(dict(r), ref_of, match_ref).items() if k not in skip},
+                        json.dumps({k: v for k, v in _row(r, ref_of, match_ref).items() if k not in skip},
                                    sort_keys=True, default=str) for r in rows)
         finally:
             engine.dispose()
     return result
 
 
-_STORE_TABLES = {"events", "outbox", "dead_letters", "stream_positions", "parked_events"}
+_STORE_TABLES = {"events", "outbox", "dead_letters", "stream_positions", "parked_events", "subject_keys",
+                 "key_check"}
 # Fed by a daily timer, not by the workload: what they hold depends on when the timer fired.
 _CLOCK_TABLES = {"followup.reminders"}
 # Judgements recorded with an intake check-in from what was known when it arrived (its place

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from shared import masterkey
 from tests.faults import chaos
 from tests.faults.canon import canonical
 from tests.faults.publisher import PatientPublisher
@@ -35,6 +36,8 @@ QUIESCENCE_TIMEOUT = 300.0
 def run(seed: int, sizes: Sizes, instances: int = 2, faults: bool = True,
         broker_restart: bool = True) -> tuple[Tally, float, dict]:
     vhost = f"lgv-faults-{seed}-{uuid.uuid4().hex[:6]}"
+    # One master key for the services and this process, which opens sealed notes to count them.
+    os.environ.setdefault("LGV_MASTER_KEY", masterkey.encode(masterkey.generate()))
     broker.create_vhost(vhost)
     with tempfile.TemporaryDirectory(prefix="lgv-faults-") as var:
         system = System(broker.uri_for(vhost), var)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import create_engine, text
 
 from tests.faults.workload import CHECKIN, POISON, REFERRAL, STREAM, Message
+from tests.support.projections import opened
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ def count(urls: dict[str, str], messages: list[Message]) -> Tally:
     effects = {
         REFERRAL: [Counter(e["payload"]["external_ref"] for e in receptions),
                    Counter(ref_of.get(r) for (r,) in _query(urls["matching"], "SELECT referral_id FROM referrals"))],
-        CHECKIN: [Counter(e["payload"].get("note")
-                          for e in _payloads(urls["followup"], "checked_in", "recorded"))],
+        CHECKIN: [Counter(opened(urls["followup"], [e["payload"].get("note")
+                                                    for e in _payloads(urls["followup"], "checked_in", "recorded")]))],
         STREAM: [],
     }
     misordered = 0

@@ -51,6 +51,12 @@ def opened_holding(url: str, canary: str) -> list[str]:
     return hits
 
 
+def opened_row(keyring: Keyring, conn: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its sealed values opened (sealed values differ from run to run; their contents not)."""
+    return {column: _open_all(keyring, conn, value) if _sealed_inside(value) else value
+            for column, value in row.items()}
+
+
 def _sealed_inside(value: Any) -> bool:
     return isinstance(value, str) and "lgv-sealed:1:" in value
 
