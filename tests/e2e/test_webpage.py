@@ -39,6 +39,32 @@ def sign_in_link(system, *args: str) -> str:
 
 def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system, intake, browser):
     page = browser.page()
+    signs_in_with_a_link(page, system)
+    plain_ref = sees_referrals_arrive_from_the_bus(page, browser, intake)
+    registers_screens_and_trains_a_volunteer(page, browser)
+    matches_from_the_candidates(page, browser, system, plain_ref)
+    records_a_check_in_and_closes(page, browser)
+
+    api = Api(system.gateway)
+    [match] = api.ok("/api/v1/matches")["items"]  # the double click made one match
+    assert match["checkins"] == 1 and match["close_reason"] == "goals_reached"
+    wait_for(lambda: api.ok(f"/api/v1/referrals/{match['referral_id']}")["status"] == "closed", what="closed")
+
+    reads_the_report_suppressed_and_in_english(page, browser)
+    coordinator = browser.page()
+    coordinator.goto(sign_in_link(system, "--role", "coordinator", "--name", "Birgit"))
+    sees_the_reports_charts(coordinator, browser)
+    reads_the_audit_trail_and_access_log_then_erases(coordinator, browser, system, match["referral_id"])
+    sees_the_waiting_list_on_a_phone(browser, system)
+    is_signed_out_when_the_token_is_revoked(browser, system)
+
+    assert browser.dialogs == []  # the markup never ran
+    personal = ("Test Person", "Test%20Person", "Test+Person", "Vera", "00000000")
+    assert not [url for url in browser.urls if any(p in url for p in personal)]
+    assert not [e for e in browser.console_errors if "Content Security Policy" in e], browser.console_errors
+
+
+def signs_in_with_a_link(page, system):
     page.goto(sign_in_link(system, "--role", "consultant", "--region", "hovedstaden", "--name", "Karin"))
     expect(page.locator("[data-who]")).to_contain_text("Karin")
     expect(page.locator("[data-who]")).to_contain_text("konsulent · hovedstaden")
@@ -49,7 +75,10 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Region")).to_be_focused()
+    expect(page.get_by_text("Ingen venter lige nu.")).to_be_visible()
 
+
+def sees_referrals_arrive_from_the_bus(page, browser, intake) -> str:
     # A referral (and one whose municipality is markup) arrive over the bus while the list is open.
     plain = ev.referral_submitted(referred_on="2023-01-15")
     hostile = ev.referral_submitted(participant=ev.participant(municipality=XSS), referred_on="2023-03-01")
@@ -62,13 +91,15 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(rows.nth(1)).to_contain_text(XSS)  # the markup as text, literally
     expect(page.locator("[data-view=waiting] img")).to_have_count(0)
     browser.shot(page, "01-waiting-list")
-
     page.get_by_role("link", name=hostile_ref).click()
     expect(page.locator("dl.facts").nth(1)).to_contain_text(XSS)
     expect(page.get_by_text("Test Person")).to_be_visible()  # the consultant sees personal data
     browser.shot(page, "02-referral-markup-shown-as-text")
     page.go_back()
+    return plain_ref
 
+
+def registers_screens_and_trains_a_volunteer(page, browser):
     # A volunteer is registered, screened and trained on the page.
     page.get_by_role("link", name="Frivillige").click()
     register = page.locator("form", has=page.get_by_role("heading", name="Registrér en frivillig"))
@@ -93,6 +124,8 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(page.get_by_text("Vera Frivillig")).to_be_visible()
     browser.shot(page, "04-volunteer")
 
+
+def matches_from_the_candidates(page, browser, system, plain_ref):
     # Candidates for the plain referral; match the first with a date a month ago.
     page.get_by_role("link", name="Venteliste").click()
     page.get_by_role("link", name=plain_ref).click()
@@ -114,6 +147,8 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(colleague.locator('[data-error-for="_form"]')).to_contain_text("Nogen kom dig i forkøbet")
     browser.shot(colleague, "06b-candidates-conflict")
 
+
+def records_a_check_in_and_closes(page, browser):
     # Today's contacts: the first contact is overdue; record a check-in with a concern, then close.
     page.get_by_role("link", name="Opfølgning").click()
     due = page.locator("[data-view=followup] tbody tr")
@@ -138,11 +173,8 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(page.locator("[data-view=match] dl.facts")).to_contain_text("Målene nået")
     browser.shot(page, "09-match-closed")
 
-    api = Api(system.gateway)
-    [match] = api.ok("/api/v1/matches")["items"]
-    assert match["checkins"] == 1 and match["close_reason"] == "goals_reached"
-    assert len(api.ok("/api/v1/matches")["items"]) == 1  # the double click made one match
 
+def reads_the_report_suppressed_and_in_english(page, browser):
     # The consultant's report suppresses small cells; the page says so instead of showing 0.
     page.get_by_role("link", name="Rapport").click()
     page.get_by_label("Fra").fill("2020-01-01")
@@ -162,9 +194,9 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
     assert page.evaluate("sessionStorage.length") == 0
 
-    # A coordinator sees the report's charts, the audit trail and the erasure's confirmation step.
-    boss = browser.page()
-    boss.goto(sign_in_link(system, "--role", "coordinator", "--name", "Birgit"))
+
+def sees_the_reports_charts(boss, browser):
+    # Unsuppressed for a coordinator: the figures, four charts, the CSV, and the report as of a moment.
     boss.get_by_role("link", name="Rapport").click()
     boss.get_by_label("Fra").fill("2020-01-01")
     boss.get_by_role("button", name="Vis rapport").click()
@@ -183,7 +215,10 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(boss.locator("[data-figure=matches_established] .value")).to_have_text("0")
     browser.shot(boss, "12b-report-as-of")
 
-    boss.goto(f"{system.gateway}/#/audit/{match['referral_id']}")
+
+def reads_the_audit_trail_and_access_log_then_erases(boss, browser, system, referral_id):
+    # The subject's audit trail and who was shown her personal data; then the erasure, confirmed.
+    boss.goto(f"{system.gateway}/#/audit/{referral_id}")
     trail = boss.locator("[data-view=audit] tbody tr")
     expect(trail.first).to_be_visible()
     expect(boss.locator("[data-view=audit] table").first).to_contain_text("Henvisning modtaget")
@@ -192,7 +227,7 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(accesses).to_contain_text("Karin")
     expect(accesses).to_contain_text("konsulent")
     browser.shot(boss, "13-audit-trail-and-access-log")
-    boss.goto(f"{system.gateway}/#/referral/{match['referral_id']}")
+    boss.goto(f"{system.gateway}/#/referral/{referral_id}")
     boss.get_by_role("button", name="Slet personoplysninger …").click()
     boss.get_by_role("button", name="Ja, slet for altid").click()  # no reason yet: refused on the page
     expect(boss.locator('[data-erasure] [data-error-for="reason"]')).to_have_text("Skriv en begrundelse.")
@@ -204,12 +239,16 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(boss.get_by_text("Test Person")).to_have_count(0)
     browser.shot(boss, "14b-erased")
 
+
+def sees_the_waiting_list_on_a_phone(browser, system):
     # On a phone the waiting list is still there, one column of navigation above it.
     phone = browser.page(PHONE)
     phone.goto(sign_in_link(system, "--role", "consultant", "--region", "hovedstaden", "--name", "Karin"))
     expect(phone.locator("[data-view=waiting] tbody tr")).to_have_count(1)
     browser.shot(phone, "15-waiting-list-phone")
 
+
+def is_signed_out_when_the_token_is_revoked(browser, system):
     # A revoked token brings back the sign-in screen, with a plain message, at the next refresh.
     revoked = browser.page()
     revoked.goto(sign_in_link(system, "--role", "consultant", "--region", "hovedstaden", "--name", "Rita"))
@@ -220,9 +259,3 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     expect(revoked.get_by_role("heading", name="Log ind")).to_be_visible()
     assert revoked.evaluate("sessionStorage.length") == 0
     browser.shot(revoked, "16-signed-out-revoked-token")
-
-    assert browser.dialogs == []  # the markup never ran
-    personal = ("Test Person", "Test%20Person", "Test+Person", "Vera", "00000000")
-    assert not [url for url in browser.urls if any(p in url for p in personal)]
-    assert not [e for e in browser.console_errors if "Content Security Policy" in e], browser.console_errors
-    wait_for(lambda: api.ok(f"/api/v1/referrals/{match['referral_id']}")["status"] != "waiting", what="closed")

@@ -1,5 +1,5 @@
 // What several views share: the region control, short ids, loading with a visible error.
-import { fill, h } from "../dom.js";
+import { facts, fill, h } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { explain, input, select } from "../forms.js";
 import { languageName } from "../format.js";
@@ -36,3 +36,14 @@ export async function show(box, load) {
 
 /** A notice that something was recorded; the projection follows moments later. */
 export function recorded(text) { return h("p", { class: "notice ok", role: "status" }, text || t("common.recorded")); }
+
+/** Personal data: only in a single read, only for roles that may see it; gone after erasure. */
+export function personal(subject) {
+  const p = subject.personal;
+  return h("section", { class: "card", "data-erased": subject.erased ? "" : null },
+    h("h2", {}, t("personal.title")),
+    subject.erased ? h("p", { class: "notice" }, t("personal.erased"))
+      : !p ? h("p", { class: "muted" }, t("personal.hidden"))
+        : facts([[t("personal.name"), p.name || "–"], [t("personal.phone"), p.phone || "–"],
+                 [t("personal.email"), p.email || "–"], [t("personal.notes"), p.notes || "–"]]));
+}

@@ -1,11 +1,11 @@
 // One referral: the participant, personal data when the role may see it, its status history,
 // and for coordinators the erasure of its personal data (with a confirmation step).
 import * as api from "../api.js";
-import { facts, fill, h, link } from "../dom.js";
+import { facts, h, link } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { countryName, day, moment, number } from "../format.js";
 import * as session from "../session.js";
-import { codes, show } from "./common.js";
+import { codes, personal, show } from "./common.js";
 import { erasure } from "./erasure.js";
 import { history } from "./history.js";
 
@@ -61,20 +61,3 @@ function participant(p) {
     [t("participant.municipality"), p.municipality ?? "–"],
   ]));
 }
-
-/** Personal data: only in a single read, only for roles that may see it; gone after erasure. */
-export function personal(subject) {
-  const section = h("section", { class: "card" }, h("h2", {}, t("personal.title")));
-  if (subject.erased) {
-    section.dataset.erased = "";
-    return fill(section, h("h2", {}, t("personal.title")), h("p", { class: "notice" }, t("personal.erased")));
-  }
-  if (!("personal" in subject) || subject.personal === null) {
-    return fill(section, h("h2", {}, t("personal.title")), h("p", { class: "muted" }, t("personal.hidden")));
-  }
-  const p = subject.personal || {};
-  section.append(facts([[t("personal.name"), p.name || "–"], [t("personal.phone"), p.phone || "–"],
-                        [t("personal.email"), p.email || "–"], [t("personal.notes"), p.notes || "–"]]));
-  return section;
-}
-

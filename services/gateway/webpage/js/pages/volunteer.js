@@ -5,9 +5,8 @@ import { label, t } from "../i18n.js";
 import { day, number, today } from "../format.js";
 import { field, formError, input, onSubmit, select, value } from "../forms.js";
 import * as session from "../session.js";
-import { codes, recorded, show } from "./common.js";
+import { codes, personal, recorded, show } from "./common.js";
 import { erasure } from "./erasure.js";
-import { personal } from "./referral.js";
 
 const REFRESH_MS = 2000;
 
