@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from services.followup.reports import AGE_BANDS, TOP_COUNTRIES, pct
+from services.followup.reports import AGE_BANDS, TOP_COUNTRIES, age_band, pct
 
 
 class Cell(NamedTuple):
@@ -54,16 +54,8 @@ class Tally:
             assert cell.country is not None and cell.decade is not None
             self.genders[cell.gender] += n
             self.countries[cell.country] += n
-            self.bands[band(cell.decade)] += n
+            self.bands[age_band(cell.decade * 10)] += n
             self.arrived += n * cell.arrived_2014
-
-
-def band(decade: int) -> str:
-    if decade < 3:
-        return "18-29"
-    if decade >= 6:
-        return "60+"
-    return f"{decade * 10}-{decade * 10 + 9}"
 
 
 def summary(cells: list[Cell], approvals: dict[str | None, int], date_from: date, date_to: date,

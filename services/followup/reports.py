@@ -76,7 +76,7 @@ def _participants(facts: Facts, established: list[MatchFact]) -> dict[str, Any]:
     n = len(established)
     genders = Counter(p.gender for _, p in known)
     countries = Counter(p.country for _, p in known)
-    bands = Counter(_band(m.matched_on.year - p.birth_year) for m, p in known)
+    bands = Counter(age_band(m.matched_on.year - p.birth_year) for m, p in known)
     top = sorted(countries.items(), key=lambda item: (-item[1], item[0]))[:TOP_COUNTRIES]
     arrived = sum(p.arrival_year <= 2014 for _, p in known)
     ordered = sorted(genders, key=lambda g: (-genders[g], g))
@@ -99,7 +99,7 @@ def _six_month(established: list[MatchFact], date_to: date) -> dict[str, Any]:
     return {"eligible": len(eligible), "successful": successful, "rate_pct": pct(successful, len(eligible))}
 
 
-def _band(age: int) -> str:
+def age_band(age: int) -> str:
     if age < 30:
         return "18-29"
     if age >= 60:
