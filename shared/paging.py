@@ -4,8 +4,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, tuple_
 
 from shared.errors import ValidationFailed
 
@@ -87,3 +90,47 @@ def decode_key(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(key, dict):
         raise ValidationFailed("cursor is not one this API issued", {"cursor": ["invalid cursor"]})
     return key
+
+
+def keyset_page(conn: Connection, query: Select[Any], order: Sequence[ColumnElement[Any]], cursor: str | None,
+                limit: int) -> tuple[list[Any], str | None]:
+    """Up to ``limit`` rows of ``query`` after the cursor's position in ``order`` (ascending), and the next cursor.
+
+    A page at any depth costs what the first costs (a range read of the index on
+    ``order``, no OFFSET). The cursor holds the sort key of the last row answered;
+    one that does not name exactly these columns with values of their types is a 400.
+    """
+    limit = check_limit(limit)
+    names = [str(column.key) for column in order]
+    key = decode_key(cursor)
+    if key is not None:
+        if sorted(key) != sorted(names) or encode_key(key) != cursor:
+            raise _invalid()
+        try:
+            values = [_from_text(column, key[name]) for column, name in zip(order, names)]
+        except (TypeError, ValueError):
+            raise _invalid() from None
+        query = query.where(tuple_(*order) > tuple_(*values))
+    rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return list(rows), None
+    last = rows[limit - 1]._mapping
+    return list(rows[:limit]), encode_key({name: _to_text(last[name]) for name in names})
+
+
+def _to_text(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _from_text(column: ColumnElement[Any], value: Any) -> Any:
+    python_type = getattr(column.type, "impl", column.type).python_type
+    if python_type is datetime:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's moments carry their offset")
+        return moment
+    if python_type is date:
+        return date.fromisoformat(value)
+    if not isinstance(value, python_type):
+        raise TypeError(f"{column.key} is not a {python_type.__name__}")
+    return value

@@ -38,7 +38,11 @@ class Projection:
             applier(conn, event)
 
     def create(self, engine: Engine) -> None:
+        """Create missing tables, and indexes added since a table was created."""
         self.metadata.create_all(engine)
+        for table in self.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(engine, checkfirst=True)
 
     def table_names(self) -> list[str]:
         return [table.name for table in self.metadata.sorted_tables]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    Index,
     Integer,
     MetaData,
     String,
@@ -53,7 +54,10 @@ referrals = Table(
     Column("closed_on", Date),
     Column("version", Integer, nullable=False),
     UniqueConstraint("referring_site", "external_ref", name="uq_referral_site_ref"),
+    # Lists are pages in this order (longest waiting first), read by key, never by offset.
+    Index("ix_referrals_list_order", "referred_on", "received_at", "referral_id"),
 )
+LIST_ORDER = (referrals.c.referred_on, referrals.c.received_at, referrals.c.referral_id)
 
 
 def _received(conn: Connection, event: Event) -> None:

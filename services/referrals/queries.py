@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from services.referrals import domain
-from services.referrals.projection import referrals
+from services.referrals.projection import LIST_ORDER, referrals
 from shared.errors import NotFound, ValidationFailed
 from shared.keyring import ERASED, Keyring
-from shared.paging import check_limit, decode_cursor, page
+from shared.paging import keyset_page
 from shared.personal import disclose
 
 STATUSES = (domain.WAITING, domain.MATCHED, domain.CLOSED, domain.WITHDRAWN)
@@ -33,7 +33,6 @@ def get_referral(conn: Connection, referral_id: str, include_personal: bool,
 
 def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
                    today: date) -> dict[str, Any]:
-    offset, limit = decode_cursor(cursor), check_limit(limit)
     query = select(referrals)
     status = filters.get("status")
     if status is not None:
@@ -47,10 +46,8 @@ def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor
     if filters.get("regions") is not None:
         query = query.where(referrals.c.region.in_(filters["regions"]))
     # Longest-waiting first; received_at and id break ties so pages are stable.
-    query = query.order_by(referrals.c.referred_on, referrals.c.received_at,
-                           referrals.c.referral_id)
-    rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
-    return page([_shape(row, today) for row in rows], offset, limit)
+    rows, next_cursor = keyset_page(conn, query, LIST_ORDER, cursor, limit)
+    return {"items": [_shape(row, today) for row in rows], "next_cursor": next_cursor}
 
 
 def _shape(row: Any, today: date) -> dict[str, Any]:

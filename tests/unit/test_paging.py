@@ -61,3 +61,39 @@ def test_page_without_more_rows_has_no_next_cursor(rows: list[int]) -> None:
     result = page(rows, offset=0, limit=10)
 
     assert result == {"items": rows, "next_cursor": None}
+
+
+def test_keyset_pages_walk_every_row_once_in_order_and_refuse_edited_cursors(tmp_path) -> None:
+    from datetime import date, datetime, timedelta, timezone
+
+    from sqlalchemy import Column, Date, MetaData, String, Table, insert, select
+
+    from shared.db import UtcDateTime, make_engine
+    from shared.paging import encode_key, keyset_page
+
+    metadata = MetaData()
+    things = Table("things", metadata, Column("day", Date), Column("at", UtcDateTime()),
+                   Column("id", String(10), primary_key=True))
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    metadata.create_all(engine)
+    start = datetime(2023, 1, 1, tzinfo=timezone.utc)
+    rows = [{"day": date(2023, 1, 1 + n % 3), "at": start + timedelta(seconds=n % 2), "id": f"t{n:02d}"}
+            for n in range(23)]
+    order = (things.c.day, things.c.at, things.c.id)
+    with engine.begin() as conn:
+        conn.execute(insert(things), rows)
+        seen, cursor = [], None
+        while True:
+            page_rows, cursor = keyset_page(conn, select(things), order, cursor, 5)
+            seen += [r.id for r in page_rows]
+            if cursor is None:
+                break
+        expected = [r.id for r in conn.execute(select(things).order_by(*order))]
+        for edited in (encode_key({"day": "2023-01-02", "at": "x", "id": "t01"}),
+                       encode_key({"day": "2023-01-02", "id": "t01"}),
+                       encode_key({"day": "2023-01-02", "at": "2023-01-01T00:00:00", "id": "t01"}),
+                       encode_key({"day": "2023-01-02", "at": "2023-01-01T00:00:00+00:00", "id": 7})):
+            with pytest.raises(ValidationFailed):
+                keyset_page(conn, select(things), order, edited, 5)
+    engine.dispose()
+    assert seen == expected and len(seen) == 23
