@@ -77,6 +77,10 @@ def provision(env: Env | None = None, *, declare: bool = True) -> dict[str, str]
         granted = broker_users.permissions(role)
         api.call("PUT", f"permissions/{vhost}/{quote(name, safe='')}",
                  {"configure": granted.configure, "write": granted.write, "read": granted.read})
+        topics = broker_users.rpc_topic_permissions(role)
+        if topics is not None:
+            api.call("PUT", f"topic-permissions/{vhost}/{quote(name, safe='')}",
+                     {"exchange": broker_users.RPC_EXCHANGE, "write": topics.write, "read": topics.read})
         users[role] = name
     if declare:
         declare_topology(admin_uri)

@@ -88,6 +88,24 @@ def permissions(role: str) -> Permissions:
     )
 
 
+_REPLY_KEY = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # nameko: uuid4
+
+
+def rpc_topic_permissions(role: str) -> Permissions | None:
+    """Routing keys a role may publish (``write``) and bind (``read``) on the RPC exchange.
+
+    A service binds only its own methods and publishes only replies, so it can neither
+    call another service nor read the replies meant for the gateway; the gateway calls
+    the services' methods and binds only its reply queues.
+    """
+    _known(role)
+    if role == "gateway":
+        return Permissions(configure="", write=rf"^({'|'.join(SERVICES)})\.[A-Za-z0-9_]+$", read=_REPLY_KEY)
+    if role in SERVICES:
+        return Permissions(configure="", write=_REPLY_KEY, read=rf"^{re.escape(role)}\.\*$")
+    return None
+
+
 def password(role: str, env: Env | None = None) -> str:
     """The role's password: ``LGV_BROKER_PASSWORD_<ROLE>``, else the one generated into var/."""
     _known(role)

@@ -89,3 +89,14 @@ def test_a_wrong_admin_login_is_a_clear_error_and_provisions_nothing(amqp_uri):
     wrong = amqp_uri.replace("guest:guest@", "guest:not-the-password@")
     with pytest.raises(BrokerLoginMissing, match="refused the admin login 'guest'"):
         provision({**broker.roles_env(wrong), "LGV_BROKER_PASSWORD_INTAKE": "x"})
+
+
+def test_a_service_may_not_read_the_replies_meant_for_the_gateway(roles):
+    with kombu.Connection(roles["followup"]) as conn, pytest.raises(AccessRefused):
+        conn.default_channel.queue_bind(queue="followup.inbox", exchange=RPC_EXCHANGE, routing_key="#")
+
+
+def test_a_service_may_not_call_another_services_rpc_method(roles):
+    with pytest.raises(AccessRefused):
+        publish(roles["followup"], RPC_EXCHANGE, "referrals.list_referrals",
+                {"args": [], "kwargs": {}}, reply_to="x", correlation_id="1")

@@ -99,3 +99,15 @@ def test_the_cli_acts_as_a_role_with_its_own_login_when_it_has_it() -> None:
     elsewhere = {"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/v", "LGV_BROKER_PASSWORD_MATCHING": "m",
                  "RABBITMQ_ADMIN_URI": "amqp://guest:guest@127.0.0.1:5672/v"}
     assert broker_users.login("matching", elsewhere) == "amqp://matching:m@127.0.0.1:5672/v"
+
+
+def test_on_the_rpc_exchange_a_service_binds_its_own_methods_and_publishes_only_replies() -> None:
+    service = broker_users.rpc_topic_permissions("matching")
+    gateway = broker_users.rpc_topic_permissions("gateway")
+    reply = "3f2b8c1e-2d4a-4e1b-9c7d-0a1b2c3d4e5f"
+    assert service is not None and gateway is not None
+    assert re.fullmatch(service.read, "matching.*") and not re.fullmatch(service.read, "#")
+    assert re.fullmatch(service.write, reply) and not re.fullmatch(service.write, "referrals.health")
+    assert re.fullmatch(gateway.write, "referrals.list_referrals") and not re.fullmatch(gateway.write, reply)
+    assert re.fullmatch(gateway.read, reply) and not re.fullmatch(gateway.read, "referrals.*")
+    assert broker_users.rpc_topic_permissions("intake") is None
