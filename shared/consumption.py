@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from shared import authenticity, broker_users, config, deadletters, ordering
@@ -29,7 +30,18 @@ log = logging.getLogger(__name__)
 Handler = Callable[[UnitOfWork, Event], Any]
 Handlers = Mapping[str, Handler]
 
-APPLIED, DUPLICATE, REJECTED, PARKED = "applied", "duplicate", "rejected", "parked"
+
+
+class Outcome(StrEnum):
+    """What became of one delivery."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    PARKED = "parked"
+
+
+APPLIED, DUPLICATE, REJECTED, PARKED = Outcome
 # Errors that say "this message is wrong", not "try again later".
 _REJECTABLE = (ValidationFailed, RuleViolated, NotFound)
 # How much of an oversized message is kept with its dead letter.

@@ -22,6 +22,7 @@ from marshmallow import (
 from shared import reference
 from shared.registry import SchemaRegistry
 from shared.validation import EARLIEST_DATE, control_characters, control_error, date_bound_error, latest_date
+from shared.vocabulary import ScreeningOutcome
 
 GENDERS = ("female", "male", "other")
 DANISH_LEVELS = ("none", "basic", "intermediate", "fluent")
@@ -30,7 +31,7 @@ CONTACT_KINDS = ("meeting", "phone_volunteer", "phone_participant", "experience_
 CLOSE_INITIATORS = ("participant", "volunteer", "consultant", "mutual")
 CLOSE_REASONS = ("commitment_completed", "goals_reached", "participant_withdrew",
                  "volunteer_withdrew", "lost_contact", "moved", "health", "mismatch", "other")
-SCREENING_OUTCOMES = ("approved", "rejected")
+SCREENING_OUTCOMES = tuple(ScreeningOutcome)
 FOLLOWUP_PHASES = ("first_contact", "first_month", "monthly", "quarterly")
 
 class StrictBool(fields.Boolean):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -33,7 +34,15 @@ from shared.envelope import utcnow
 from shared.eventstore import metadata
 from shared.keyring import ERASED, Keyring
 
-OPEN, REDRIVEN = "open", "redriven"
+
+class DeadLetterStatus(StrEnum):
+    """Open until re-driven; a re-driven letter is kept."""
+
+    OPEN = "open"
+    REDRIVEN = "redriven"
+
+
+OPEN, REDRIVEN = DeadLetterStatus.OPEN, DeadLetterStatus.REDRIVEN
 
 dead_letters = Table(
     "dead_letters", metadata,

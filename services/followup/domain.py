@@ -14,8 +14,7 @@ from services.followup import cadence
 from services.followup.cadence import Policy
 from services.followup.standing import CheckIn, Standing
 from shared.errors import Conflict, NotFound, RuleViolated
-
-ACTIVE, CLOSED = "active", "closed"
+from shared.vocabulary import MatchStatus
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ def check_in(match: FollowedMatch | None, match_id: str, report: dict[str, Any],
     version that set that date; any other check-in records the version in force that day.
     """
     followed = _existing(match, match_id)
-    if followed.status != ACTIVE:
+    if followed.status != MatchStatus.ACTIVE:
         raise RuleViolated(f"match {match_id} is closed; check-ins are for active matches")
     occurred_on = date.fromisoformat(report["occurred_on"])
     if occurred_on < followed.matched_on:
@@ -57,7 +56,7 @@ def close(match: FollowedMatch | None, match_id: str, command: dict[str, Any],
           policies: Sequence[Policy], rematch_allowed: bool = False) -> dict[str, Any]:
     """The ``closed`` payload: who ended it, why, when, whether planned, and whether to rematch."""
     followed = _existing(match, match_id)
-    if followed.status != ACTIVE:
+    if followed.status != MatchStatus.ACTIVE:
         raise Conflict(f"match {match_id} is already closed")
     closed_on = date.fromisoformat(command["closed_on"])
     if closed_on < followed.matched_on:

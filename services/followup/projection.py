@@ -33,6 +33,7 @@ from services.followup.standing import CheckIn, Facts
 from shared.contracts import closure_allows_rematch
 from shared.envelope import Event
 from shared.projection import Applier, Projection
+from shared.vocabulary import MatchStatus
 
 metadata = MetaData()
 
@@ -82,7 +83,7 @@ def _matched(conn: Connection, event: Event) -> None:
     p = event.payload
     conn.execute(insert(matches).values(
         match_id=p["match_id"], referral_id=p["referral_id"], volunteer_id=p["volunteer_id"],
-        region=p["region"], status=domain.ACTIVE, matched_on=date.fromisoformat(p["matched_on"]),
+        region=p["region"], status=MatchStatus.ACTIVE, matched_on=date.fromisoformat(p["matched_on"]),
         checkins=0))
 
 
@@ -102,7 +103,7 @@ def _checked_in(conn: Connection, event: Event) -> None:
 def _closed(conn: Connection, event: Event) -> None:
     p = event.payload
     conn.execute(update(matches).where(matches.c.match_id == p["match_id"]).values(
-        status=domain.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
+        status=MatchStatus.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
         close_reason=p["reason"], close_initiator=p["initiator"],
         close_anticipated=p.get("anticipated"), rematch_allowed=closure_allows_rematch(p)))
 

@@ -13,14 +13,15 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
-from services.followup import domain, projection
+from services.followup import projection
 from services.followup.cadence import Policy
 from services.followup.projection import matches
 from services.followup.standing import Standing, standing
 from shared.errors import NotFound, ValidationFailed
 from shared.paging import check_limit, decode_cursor, page
+from shared.vocabulary import MatchStatus
 
-STATUSES = (domain.ACTIVE, domain.CLOSED)
+STATUSES = tuple(MatchStatus)
 
 
 def get_match(conn: Connection, match_id: str, on: date | None,

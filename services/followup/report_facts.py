@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from shared.envelope import Event
+from shared.vocabulary import ScreeningOutcome
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _volunteer_registered(facts: Facts, p: dict) -> None:
 
 
 def _volunteer_screened(facts: Facts, p: dict) -> None:
-    if p["outcome"] == "approved":
+    if p["outcome"] == ScreeningOutcome.APPROVED:
         facts.approvals[p["volunteer_id"]] = Approval(
             p["volunteer_id"], facts.volunteer_regions.get(p["volunteer_id"]),
             date.fromisoformat(p["screened_on"]))

@@ -21,6 +21,7 @@ from services.followup.standing import six_month_mark
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.eventstore import learned
+from shared.vocabulary import ScreeningOutcome
 
 
 def _learned() -> list[Column[Any]]:
@@ -106,7 +107,7 @@ class ReportStore:
 
     def volunteer_screened(self, conn: Connection, event: Event) -> None:
         p, known = event.payload, self.volunteer_regions
-        if p["outcome"] != "approved":
+        if p["outcome"] != ScreeningOutcome.APPROVED:
             return
         region = conn.execute(select(known.c.region).where(known.c.volunteer_id == p["volunteer_id"])).scalar()
         self._new_version(conn, self.approvals, "volunteer_id", p["volunteer_id"],

@@ -14,13 +14,15 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from shared import reference
 from shared.config import SERVICES
 from shared.contracts import InReference, business_date, code
+from shared.deadletters import DeadLetterStatus
 from shared.paging import MAX_LIMIT
+from shared.vocabulary import MatchStatus, ReferralStatus, VolunteerStatus
 
 DEFAULT_LIMIT = 50
-REFERRAL_STATUSES = ("waiting", "matched", "closed", "withdrawn")
-VOLUNTEER_STATUSES = ("registered", "approved", "rejected", "available", "full")
-MATCH_STATUSES = ("active", "closed")
-DEAD_LETTER_STATUSES = ("open", "redriven")
+REFERRAL_STATUSES = tuple(ReferralStatus)
+VOLUNTEER_STATUSES = tuple(VolunteerStatus)
+MATCH_STATUSES = tuple(MatchStatus)
+DEAD_LETTER_STATUSES = tuple(DeadLetterStatus)
 
 
 class WholeNumber(fields.Integer):

@@ -8,12 +8,7 @@ from typing import Any
 
 from shared import reference
 from shared.errors import Conflict, NotFound, RuleViolated, ValidationFailed
-
-REGISTERED, APPROVED, REJECTED, AVAILABLE, FULL = (
-    "registered", "approved", "rejected", "available", "full")
-VOLUNTEER_STATUSES = (REGISTERED, APPROVED, REJECTED, AVAILABLE, FULL)
-WAITING = "waiting"
-ACTIVE, CLOSED = "active", "closed"
+from shared.vocabulary import ReferralStatus, ScreeningOutcome, VolunteerStatus
 
 
 @dataclass(frozen=True)
@@ -47,15 +42,15 @@ class Proposal:
     ranks: Mapping[str, int]
 
 
-def volunteer_status(v: Volunteer) -> str:
+def volunteer_status(v: Volunteer) -> VolunteerStatus:
     """``available`` once approved, trained and below capacity (CONTRACTS.md)."""
     if v.screening is None:
-        return REGISTERED
-    if v.screening == REJECTED:
-        return REJECTED
+        return VolunteerStatus.REGISTERED
+    if v.screening == ScreeningOutcome.REJECTED:
+        return VolunteerStatus.REJECTED
     if not v.trained:
-        return APPROVED
-    return AVAILABLE if v.active_matches < v.capacity else FULL
+        return VolunteerStatus.APPROVED
+    return VolunteerStatus.AVAILABLE if v.active_matches < v.capacity else VolunteerStatus.FULL
 
 
 def screen(v: Volunteer, outcome: str, screened_on: str) -> dict[str, Any]:
@@ -65,7 +60,7 @@ def screen(v: Volunteer, outcome: str, screened_on: str) -> dict[str, Any]:
 
 
 def train(v: Volunteer, completed_on: str) -> dict[str, Any]:
-    if v.screening != APPROVED:
+    if v.screening != ScreeningOutcome.APPROVED:
         raise RuleViolated(f"volunteer {v.volunteer_id} must be approved at screening "
                            "before training is recorded")
     if v.trained:
@@ -80,16 +75,16 @@ def match(referral: WaitingReferral | None, volunteer: Volunteer | None, *, refe
         raise NotFound(f"no referral {referral_id} is known to matching")
     if volunteer is None:
         raise NotFound(f"no volunteer {volunteer_id}")
-    if referral.status == "matched":
+    if referral.status == ReferralStatus.MATCHED:
         raise Conflict(f"participant of referral {referral_id} is already matched",
                        {"referral_id": ["already has an active match"]})
-    if referral.status != WAITING:
+    if referral.status != ReferralStatus.WAITING:
         raise RuleViolated(f"referral {referral_id} is {referral.status}, not waiting")
     status = volunteer_status(volunteer)
-    if status == FULL:
+    if status == VolunteerStatus.FULL:
         raise Conflict(f"volunteer {volunteer_id} has no free capacity",
                        {"volunteer_id": ["at capacity"]})
-    if status != AVAILABLE:
+    if status != VolunteerStatus.AVAILABLE:
         raise RuleViolated(f"volunteer {volunteer_id} is {status}, not available "
                            "(must be approved and trained)")
     if volunteer.region != referral.region:

@@ -13,6 +13,7 @@ from services.matching.weights import Weights
 from shared import erasure
 from shared.errors import Conflict, NotFound, RuleViolated
 from shared.unit_of_work import ServiceDatabase, UnitOfWork
+from shared.vocabulary import ReferralStatus
 
 
 def register_volunteer(uow: UnitOfWork, command: dict[str, Any]) -> str:
@@ -98,7 +99,7 @@ def rank_candidates(conn: Connection, referral_id: str, on: date, weights: Weigh
     participant = pool.participant(conn, referral_id)
     if referral is None or participant is None:
         raise NotFound(f"no referral {referral_id} is known to matching")
-    if referral.status != domain.WAITING:
+    if referral.status != ReferralStatus.WAITING:
         raise RuleViolated(f"referral {referral_id} is {referral.status}; candidates are "
                            "proposed only while it is waiting")
     profiles, excluded = pool.candidate_pool(conn, participant)

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, String, func, select, type_coerce
 
 from services.matching import domain, ranking
 from services.matching.projection import matches, proposals, referrals, volunteers
+from shared.vocabulary import MatchStatus, VolunteerStatus
 
 # The two dates come back as the driver gives them (text on SQLite, dates on PostgreSQL):
 # thousands of rows share a few hundred dates, and ``profiles`` parses each text once.
@@ -34,7 +35,7 @@ def waiting_referral(conn: Connection, referral_id: str,
 def earlier_matches(conn: Connection, referral_id: str) -> dict[str, str]:
     """Volunteer id -> close reason of each closed match of this participant (a mismatch wins)."""
     rows = conn.execute(select(matches.c.volunteer_id, matches.c.close_reason).where(
-        matches.c.referral_id == referral_id, matches.c.status == domain.CLOSED)
+        matches.c.referral_id == referral_id, matches.c.status == MatchStatus.CLOSED)
         .order_by(matches.c.closed_on, matches.c.match_id)).all()
     earlier: dict[str, str] = {}
     for row in rows:
@@ -68,12 +69,12 @@ def candidate_pool(conn: Connection, participant: ranking.Participant
     here = [(status, gender, n) for r, status, gender, n in counts if r == region]
     excluded = {
         ranking.REGION: sum(n for r, _, _, n in counts if r != region),
-        ranking.CAPACITY: sum(n for status, _, n in here if status != ranking.AVAILABLE),
+        ranking.CAPACITY: sum(n for status, _, n in here if status != VolunteerStatus.AVAILABLE),
         ranking.GENDER: sum(n for status, gender, n in here
-                            if status == ranking.AVAILABLE and wanted not in ("any", gender)),
+                            if status == VolunteerStatus.AVAILABLE and wanted not in ("any", gender)),
     }
     query = select(*PROFILE_COLUMNS).where(volunteers.c.region == region,
-                                           volunteers.c.status == ranking.AVAILABLE)
+                                           volunteers.c.status == VolunteerStatus.AVAILABLE)
     if wanted != "any":
         query = query.where(volunteers.c.gender == wanted)
     return profiles(conn.execute(query)), excluded

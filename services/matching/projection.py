@@ -27,8 +27,11 @@ from shared.contracts import closure_allows_rematch
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
+from shared.vocabulary import MatchStatus, ReferralStatus, VolunteerStatus
 
 metadata = MetaData()
+# One active match per referral: the partial unique index's condition.
+_ACTIVE = f"status = '{MatchStatus.ACTIVE}'"
 
 referrals = Table(
     "referrals", metadata,
@@ -80,7 +83,7 @@ matches = Table(
     Index("ix_matches_referral", "referral_id"),
     # One active match per participant, whatever the code above it gets wrong.
     Index("uq_one_active_match_per_referral", "referral_id", unique=True,
-          sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+          sqlite_where=text(_ACTIVE), postgresql_where=text(_ACTIVE)),
 )
 
 
@@ -99,20 +102,21 @@ proposals = Table(
 def _referral_received(conn: Connection, event: Event) -> None:
     p = event.payload
     conn.execute(insert(referrals).values(
-        referral_id=p["referral_id"], region=p["region"], status=domain.WAITING,
+        referral_id=p["referral_id"], region=p["region"], status=ReferralStatus.WAITING,
         referred_on=date.fromisoformat(p["referred_on"]), participant=_json(p["participant"]),
         needs=_json(p["needs"]), preferences=_json(p["preferences"])))
 
 
 def _referral_withdrawn(conn: Connection, event: Event) -> None:
     # Only a waiting referral: a withdrawal that crossed a match in flight leaves the match be.
-    _set_referral(conn, event.payload["referral_id"], "withdrawn", referrals.c.status == domain.WAITING)
+    _set_referral(conn, event.payload["referral_id"], ReferralStatus.WITHDRAWN,
+                  referrals.c.status == ReferralStatus.WAITING)
 
 
 def _volunteer_registered(conn: Connection, event: Event) -> None:
     p = event.payload
     conn.execute(insert(volunteers).values(
-        volunteer_id=p["volunteer_id"], status=domain.REGISTERED, screening=None, trained=False,
+        volunteer_id=p["volunteer_id"], status=VolunteerStatus.REGISTERED, screening=None, trained=False,
         region=p["region"], municipality=p["municipality"], gender=p["gender"],
         birth_year=p["birth_year"], languages=_json(p["languages"]),
         strengths=_json(p["strengths"]), capacity=p["capacity"], active_matches=0,
@@ -136,10 +140,10 @@ def _matched(conn: Connection, event: Event) -> None:
                                .where(referrals.c.referral_id == p["referral_id"])).scalar()
     conn.execute(insert(matches).values(
         match_id=p["match_id"], referral_id=p["referral_id"], volunteer_id=p["volunteer_id"],
-        region=p["region"], status=domain.ACTIVE, matched_on=matched_on,
+        region=p["region"], status=MatchStatus.ACTIVE, matched_on=matched_on,
         days_to_match=(matched_on - referred_on).days if referred_on else None,
         proposal_id=p.get("proposal_id"), rank=p.get("rank"), choice_reason=p.get("reason")))
-    _set_referral(conn, p["referral_id"], "matched")
+    _set_referral(conn, p["referral_id"], ReferralStatus.MATCHED)
     last = conn.execute(select(volunteers.c.last_matched_on)
                         .where(volunteers.c.volunteer_id == p["volunteer_id"])).scalar()
     _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches + 1,
@@ -149,14 +153,14 @@ def _matched(conn: Connection, event: Event) -> None:
 def _closed(conn: Connection, event: Event) -> None:
     p = event.payload
     conn.execute(update(matches).where(matches.c.match_id == p["match_id"]).values(
-        status=domain.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
+        status=MatchStatus.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
         close_reason=p["reason"]))
     # Back on the waiting list (with the original referred_on) when the reason allows a rematch.
     rematch = closure_allows_rematch(p)
     still_matched = conn.execute(select(matches.c.match_id).where(
-        matches.c.referral_id == p["referral_id"], matches.c.status == domain.ACTIVE)).first()
+        matches.c.referral_id == p["referral_id"], matches.c.status == MatchStatus.ACTIVE)).first()
     if still_matched is None:  # an old match's closure must not unseat a newer match
-        _set_referral(conn, p["referral_id"], domain.WAITING if rematch else "closed")
+        _set_referral(conn, p["referral_id"], ReferralStatus.WAITING if rematch else ReferralStatus.CLOSED)
     _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches - 1)
 
 

@@ -7,12 +7,15 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from services.matching import domain, ranking
+from services.matching import ranking
 from services.matching.projection import volunteers
 from shared.errors import NotFound, ValidationFailed
 from shared.keyring import Keyring
 from shared.paging import check_limit, decode_cursor, page
 from shared.personal import disclose
+from shared.vocabulary import VolunteerStatus
+
+VOLUNTEER_STATUSES = tuple(VolunteerStatus)
 
 
 def get_volunteer(conn: Connection, volunteer_id: str, include_personal: bool,
@@ -32,10 +35,10 @@ def list_volunteers(conn: Connection, filters: dict[str, Any], limit: int,
     query = select(volunteers)
     status = filters.get("status")
     if status is not None:
-        if status not in domain.VOLUNTEER_STATUSES:
+        if status not in VOLUNTEER_STATUSES:
             raise ValidationFailed(
                 f"unknown status {status!r}",
-                {"status": [f"must be one of: {', '.join(domain.VOLUNTEER_STATUSES)}"]})
+                {"status": [f"must be one of: {', '.join(VOLUNTEER_STATUSES)}"]})
         query = query.where(volunteers.c.status == status)
     if filters.get("region"):
         query = query.where(volunteers.c.region == filters["region"])

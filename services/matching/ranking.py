@@ -18,10 +18,10 @@ from typing import NamedTuple
 
 from services.matching.weights import Weights
 from shared.reference import language_name
+from shared.vocabulary import VolunteerStatus
 
 ALGORITHM = "weighted-sum-1"
 DANISH = "da"
-AVAILABLE = "available"
 REGION, CAPACITY, GENDER = "region", "capacity", "gender_preference"
 EARLIER_MISMATCH, EARLIER_MATCH = "earlier_mismatch", "earlier_match"
 # capacity: not approved, not trained, or no free place (the volunteer is not ``available``).
@@ -114,7 +114,7 @@ def first_failed(participant: Participant, volunteer: Profile, earlier: Mapping[
     """The first hard constraint ``volunteer`` fails for ``participant``, or None."""
     if volunteer.region != participant.region:
         return REGION
-    if volunteer.status != AVAILABLE:
+    if volunteer.status != VolunteerStatus.AVAILABLE:
         return CAPACITY
     if participant.volunteer_gender not in ("any", volunteer.gender):
         return GENDER

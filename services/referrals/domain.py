@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import RuleViolated
-
-WAITING, MATCHED, CLOSED, WITHDRAWN = "waiting", "matched", "closed", "withdrawn"
+from shared.vocabulary import ReferralStatus
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def withdraw(known: KnownReferral, reason_code: str, reason: str | None = None) 
 
     ``reason_code`` is published; the free-text ``reason`` stays in this service.
     """
-    if known.status != WAITING:
+    if known.status != ReferralStatus.WAITING:
         raise RuleViolated(f"referral {known.referral_id} is {known.status}; "
                            "only a waiting referral can be withdrawn")
     return {"referral_id": known.referral_id, "reason_code": reason_code, "reason": reason}

@@ -30,6 +30,7 @@ from shared.contracts import closure_allows_rematch
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
+from shared.vocabulary import ReferralStatus
 
 metadata = MetaData()
 
@@ -64,7 +65,7 @@ def _received(conn: Connection, event: Event) -> None:
     p = event.payload
     conn.execute(_INSERT, {
         "referral_id": p["referral_id"], "external_ref": p["external_ref"],
-        "referring_site": p["referring_site"], "region": p["region"], "status": domain.WAITING,
+        "referring_site": p["referring_site"], "region": p["region"], "status": ReferralStatus.WAITING,
         "referred_on": date.fromisoformat(p["referred_on"]), "received_at": event.recorded_at,
         "participant": _json(p["participant"]), "needs": _json(p["needs"]),
         "preferences": _json(p["preferences"]), "personal": _json(p.get("personal") or {}),
@@ -93,7 +94,7 @@ def _change(*conditions: Any, columns: tuple[str, ...]) -> Update:
 _INSERT = insert(referrals)
 # Streams are ordered one by one, not against each other: a withdrawal that crossed a match
 # in flight must not turn a matched participant into a withdrawn one.
-_WITHDRAW = _change(referrals.c.status == domain.WAITING,
+_WITHDRAW = _change(referrals.c.status == ReferralStatus.WAITING,
                     columns=("status", "withdrawn_reason_code", "withdrawn_reason"))
 _MATCH = _change(columns=("status", "match_id"))
 # An old match's closure changes nothing now.
@@ -104,14 +105,14 @@ _CLOSE = _change(_THIS_MATCH, columns=("status", "closed_on"))
 
 def _withdrawn(conn: Connection, event: Event) -> None:
     p = event.payload
-    conn.execute(_WITHDRAW, {"b_referral_id": p["referral_id"], "b_status": domain.WITHDRAWN,
+    conn.execute(_WITHDRAW, {"b_referral_id": p["referral_id"], "b_status": ReferralStatus.WITHDRAWN,
                              "b_withdrawn_reason_code": p.get("reason_code"),
                              "b_withdrawn_reason": p.get("reason")})
 
 
 def _matched(conn: Connection, event: Event) -> None:
     p = event.payload
-    conn.execute(_MATCH, {"b_referral_id": p["referral_id"], "b_status": domain.MATCHED,
+    conn.execute(_MATCH, {"b_referral_id": p["referral_id"], "b_status": ReferralStatus.MATCHED,
                           "b_match_id": p["match_id"]})
 
 
@@ -120,10 +121,10 @@ def _closed(conn: Connection, event: Event) -> None:
     if closure_allows_rematch(p):
         # Back on the waiting list; referred_on is kept, so the days waiting count from referral.
         conn.execute(_REOPEN, {"b_referral_id": p["referral_id"], "b_closing_match": p["match_id"],
-                               "b_status": domain.WAITING, "b_match_id": None, "b_closed_on": None})
+                               "b_status": ReferralStatus.WAITING, "b_match_id": None, "b_closed_on": None})
     else:
         conn.execute(_CLOSE, {"b_referral_id": p["referral_id"], "b_closing_match": p["match_id"],
-                              "b_status": domain.CLOSED, "b_closed_on": date.fromisoformat(p["closed_on"])})
+                              "b_status": ReferralStatus.CLOSED, "b_closed_on": date.fromisoformat(p["closed_on"])})
 
 
 # json.dumps with options builds an encoder per call; one encoder writes the same text.

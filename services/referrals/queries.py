@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from services.referrals import domain
 from services.referrals.projection import LIST_ORDER, referrals
 from shared.errors import NotFound, ValidationFailed
 from shared.keyring import ERASED, Keyring
 from shared.paging import keyset_page
 from shared.personal import disclose
+from shared.vocabulary import ReferralStatus
 
-STATUSES = (domain.WAITING, domain.MATCHED, domain.CLOSED, domain.WITHDRAWN)
+STATUSES = tuple(ReferralStatus)
 
 
 def get_referral(conn: Connection, referral_id: str, include_personal: bool,
@@ -55,7 +55,7 @@ def _shape(row: Any, today: date) -> dict[str, Any]:
         "referral_id": row.referral_id, "external_ref": row.external_ref,
         "referring_site": row.referring_site, "region": row.region, "status": row.status,
         "referred_on": row.referred_on.isoformat(), "received_at": row.received_at.isoformat(),
-        "days_waiting": (today - row.referred_on).days if row.status == domain.WAITING else None,
+        "days_waiting": (today - row.referred_on).days if row.status == ReferralStatus.WAITING else None,
         "participant": json.loads(row.participant), "needs": json.loads(row.needs),
         "preferences": json.loads(row.preferences), "interpreter_needed": row.interpreter_needed,
         "match_id": row.match_id,

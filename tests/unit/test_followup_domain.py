@@ -11,10 +11,11 @@ from services.followup.cadence import Policy
 from services.followup.domain import FollowedMatch
 from services.followup.standing import CheckIn, Facts, standing
 from shared.errors import Conflict, NotFound, RuleViolated
+from shared.vocabulary import MatchStatus
 
 POLICIES = (Policy("v1", date(2014, 1, 1)),)
-ACTIVE = FollowedMatch("m-1", "r-1", "v-1", "hovedstaden", domain.ACTIVE, date(2023, 2, 1))
-CLOSED = replace(ACTIVE, status=domain.CLOSED)
+ACTIVE = FollowedMatch("m-1", "r-1", "v-1", "hovedstaden", MatchStatus.ACTIVE, date(2023, 2, 1))
+CLOSED = replace(ACTIVE, status=MatchStatus.CLOSED)
 REPORT = {"occurred_on": "2023-03-01", "contact": "meeting", "activities": ["network"],
           "wellbeing": 4, "concern": False, "note": None}
 CLOSE = {"closed_on": "2023-08-01", "initiator": "mutual", "reason": "goals_reached",

@@ -9,9 +9,10 @@ import pytest
 from services.matching import domain
 from services.matching.domain import Volunteer, WaitingReferral
 from shared.errors import Conflict, NotFound, RuleViolated, ValidationFailed
+from shared.vocabulary import ReferralStatus, VolunteerStatus
 
 READY = Volunteer("v-1", "hovedstaden", "approved", True, capacity=2, active_matches=0)
-WAITING = WaitingReferral("r-1", "hovedstaden", domain.WAITING, date(2023, 1, 15))
+WAITING = WaitingReferral("r-1", "hovedstaden", ReferralStatus.WAITING, date(2023, 1, 15))
 
 
 def do_match(referral: WaitingReferral | None = WAITING, volunteer: Volunteer | None = READY,
@@ -21,16 +22,16 @@ def do_match(referral: WaitingReferral | None = WAITING, volunteer: Volunteer | 
 
 
 @pytest.mark.parametrize("screening, trained, active, expected", [
-    (None, False, 0, domain.REGISTERED),
-    (None, True, 0, domain.REGISTERED),
-    ("rejected", False, 0, domain.REJECTED),
-    ("rejected", True, 0, domain.REJECTED),
-    ("approved", False, 0, domain.APPROVED),
-    ("approved", False, 2, domain.APPROVED),
-    ("approved", True, 0, domain.AVAILABLE),
-    ("approved", True, 1, domain.AVAILABLE),
-    ("approved", True, 2, domain.FULL),
-    ("approved", True, 3, domain.FULL),
+    (None, False, 0, VolunteerStatus.REGISTERED),
+    (None, True, 0, VolunteerStatus.REGISTERED),
+    ("rejected", False, 0, VolunteerStatus.REJECTED),
+    ("rejected", True, 0, VolunteerStatus.REJECTED),
+    ("approved", False, 0, VolunteerStatus.APPROVED),
+    ("approved", False, 2, VolunteerStatus.APPROVED),
+    ("approved", True, 0, VolunteerStatus.AVAILABLE),
+    ("approved", True, 1, VolunteerStatus.AVAILABLE),
+    ("approved", True, 2, VolunteerStatus.FULL),
+    ("approved", True, 3, VolunteerStatus.FULL),
 ])
 def test_volunteer_status_follows_screening_training_and_capacity(
         screening: str | None, trained: bool, active: int, expected: str) -> None:

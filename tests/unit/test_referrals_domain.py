@@ -8,6 +8,7 @@ import pytest
 from services.referrals import domain
 from services.referrals.domain import KnownReferral
 from shared.errors import RuleViolated
+from shared.vocabulary import ReferralStatus
 
 # A referral_submitted payload at its current schema version (2).
 SUBMISSION = {
@@ -29,7 +30,7 @@ def submission(**changes: object) -> dict:
     return {**copy.deepcopy(SUBMISSION), **changes}
 
 
-def known(status: str = domain.WAITING, content: dict | None = None) -> KnownReferral:
+def known(status: str = ReferralStatus.WAITING, content: dict | None = None) -> KnownReferral:
     return KnownReferral("r-1", status, domain.content_digest(content or submission()))
 
 
@@ -63,7 +64,7 @@ def test_resubmission_with_different_content_is_refused_naming_external_ref() ->
 
 
 def test_resubmission_is_recognised_whatever_the_referral_status() -> None:
-    assert domain.receive(submission(), known(domain.MATCHED), "r-x", "hovedstaden") is None
+    assert domain.receive(submission(), known(ReferralStatus.MATCHED), "r-x", "hovedstaden") is None
 
 
 def test_content_digest_ignores_dict_key_order() -> None:
@@ -81,16 +82,16 @@ def test_content_digest_differs_when_a_nested_value_differs() -> None:
 
 
 def test_waiting_referral_can_be_withdrawn_with_its_reason() -> None:
-    assert domain.withdraw(known(domain.WAITING), "other", "moved away") == {
+    assert domain.withdraw(known(ReferralStatus.WAITING), "other", "moved away") == {
         "referral_id": "r-1", "reason_code": "other", "reason": "moved away"}
 
 
 def test_a_withdrawal_may_carry_a_code_alone() -> None:
-    assert domain.withdraw(known(domain.WAITING), "moved") == {
+    assert domain.withdraw(known(ReferralStatus.WAITING), "moved") == {
         "referral_id": "r-1", "reason_code": "moved", "reason": None}
 
 
-@pytest.mark.parametrize("status", [domain.MATCHED, domain.CLOSED, domain.WITHDRAWN])
+@pytest.mark.parametrize("status", [ReferralStatus.MATCHED, ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN])
 def test_only_a_waiting_referral_can_be_withdrawn(status: str) -> None:
     with pytest.raises(RuleViolated) as exc:
         domain.withdraw(known(status), "no_longer_needed")
