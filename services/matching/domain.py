@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.matching import rules
 from shared import reference
 from shared.errors import Conflict, NotFound, RuleViolated, ValidationFailed
 from shared.vocabulary import ReferralStatus, ScreeningOutcome, VolunteerStatus
@@ -28,7 +29,7 @@ class WaitingReferral:
     region: str
     status: str
     referred_on: date
-    volunteer_gender: str = "any"
+    volunteer_gender: str = rules.ANY_GENDER
     # volunteer id -> close reason, for every earlier match of this participant
     earlier: Mapping[str, str] = field(default_factory=dict)
 
@@ -87,7 +88,7 @@ def match(referral: WaitingReferral | None, volunteer: Volunteer | None, *, refe
     if status != VolunteerStatus.AVAILABLE:
         raise RuleViolated(f"volunteer {volunteer_id} is {status}, not available "
                            "(must be approved and trained)")
-    if volunteer.region != referral.region:
+    if not rules.within_region(volunteer.region, referral.region):
         raise RuleViolated(f"volunteer is in {volunteer.region}, the participant in "
                            f"{referral.region}: a match must be within one region")
     _check_preferences(referral, volunteer)
@@ -100,11 +101,11 @@ def match(referral: WaitingReferral | None, volunteer: Volunteer | None, *, refe
 
 def _check_preferences(referral: WaitingReferral, volunteer: Volunteer) -> None:
     wanted = referral.volunteer_gender
-    if wanted != "any" and volunteer.gender != wanted:
+    if not rules.meets_preference(wanted, volunteer.gender):
         raise RuleViolated(f"the participant asked for a {wanted} volunteer; volunteer "
                            f"{volunteer.volunteer_id} is {volunteer.gender}",
                            {"volunteer_id": ["does not meet the participant's volunteer_gender preference"]})
-    if referral.earlier.get(volunteer.volunteer_id) == "mismatch":
+    if rules.mismatched_before(referral.earlier, volunteer.volunteer_id):
         raise RuleViolated(f"volunteer {volunteer.volunteer_id} was matched with this participant "
                            "before and the match closed as a mismatch",
                            {"volunteer_id": ["earlier match with this participant closed as a mismatch"]})

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, func, select, type_coerce
 
-from services.matching import domain, ranking
+from services.matching import domain, ranking, rules
 from services.matching.projection import matches, proposals, referrals, volunteers
 from shared.vocabulary import MatchStatus, VolunteerStatus
 
@@ -28,7 +28,7 @@ def waiting_referral(conn: Connection, referral_id: str,
         return None
     preferences = json.loads(row.preferences)
     return domain.WaitingReferral(row.referral_id, row.region, row.status, row.referred_on,
-                                  preferences.get("volunteer_gender", "any"),
+                                  preferences.get("volunteer_gender", rules.ANY_GENDER),
                                   earlier_matches(conn, referral_id))
 
 
@@ -52,7 +52,7 @@ def participant(conn: Connection, referral_id: str) -> ranking.Participant | Non
     return ranking.Participant(
         referral_id=row.referral_id, region=row.region, municipality=person["municipality"],
         languages=frozenset(person.get("languages", ())), needs=tuple(json.loads(row.needs)),
-        volunteer_gender=preferences.get("volunteer_gender", "any"))
+        volunteer_gender=preferences.get("volunteer_gender", rules.ANY_GENDER))
 
 
 def candidate_pool(conn: Connection, participant: ranking.Participant
@@ -71,11 +71,11 @@ def candidate_pool(conn: Connection, participant: ranking.Participant
         ranking.REGION: sum(n for r, _, _, n in counts if r != region),
         ranking.CAPACITY: sum(n for status, _, n in here if status != VolunteerStatus.AVAILABLE),
         ranking.GENDER: sum(n for status, gender, n in here
-                            if status == VolunteerStatus.AVAILABLE and wanted not in ("any", gender)),
+                            if status == VolunteerStatus.AVAILABLE and not rules.meets_preference(wanted, gender)),
     }
     query = select(*PROFILE_COLUMNS).where(volunteers.c.region == region,
                                            volunteers.c.status == VolunteerStatus.AVAILABLE)
-    if wanted != "any":
+    if wanted != rules.ANY_GENDER:
         query = query.where(volunteers.c.gender == wanted)
     return profiles(conn.execute(query)), excluded
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from services.matching import rules
 from services.matching.weights import Weights
 from shared.reference import language_name
 from shared.vocabulary import VolunteerStatus
@@ -112,14 +113,14 @@ def rank(participant: Participant, volunteers: Iterable[Profile], earlier: Mappi
 
 def first_failed(participant: Participant, volunteer: Profile, earlier: Mapping[str, str]) -> str | None:
     """The first hard constraint ``volunteer`` fails for ``participant``, or None."""
-    if volunteer.region != participant.region:
+    if not rules.within_region(volunteer.region, participant.region):
         return REGION
     if volunteer.status != VolunteerStatus.AVAILABLE:
         return CAPACITY
-    if participant.volunteer_gender not in ("any", volunteer.gender):
+    if not rules.meets_preference(participant.volunteer_gender, volunteer.gender):
         return GENDER
     if volunteer.volunteer_id in earlier:
-        return EARLIER_MISMATCH if earlier[volunteer.volunteer_id] == "mismatch" else EARLIER_MATCH
+        return EARLIER_MISMATCH if rules.mismatched_before(earlier, volunteer.volunteer_id) else EARLIER_MATCH
     return None
 
 
