@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from services.matching import domain
-from shared.contracts import closure_allows_rematch
+from shared import referral_lifecycle
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
@@ -108,9 +108,8 @@ def _referral_received(conn: Connection, event: Event) -> None:
 
 
 def _referral_withdrawn(conn: Connection, event: Event) -> None:
-    # Only a waiting referral: a withdrawal that crossed a match in flight leaves the match be.
     _set_referral(conn, event.payload["referral_id"], ReferralStatus.WITHDRAWN,
-                  referrals.c.status == ReferralStatus.WAITING)
+                  referrals.c.status == referral_lifecycle.WITHDRAWABLE)
 
 
 def _volunteer_registered(conn: Connection, event: Event) -> None:
@@ -155,12 +154,11 @@ def _closed(conn: Connection, event: Event) -> None:
     conn.execute(update(matches).where(matches.c.match_id == p["match_id"]).values(
         status=MatchStatus.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
         close_reason=p["reason"]))
-    # Back on the waiting list (with the original referred_on) when the reason allows a rematch.
-    rematch = closure_allows_rematch(p)
     still_matched = conn.execute(select(matches.c.match_id).where(
         matches.c.referral_id == p["referral_id"], matches.c.status == MatchStatus.ACTIVE)).first()
-    if still_matched is None:  # an old match's closure must not unseat a newer match
-        _set_referral(conn, p["referral_id"], ReferralStatus.WAITING if rematch else ReferralStatus.CLOSED)
+    if still_matched is None:  # the current match's closure (shared.referral_lifecycle's guard)
+        # Back on the waiting list (with the original referred_on) when the closure allows a rematch.
+        _set_referral(conn, p["referral_id"], referral_lifecycle.after_closure(p))
     _set_volunteer(conn, p["volunteer_id"], active_matches=volunteers.c.active_matches - 1)
 
 

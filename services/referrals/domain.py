@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from shared import referral_lifecycle
 from shared.errors import RuleViolated
-from shared.vocabulary import ReferralStatus
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def withdraw(known: KnownReferral, reason_code: str, reason: str | None = None) 
 
     ``reason_code`` is published; the free-text ``reason`` stays in this service.
     """
-    if known.status != ReferralStatus.WAITING:
+    if not referral_lifecycle.may_withdraw(known.status):
         raise RuleViolated(f"referral {known.referral_id} is {known.status}; "
                            "only a waiting referral can be withdrawn")
     return {"referral_id": known.referral_id, "reason_code": reason_code, "reason": reason}

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 
 from services.referrals import domain
-from shared.contracts import closure_allows_rematch
+from shared import referral_lifecycle
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
@@ -92,12 +92,11 @@ def _change(*conditions: Any, columns: tuple[str, ...]) -> Update:
 
 
 _INSERT = insert(referrals)
-# Streams are ordered one by one, not against each other: a withdrawal that crossed a match
-# in flight must not turn a matched participant into a withdrawn one.
-_WITHDRAW = _change(referrals.c.status == ReferralStatus.WAITING,
+# The guards of shared.referral_lifecycle: only a waiting referral is withdrawn, only the
+# current match's closure moves the referral.
+_WITHDRAW = _change(referrals.c.status == referral_lifecycle.WITHDRAWABLE,
                     columns=("status", "withdrawn_reason_code", "withdrawn_reason"))
 _MATCH = _change(columns=("status", "match_id"))
-# An old match's closure changes nothing now.
 _THIS_MATCH = referrals.c.match_id == bindparam("b_closing_match")
 _REOPEN = _change(_THIS_MATCH, columns=("status", "match_id", "closed_on"))
 _CLOSE = _change(_THIS_MATCH, columns=("status", "closed_on"))
@@ -118,7 +117,7 @@ def _matched(conn: Connection, event: Event) -> None:
 
 def _closed(conn: Connection, event: Event) -> None:
     p = event.payload
-    if closure_allows_rematch(p):
+    if referral_lifecycle.after_closure(p) == ReferralStatus.WAITING:
         # Back on the waiting list; referred_on is kept, so the days waiting count from referral.
         conn.execute(_REOPEN, {"b_referral_id": p["referral_id"], "b_closing_match": p["match_id"],
                                "b_status": ReferralStatus.WAITING, "b_match_id": None, "b_closed_on": None})
