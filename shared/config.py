@@ -1,14 +1,20 @@
 """Configuration from the environment, read in one place, with laptop defaults."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("referrals", "matching", "followup")
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
+# The JSON configuration files a deployment may replace (data, not code).
+REFERENCE_FILE = "LGV_REFERENCE_FILE"
+MATCHING_WEIGHTS_FILE = "LGV_MATCHING_WEIGHTS_FILE"
+FOLLOWUP_POLICY_FILE = "LGV_FOLLOWUP_POLICY_FILE"
 
 
 def amqp_uri() -> str:
@@ -30,6 +36,32 @@ def database_url(service: str) -> str:
     if explicit:
         return explicit
     return f"sqlite:///{var_dir() / (service + '.db')}"
+
+
+def reference_file(shipped: Path) -> Path:
+    """``LGV_REFERENCE_FILE`` (regions, sites, codes) or the shipped file."""
+    return _file(os.environ.get(REFERENCE_FILE), shipped)
+
+
+def matching_weights_file(shipped: Path) -> Path:
+    """``LGV_MATCHING_WEIGHTS_FILE`` (matching's ranking weights) or the shipped file."""
+    return _file(os.environ.get(MATCHING_WEIGHTS_FILE), shipped)
+
+
+def followup_policy_file(shipped: Path) -> Path:
+    """``LGV_FOLLOWUP_POLICY_FILE`` (followup's contact cadence versions) or the shipped file."""
+    return _file(os.environ.get(FOLLOWUP_POLICY_FILE), shipped)
+
+
+def load_json(path: Path) -> Any:
+    """A JSON configuration file's content (each caller parses and checks its own shape)."""
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _file(given: str | None, shipped: Path) -> Path:
+    # An empty variable counts as unset, for every file alike.
+    return Path(given) if given else shipped
 
 
 def gateway_address() -> str:

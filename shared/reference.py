@@ -5,20 +5,19 @@ region or site is a deployment change, not a release.
 """
 from __future__ import annotations
 
-import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from shared import config
 
 _DEFAULT = Path(__file__).with_name("reference_data.json")
 
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    path = Path(os.environ.get("LGV_REFERENCE_FILE", _DEFAULT))
-    with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
+    data: dict[str, Any] = config.load_json(config.reference_file(_DEFAULT))
+    return data
 
 
 def regions() -> tuple[str, ...]:

@@ -6,8 +6,6 @@ or miss a field, so a bad policy fails the calls that need it rather than misjud
 """
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import fields
 from datetime import date
 from functools import lru_cache
@@ -15,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from services.followup.cadence import Policy
+from shared import config
 
-ENV = "LGV_FOLLOWUP_POLICY_FILE"
 _DEFAULT = Path(__file__).with_name("policies.json")
 _PERIODS = tuple(f.name for f in fields(Policy) if f.name not in ("version", "effective_from"))
 
@@ -24,9 +22,8 @@ _PERIODS = tuple(f.name for f in fields(Policy) if f.name not in ("version", "ef
 @lru_cache(maxsize=1)
 def load() -> tuple[Policy, ...]:
     """The policy versions in force over time, oldest first."""
-    path = Path(os.environ.get(ENV, _DEFAULT))
-    with path.open(encoding="utf-8") as handle:
-        return parse(json.load(handle), str(path))
+    path = config.followup_policy_file(_DEFAULT)
+    return parse(config.load_json(path), str(path))
 
 
 def parse(data: dict[str, Any], where: str = "policies") -> tuple[Policy, ...]:

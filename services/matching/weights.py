@@ -6,15 +6,14 @@ change that every proposal records by version, not a release.
 """
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from shared import config
+
 DEFAULT_FILE = Path(__file__).with_name("weights.json")
-ENV = "LGV_MATCHING_WEIGHTS_FILE"
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,4 @@ def parse(data: dict[str, Any]) -> Weights:
 @lru_cache(maxsize=1)
 def current() -> Weights:
     """The weights in force: the file named by ``LGV_MATCHING_WEIGHTS_FILE``, or the default."""
-    path = Path(os.environ.get(ENV) or DEFAULT_FILE)
-    with path.open(encoding="utf-8") as handle:
-        return parse(json.load(handle))
+    return parse(config.load_json(config.matching_weights_file(DEFAULT_FILE)))

@@ -23,7 +23,7 @@ from nameko.testing.services import worker_factory
 from services.followup import policy
 from services.followup.projection import PROJECTION
 from services.followup.service import FollowupService
-from shared import replay
+from shared import config, replay
 from shared.consumption import APPLIED
 from shared.contracts import REGISTRY
 from shared.db import make_engine
@@ -137,7 +137,7 @@ def use_policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, versions: list
     """Deploy a policy file, as an operator would: a new file, the service reads it afresh."""
     path = tmp_path / f"policies-{len(versions)}.json"
     path.write_text(json.dumps({"versions": versions}))
-    monkeypatch.setenv(policy.ENV, str(path))
+    monkeypatch.setenv(config.FOLLOWUP_POLICY_FILE, str(path))
     policy.load.cache_clear()
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from services.followup import policy
 from services.followup.cadence import Policy
+from shared import config
 
 ENTRY = {"version": "v1", "effective_from": "2014-01-01", "first_contact_days": 14,
          "first_month_min_contacts": 2, "monthly_days": 30, "quarterly_after_months": 12,
@@ -24,7 +25,7 @@ def fresh_cache() -> Any:
 
 
 def test_the_shipped_policy_has_the_domain_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(policy.ENV, raising=False)
+    monkeypatch.delenv(config.FOLLOWUP_POLICY_FILE, raising=False)
 
     assert policy.load() == (Policy("v1", date(2014, 1, 1)),)
 
@@ -34,7 +35,7 @@ def test_the_environment_points_at_another_file(tmp_path: Path,
     path = tmp_path / "policies.json"
     path.write_text(json.dumps({"versions": [
         ENTRY, {**ENTRY, "version": "v2", "effective_from": "2024-01-01", "monthly_days": 21}]}))
-    monkeypatch.setenv(policy.ENV, str(path))
+    monkeypatch.setenv(config.FOLLOWUP_POLICY_FILE, str(path))
 
     assert [(p.version, p.monthly_days) for p in policy.load()] == [("v1", 30), ("v2", 21)]
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from services.matching import weights
+from shared import config
 
 GOOD = {"version": "x-1", "weights": {
     "shared_language": 1, "danish_practice": 1, "need_strength": 1, "same_municipality": 1,
@@ -21,7 +22,7 @@ def test_the_shipped_weights_have_a_version_and_rank_municipality_above_region()
 def test_the_weights_file_can_be_replaced_by_the_environment(tmp_path, monkeypatch) -> None:
     path = tmp_path / "w.json"
     path.write_text(json.dumps(GOOD), encoding="utf-8")
-    monkeypatch.setenv(weights.ENV, str(path))
+    monkeypatch.setenv(config.MATCHING_WEIGHTS_FILE, str(path))
     weights.current.cache_clear()
     try:
         assert weights.current().version == "x-1" and weights.current().fairness_max_days == 10
