@@ -5,18 +5,19 @@ How to add a route (a method of a mixin under ``routes/``, combined in ``service
     @route("GET", "/api/v1/volunteers/<volunteer_id>", "One volunteer",
            roles=STAFF, answer=answers.Volunteer)
     def get_volunteer(self, call: Call, volunteer_id: str) -> Any:
-        volunteer = self.matching.get_volunteer(volunteer_id, call.who.sees_personal)
-        check_visible(call.who, volunteer.get("region"), f"no volunteer {volunteer_id}")
+        volunteer = self.matching.get_volunteer(volunteer_id, call.principal.sees_personal)
+        check_visible(call.principal, volunteer.get("region"), f"no volunteer {volunteer_id}")
         return volunteer
 
 - ``path``: werkzeug syntax; ``<name>`` is a string, ``<int:name>`` a whole number,
   ``<any(a, b):name>`` one of a list.
 - ``roles``: who may call it (``auth.STAFF``, ``auth.REPORT``…); ``None``: no token.
-  ``call.who`` is the verified principal (None on routes without roles).
+  ``call.principal`` is the verified caller (``call.who`` is None on routes without roles).
 - ``query``: a marshmallow schema of the query arguments (``arguments.py``);
   ``call.query`` holds them validated, as JSON values, defaults filled in.
 - ``body``: a marshmallow schema of the JSON body (``shared.commands``, ``shared.contracts``),
-  checked strictly (unknown fields are errors); ``call.body`` is the body as sent.
+  checked strictly (unknown fields are errors); ``call.body`` is the body as sent. A rule
+  across fields goes in the schema's ``JSON_SCHEMA`` too (e.g. ``anyOf``), so the document says it.
 - ``answer``: the schema the return value is dumped through (``answers.py``), sent with
   ``status``; ``None`` sends the value as it is. Return ``(value, status)`` for a status
   declared in ``also``; a werkzeug ``Response`` goes out untouched (declare its media
