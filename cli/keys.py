@@ -28,7 +28,7 @@ def rotate(out_file: str | None) -> None:
     written beside the old one first (var/master.key.next), so a rotation cut short
     is finished by running it again.
     """
-    from_env = bool(os.environ.get("LGV_MASTER_KEY"))
+    from_env = config.master_key() is not None
     if from_env and not out_file:
         raise click.UsageError("the master key comes from LGV_MASTER_KEY: give --out FILE for the new one")
     try:

@@ -32,10 +32,16 @@ def var_dir() -> Path:
 
 def database_url(service: str) -> str:
     """``<SERVICE>_DATABASE_URL`` or a SQLite file under ``var/``."""
-    explicit = os.environ.get(f"{service.upper()}_DATABASE_URL")
-    if explicit:
-        return explicit
-    return f"sqlite:///{var_dir() / (service + '.db')}"
+    return os.environ.get(f"{service.upper()}_DATABASE_URL") or _sqlite(service)
+
+
+def gateway_database_url() -> str:
+    """``GATEWAY_DATABASE_URL`` or ``var/gateway.db`` (the gateway's own tokens, answers, access log)."""
+    return os.environ.get("GATEWAY_DATABASE_URL") or _sqlite("gateway")
+
+
+def _sqlite(name: str) -> str:
+    return f"sqlite:///{var_dir() / (name + '.db')}"
 
 
 def reference_file(shipped: Path) -> Path:
@@ -62,6 +68,22 @@ def load_json(path: Path) -> Any:
 def _file(given: str | None, shipped: Path) -> Path:
     # An empty variable counts as unset, for every file alike.
     return Path(given) if given else shipped
+
+
+def master_key() -> str | None:
+    """``LGV_MASTER_KEY`` (base64), when the master key is given rather than kept in ``var/``."""
+    return os.environ.get("LGV_MASTER_KEY") or None
+
+
+def token_secret() -> str | None:
+    """``LGV_SECRET``, when the token signing key is given rather than kept in a file."""
+    return os.environ.get("LGV_SECRET") or None
+
+
+def token_secret_file() -> Path:
+    """``LGV_SECRET_FILE`` or ``var/secret.key``: kept where only the gateway and the CLI read."""
+    explicit = os.environ.get("LGV_SECRET_FILE")
+    return Path(explicit) if explicit else var_dir() / "secret.key"
 
 
 def gateway_address() -> str:

@@ -109,7 +109,7 @@ def write_key_file(path: Path, key: bytes, *, replace: bool) -> bool:
 
 def load() -> MasterKey:
     """The master key from ``LGV_MASTER_KEY`` or ``var/master.key`` (created when neither exists)."""
-    given = os.environ.get("LGV_MASTER_KEY")
+    given = config.master_key()
     if given:
         return MasterKey(decode(given, "LGV_MASTER_KEY"))
     path = key_file()

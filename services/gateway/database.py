@@ -13,7 +13,7 @@ import threading
 from sqlalchemy import Column, Engine, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import make_url
 
-from shared.config import var_dir
+from shared import config
 from shared.db import UtcDateTime, make_engine
 
 metadata = MetaData()
@@ -47,7 +47,7 @@ _lock = threading.Lock()
 
 def database_url() -> str:
     """``GATEWAY_DATABASE_URL`` or ``var/gateway.db``."""
-    return os.environ.get("GATEWAY_DATABASE_URL") or f"sqlite:///{var_dir() / 'gateway.db'}"
+    return config.gateway_database_url()
 
 
 def engine() -> Engine:

@@ -20,7 +20,7 @@ from typing import Any
 
 import jwt
 
-from shared.config import var_dir
+from shared import config
 
 ALGORITHM = "HS256"
 ROLES = ("coordinator", "consultant", "auditor", "system")
@@ -29,7 +29,6 @@ MAX_LIFETIME = timedelta(days=30)
 # People get a working day; an integrating system a month (the most any token may have).
 DEFAULT_LIFETIME = {"coordinator": timedelta(hours=12), "consultant": timedelta(hours=12),
                     "auditor": timedelta(hours=12), "system": MAX_LIFETIME}
-SECRET_FILE = "secret.key"
 
 
 class WeakSigningKey(RuntimeError):
@@ -51,7 +50,7 @@ class IssuedToken:
 
 def signing_key() -> str:
     """The HS256 secret: ``LGV_SECRET`` or the key file; ``WeakSigningKey`` when under 32 bytes."""
-    from_env = os.environ.get("LGV_SECRET")
+    from_env = config.token_secret()
     key, where = (from_env, "LGV_SECRET") if from_env else (_key_file(secret_file()), str(secret_file()))
     if len(key.encode("utf-8")) < MIN_KEY_BYTES:
         raise WeakSigningKey(
@@ -62,8 +61,7 @@ def signing_key() -> str:
 
 def secret_file() -> Path:
     """``LGV_SECRET_FILE`` or ``var/secret.key``: kept where only the gateway and the CLI read."""
-    explicit = os.environ.get("LGV_SECRET_FILE")
-    return Path(explicit) if explicit else var_dir() / SECRET_FILE
+    return config.token_secret_file()
 
 
 def _key_file(path: Path) -> str:
