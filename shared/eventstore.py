@@ -238,12 +238,18 @@ def learned(conn: Connection) -> tuple[int, datetime]:
     return found  # type: ignore[no-any-return]
 
 
-def pending_outbox(conn: Connection, limit: int = 100) -> list[tuple[int, str, str, str]]:
-    """Unpublished (seq, exchange, routing_key, body), oldest first."""
-    rows = conn.execute(
-        select(outbox.c.seq, outbox.c.exchange, outbox.c.routing_key, events.c.envelope)
-        .join(events, events.c.seq == outbox.c.seq)
-        .where(outbox.c.published_at.is_(None)).order_by(outbox.c.seq).limit(limit))
+def pending_outbox(conn: Connection, limit: int = 100, claim: bool = False) -> list[tuple[int, str, str, str]]:
+    """Unpublished (seq, exchange, routing_key, body), oldest first.
+
+    ``claim``: lock the rows until the transaction ends, skipping rows another
+    relay has claimed (PostgreSQL), so concurrent relays never take the same row.
+    """
+    query = (select(outbox.c.seq, outbox.c.exchange, outbox.c.routing_key, events.c.envelope)
+             .join(events, events.c.seq == outbox.c.seq)
+             .where(outbox.c.published_at.is_(None)).order_by(outbox.c.seq).limit(limit))
+    if claim:
+        query = query.with_for_update(skip_locked=True, of=outbox)
+    rows = conn.execute(query)
     return [(r.seq, r.exchange, r.routing_key, r.envelope) for r in rows]
 
 

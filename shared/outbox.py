@@ -1,8 +1,8 @@
 """The outbox relay: publishes recorded events, marking each only once confirmed.
 
-At-least-once: a row is marked published after the broker confirmed it, so a
-crash between the two publishes it again and the consumers' inbox absorbs
-the duplicate. Every inbox queue is declared before publishing, and a publish
+At-least-once: a batch is marked published after the broker confirmed each of
+its rows, so a crash between the two publishes it again and the consumers'
+inbox absorbs the duplicates. Every inbox queue is declared before publishing, and a publish
 that some service subscribes to is mandatory: never dropped for want of a queue.
 Identifying fields (``personal``, free-text notes) are left out of what is published.
 Every message carries the AMQP ``user_id`` of the relay's broker login, which the
@@ -39,13 +39,33 @@ class OutboxRelay:
         self._declared = False
 
     def relay_once(self) -> int:
-        """Publish what is pending now; return how many rows were confirmed."""
+        """Publish what is pending now; return how many rows were confirmed.
+
+        On PostgreSQL the batch is claimed (``FOR UPDATE SKIP LOCKED``) until it
+        is marked, so two instances of a service publish each row once; a relay
+        that dies mid-batch lets its claim go and the rows are published again.
+        Elsewhere (SQLite, one writer at a time) the batch is read, published and
+        then marked, without holding the write lock while the broker confirms.
+        """
+        if self.db.engine.dialect.name == "postgresql":
+            with self.db.engine.begin() as conn:
+                pending = pending_outbox(conn, self.batch, claim=True)
+                self._publish(pending)
+                mark_published(conn, [row[0] for row in pending])
+            return len(pending)
         with self.db.reading() as conn:
             pending = pending_outbox(conn, self.batch)
+        self._publish(pending)
+        if pending:
+            with self.db.engine.begin() as write:  # one UPDATE per batch
+                mark_published(write, [row[0] for row in pending])
+        return len(pending)
+
+    def _publish(self, pending: list[tuple[int, str, str, str]]) -> None:
         if not pending:
-            return 0
+            return
         producer = self._producer()
-        for seq, exchange, routing_key, body in pending:
+        for _seq, exchange, routing_key, body in pending:
             producer.publish(
                 json.dumps(public_view(json.loads(body)), ensure_ascii=False),
                 exchange=exchange, routing_key=routing_key,
@@ -54,10 +74,6 @@ class OutboxRelay:
                 # Every inbox is declared (by the broker provisioning); mandatory turns a
                 # missing binding into an error (and a retry) instead of a silent drop.
                 mandatory=topology.has_subscribers(exchange, routing_key))
-            # Mark one by one: a crash mid-batch re-publishes as little as possible.
-            with self.db.engine.begin() as write:
-                mark_published(write, [seq])
-        return len(pending)
 
     def close(self) -> None:
         if self._broker is not None:

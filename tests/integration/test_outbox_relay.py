@@ -1,6 +1,7 @@
 """The outbox relay against the real RabbitMQ: confirmed, then marked; resumable."""
 from __future__ import annotations
 
+import eventlet
 import pytest
 
 from shared import topology
@@ -60,7 +61,7 @@ def test_a_crash_before_marking_publishes_again_rather_than_losing(db, amqp_uri,
         assert len(pending_outbox(conn)) == 2
     assert OutboxRelay(db, amqp_uri).relay_once() == 2
     delivered = [m["event_id"] for m in _drain(amqp_uri, "followup")]
-    assert delivered == [ids[0], ids[0], ids[1]]
+    assert delivered == ids + ids  # the unmarked batch went out again, whole and in order
 
 
 def test_identifying_fields_stay_off_the_bus(tmp_path, amqp_uri):
@@ -123,3 +124,21 @@ def test_reasons_go_on_the_bus_as_codes_and_their_free_text_stays_home(db, amqp_
         stored = db.store.read_stream(conn, "match-x")[0]
         assert "asylum" not in stored.to_json()  # sealed at rest under the match's key
         assert "asylum" in db.keyring.open(conn, stored.payload["reason"])
+
+
+def test_two_relays_on_postgresql_publish_each_row_once(postgres_url, amqp_uri):
+    from shared.eventstore import metadata as store
+    from tests.support.postgres import emptied
+    from tests.support.store import metadata as counting
+
+    db = make_database(emptied(postgres_url, counting, store), service=SERVICE)
+    ids = _record_matched(db, 30)
+    first, second = OutboxRelay(db, amqp_uri, batch=10), OutboxRelay(db, amqp_uri, batch=10)
+    # Both relays run at once (green threads; psycopg waits cooperatively) until nothing is left.
+    threads = [eventlet.spawn(lambda r=relay: sum(iter(r.relay_once, 0))) for relay in (first, second)]
+    published = [thread.wait() for thread in threads]
+    first.close()
+    second.close()
+    db.engine.dispose()
+    assert sum(published) == 30 and all(published), published  # both took part, no row twice
+    assert sorted(m["event_id"] for m in _drain(amqp_uri, "followup")) == sorted(ids)
