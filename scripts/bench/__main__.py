@@ -1,0 +1,180 @@
+"""``make bench``: every performance figure of issue 11 beside its target, median of three runs.
+
+Measured as an outside client would, on a dedicated RabbitMQ vhost and
+throw-away databases (removed afterwards): the bus (against a plain kombu
+round trip of the same messages on the same broker, in the same run), replay
+and verify, report summaries, gateway single reads and list pages, candidate
+ranking, and two instances of each service against one on PostgreSQL.
+The machine's load changes every figure: run it on a quiet machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import select
+
+from scripts.bench import bus, data, reads
+from shared import replay, verify
+from tests.support import broker, postgres
+from tests.support.processes import System
+
+SERVICES = ("referrals", "matching", "followup")
+rows: list[tuple[str, str, str, bool]] = []
+
+
+def figure(name: str, value: str, target: str, met: bool) -> None:
+    rows.append((name, value, target, met))
+    print(f"  {name:<58} {value:>22}   target {target:<22} {'OK' if met else 'MISSED'}", flush=True)
+
+
+@contextmanager
+def vhost() -> Iterator[str]:
+    name = f"lgv-bench-{uuid.uuid4().hex[:8]}"
+    broker.create_vhost(name)
+    try:
+        yield broker.uri_for(name)
+    finally:
+        broker.delete_vhost(name)
+
+
+@contextmanager
+def running(amqp_uri: str, var_dir: Path, env: dict[str, str] | None = None,
+            instances: int = 1) -> Iterator[System]:
+    system = System(amqp_uri, str(var_dir), {"LOG_LEVEL": "WARNING", **(env or {})})
+    try:
+        system.start(wait=False)
+        for n in range(2, instances + 1):
+            system.start(*(f"{s}#{n}" for s in SERVICES), wait=False)
+        system.wait_healthy(timeout=300)
+        yield system
+    finally:
+        system.stop()
+
+
+def bench_replay(var_dir: Path, times: int) -> None:
+    db = data.database(var_dir, "referrals")
+    n = replay.count_events(db)
+
+    def rebuild() -> float:
+        started = time.perf_counter()
+        replay.rebuild(db)
+        return n / (time.perf_counter() - started)
+
+    def check() -> float:
+        started = time.perf_counter()
+        assert all(c.same for c in verify.verify(db))
+        return n / (time.perf_counter() - started)
+
+    rate = reads.median_of(times, rebuild)
+    figure(f"replay referrals, {n} events (SQLite)", f"{rate:,.0f} ev/s", ">= 50,000 ev/s", rate >= 50_000)
+    rate = reads.median_of(times, check)
+    figure("replay referrals --verify", f"{rate:,.0f} ev/s", ">= 50,000 ev/s", rate >= 50_000)
+    db.engine.dispose()
+
+
+def bench_reads(system: System, var_dir: Path, times: int) -> None:
+    db = data.database(var_dir, "referrals")
+    with db.reading() as conn:
+        from services.referrals.projection import referrals
+        ids = [r[0] for r in conn.execute(select(referrals.c.referral_id).limit(5000))]
+    db.engine.dispose()
+    random.Random(1).shuffle(ids)
+    rate, p99 = reads.median_of(times, lambda: reads.single_reads(system.gateway, ids))
+    figure("GET /referrals/{id}, 8 clients: requests/s", f"{rate:,.0f} req/s", ">= 200 req/s", rate >= 200)
+    figure("GET /referrals/{id}, 8 clients: p99", f"{p99:.1f} ms", "<= 25 ms", p99 <= 25)
+    seen, p99, slowest = reads.median_of(times, lambda: reads.list_pages(system.gateway))
+    figure(f"GET /referrals pages of 500, all {int(seen):,}: p99", f"{p99:.1f} ms (max {slowest:.0f})",
+           "<= 50 ms", p99 <= 50)
+    period = {"from": "2022-01-01", "to": "2024-12-31"}
+    for label, params in (("", {}), (" region", {"region": "hovedstaden"}),
+                          (" as_of", {"as_of": "2023-06-01T00:00:00+00:00"}), (" CSV", {"format": "csv"})):
+        p95 = reads.median_of(times, lambda p=params: reads.report(system.gateway, {**period, **p}))
+        figure(f"GET /reports/summary{label}: p95", f"{p95:.1f} ms", "<= 100 ms", p95 <= 100)
+
+
+def bench_bus(system: System, amqp_uri: str, label: str, n: int, times: int) -> float:
+    def pair() -> tuple[float, float]:
+        return bus.raw_round_trip(amqp_uri, bus.messages(n)), bus.through_system(system, amqp_uri, bus.messages(n))
+
+    raw, rate = reads.median_of(times, pair)
+    figure(f"bus -> all three projections ({label})", f"{rate:,.0f} ev/s = {rate / raw:.2f} x raw",
+           f">= 0.40 x raw ({raw:,.0f}/s)", rate >= 0.4 * raw)
+    return rate
+
+
+@contextmanager
+def postgres_urls() -> Iterator[dict[str, str]]:
+    names = {s: f"lgv_bench_{uuid.uuid4().hex[:8]}_{s}" for s in SERVICES}
+    for name in names.values():
+        postgres.create_database(name)
+    try:
+        yield {f"{s.upper()}_DATABASE_URL": postgres.url_for(name) for s, name in names.items()}
+    finally:
+        for name in names.values():
+            postgres.drop_database(name)
+
+
+def bench_candidates() -> None:
+    done = subprocess.run([sys.executable, "scripts/bench_candidates.py"], capture_output=True, text=True,
+                          timeout=1800)
+    for line in done.stdout.splitlines():
+        if line.startswith(("rank", "propose")):
+            p95 = float(line.split("p95=")[1].split()[0])
+            figure(f"candidates among 10,000: {line.split('(')[0].strip()} p95", f"{p95:.1f} ms", "< 50 ms",
+                   p95 < 50)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--times", type=int, default=3, help="runs per figure (the median is shown)")
+    parser.add_argument("--events", type=int, default=100_000, help="events in the referrals log")
+    parser.add_argument("--matches", type=int, default=100_000, help="matches behind the report")
+    parser.add_argument("--messages", type=int, default=300, help="messages per bus run")
+    parser.add_argument("--only", nargs="*", default=["replay", "reads", "bus", "postgres", "candidates"])
+    args = parser.parse_args()
+    os.environ.setdefault("LGV_SECRET", "bench-" + uuid.uuid4().hex * 2)
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} on {os.cpu_count()} cores (figures are only as quiet as the machine)")
+    with tempfile.TemporaryDirectory(prefix="lgv-bench-") as tmp:
+        var_dir = Path(tmp) / "var"
+        var_dir.mkdir(mode=0o700)
+        os.environ["LGV_VAR_DIR"] = str(var_dir)  # its master key opens what the cache sealed
+        if {"replay", "reads", "bus"} & set(args.only):
+            data.prepared(var_dir, args.events, args.matches)
+        if "replay" in args.only:
+            bench_replay(var_dir, args.times)
+        if {"reads", "bus"} & set(args.only):
+            with vhost() as amqp_uri, running(amqp_uri, var_dir) as system:
+                if "reads" in args.only:
+                    bench_reads(system, var_dir, args.times)
+                if "bus" in args.only:
+                    bench_bus(system, amqp_uri, "SQLite", args.messages, args.times)
+        if "postgres" in args.only:
+            pg_var = Path(tmp) / "var-pg"
+            pg_var.mkdir(mode=0o700)
+            with postgres_urls() as urls, vhost() as amqp_uri:
+                with running(amqp_uri, pg_var, urls) as system:
+                    one = bench_bus(system, amqp_uri, "PostgreSQL, one instance each", args.messages, args.times)
+                    system.start(*(f"{s}#2" for s in SERVICES), wait=False)
+                    system.wait_healthy(timeout=300)
+                    two = bench_bus(system, amqp_uri, "PostgreSQL, two instances each", args.messages, args.times)
+                    figure("two instances against one (PostgreSQL)", f"{two / one:.2f} x", "> 1 x", two > one)
+        if "candidates" in args.only:
+            bench_candidates()
+    missed = [name for name, _v, _t, met in rows if not met]
+    print(f"{len(rows) - len(missed)} of {len(rows)} figures met their targets"
+          + (f"; missed: {', '.join(missed)}" if missed else ""))
+
+
+if __name__ == "__main__":
+    main()

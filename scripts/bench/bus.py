@@ -1,0 +1,79 @@
+"""Bus throughput: the broker's own round trip, and referral_submitted into all three projections."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import kombu
+from sqlalchemy import create_engine, text
+
+from shared.topology import INTAKE_EXCHANGE
+from tests.support.events import referral_submitted
+from tests.support.processes import System
+from tests.support.waiting import wait_for
+
+
+def messages(n: int) -> list[bytes]:
+    return [json.dumps(referral_submitted()).encode() for _ in range(n)]
+
+
+def raw_round_trip(amqp_uri: str, bodies: list[bytes]) -> float:
+    """Messages/s for a plain kombu client publishing and consuming the same messages (persistent, acked)."""
+    queue = kombu.Queue(f"bench-raw-{uuid.uuid4().hex[:8]}", durable=True, auto_delete=False)
+    received = 0
+    with kombu.Connection(amqp_uri) as conn:
+        channel = conn.channel()
+        queue(channel).declare()
+
+        def on_message(_body: object, message: kombu.Message) -> None:
+            nonlocal received
+            received += 1
+            message.ack()
+
+        started = time.perf_counter()
+        producer = kombu.Producer(channel)
+        for body in bodies:
+            producer.publish(body, routing_key=queue.name, content_type="application/json", delivery_mode=2)
+        with kombu.Consumer(conn.channel(), queues=[queue], callbacks=[on_message], prefetch_count=100):
+            while received < len(bodies):
+                conn.drain_events(timeout=30)
+        elapsed = time.perf_counter() - started
+        queue(channel).delete()
+        channel.close()
+    return len(bodies) / elapsed
+
+
+def through_system(system: System, amqp_uri: str, bodies: list[bytes], timeout: float = 900) -> float:
+    """Events/s from publishing ``bodies`` on intake.events until all three projections hold them."""
+    exchange = kombu.Exchange(INTAKE_EXCHANGE, type="topic", durable=True)
+    counts = {service: _counter(system.env.get(f"{service.upper()}_DATABASE_URL") or system.database_url(service),
+                                query) for service, query in _QUERIES.items()}
+    before = {service: count() for service, count in counts.items()}
+    started = time.perf_counter()
+    with kombu.Connection(amqp_uri) as conn:
+        producer = conn.Producer()
+        for body in bodies:
+            producer.publish(body, exchange=exchange, routing_key="referral_submitted",
+                             content_type="application/json", delivery_mode=2, declare=[exchange])
+    wait_for(lambda: all(count() - before[s] >= len(bodies) for s, count in counts.items()), timeout,
+             interval=0.1, what="every projection to hold the new referrals")
+    return len(bodies) / (time.perf_counter() - started)
+
+
+_QUERIES = {
+    "referrals": "SELECT count(*) FROM referrals",
+    "matching": "SELECT count(*) FROM referrals",
+    "followup": "SELECT count(*) FROM events WHERE event_type = 'referral_received'",
+}
+
+
+def _counter(url: str, query: str):  # type: ignore[no-untyped-def]
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+    def count() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(text(query)).scalar() or 0)
+    return count
+
+

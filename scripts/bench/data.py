@@ -1,0 +1,82 @@
+"""The benchmarks' databases: a referrals log with its projection, and followup's report projection.
+
+Built once per size and kept under ``var/bench-cache/`` (with the master key
+that sealed them), so a second ``make bench`` starts measuring at once.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from cli.services import projections
+from scripts.bench import logs
+from shared import replay
+from shared.config import REPO_ROOT
+from shared.contracts import REGISTRY
+from shared.db import make_engine
+from shared.eventstore import applying
+from shared.unit_of_work import ServiceDatabase
+
+CACHE = REPO_ROOT / "var" / "bench-cache"
+
+
+def prepared(var_dir: Path, referral_events: int, matches: int) -> None:
+    """Fill ``var_dir`` with referrals.db (``referral_events`` events) and followup.db (``matches`` matches)."""
+    cache = CACHE / f"r{referral_events}-m{matches}"
+    if not (cache / "done").exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir(parents=True, mode=0o700)
+        os.chmod(cache, 0o700)
+        previous = os.environ.get("LGV_VAR_DIR")
+        os.environ["LGV_VAR_DIR"] = str(cache)  # the master key that seals them lives beside them
+        try:
+            _referrals(cache, referral_events)
+            _followup(cache, matches)
+        finally:
+            if previous is None:
+                os.environ.pop("LGV_VAR_DIR")
+            else:
+                os.environ["LGV_VAR_DIR"] = previous
+        (cache / "done").touch()
+    for item in cache.iterdir():
+        if item.name != "done":
+            shutil.copy2(item, var_dir / item.name)
+
+
+def database(var_dir: Path, service: str) -> ServiceDatabase:
+    db = ServiceDatabase(service, make_engine(f"sqlite:///{var_dir / (service + '.db')}"),
+                         projections()[service], REGISTRY)
+    db.create_tables()
+    return db
+
+
+def _referrals(directory: Path, n: int) -> None:
+    started = time.perf_counter()
+    db = database(directory, "referrals")
+    logs.write(db, logs.referral_history(n))
+    replay.rebuild(db)
+    db.engine.dispose()
+    print(f"  prepared a {n}-event referrals log in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _followup(directory: Path, matches: int) -> None:
+    """Followup's projection (the report's tables) from a history of ``matches`` matches, applied directly.
+
+    The report never reads the log, so the log is not written: its events are
+    applied as the store would apply them, each with its position and moment.
+    """
+    started = time.perf_counter()
+    db = database(directory, "followup")
+    with db.engine.begin() as conn:
+        conn.execute(text("PRAGMA cache_size = -131072"))
+        for seq, (_origin, event) in enumerate(logs.followup_history(matches), start=1):
+            assert event.recorded_at is not None
+            applying(conn, seq, event.recorded_at)
+            db.apply(conn, event)
+    db.engine.dispose()
+    print(f"  prepared followup's report tables for {matches} matches in {time.perf_counter() - started:.0f} s",
+          flush=True)
