@@ -20,12 +20,8 @@ from tests.support import broker, postgres  # noqa: E402
 @pytest.fixture
 def amqp_uri() -> Iterator[str]:
     """A fresh RabbitMQ vhost per test: tests never see each other's queues."""
-    name = f"lgv-test-{uuid.uuid4().hex[:10]}"
-    broker.create_vhost(name)
-    try:
-        yield broker.uri_for(name)
-    finally:
-        broker.delete_vhost(name)
+    with broker.vhost() as uri:
+        yield uri
 
 
 @pytest.fixture(scope="session")

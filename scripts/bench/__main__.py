@@ -38,16 +38,6 @@ def figure(name: str, value: str, target: str, met: bool) -> None:
 
 
 @contextmanager
-def vhost() -> Iterator[str]:
-    name = f"lgv-bench-{uuid.uuid4().hex[:8]}"
-    broker.create_vhost(name)
-    try:
-        yield broker.uri_for(name)
-    finally:
-        broker.delete_vhost(name)
-
-
-@contextmanager
 def running(amqp_uri: str, var_dir: Path, env: dict[str, str] | None = None,
             instances: int = 1) -> Iterator[System]:
     system = System(amqp_uri, str(var_dir), {"LOG_LEVEL": "WARNING", **(env or {})})
@@ -112,18 +102,6 @@ def bench_bus(system: System, amqp_uri: str, label: str, n: int, times: int) -> 
     return rate
 
 
-@contextmanager
-def postgres_urls() -> Iterator[dict[str, str]]:
-    names = {s: f"lgv_bench_{uuid.uuid4().hex[:8]}_{s}" for s in SERVICES}
-    for name in names.values():
-        postgres.create_database(name)
-    try:
-        yield {f"{s.upper()}_DATABASE_URL": postgres.url_for(name) for s, name in names.items()}
-    finally:
-        for name in names.values():
-            postgres.drop_database(name)
-
-
 def bench_candidates() -> None:
     done = subprocess.run([sys.executable, "scripts/bench_candidates.py"], capture_output=True, text=True,
                           timeout=1800)
@@ -154,7 +132,7 @@ def main() -> None:
         if "replay" in args.only:
             bench_replay(var_dir, args.times)
         if {"reads", "bus"} & set(args.only):
-            with vhost() as amqp_uri, running(amqp_uri, var_dir) as system:
+            with broker.vhost("lgv-bench") as amqp_uri, running(amqp_uri, var_dir) as system:
                 if "reads" in args.only:
                     bench_reads(system, var_dir, args.times)
                 if "bus" in args.only:
@@ -162,7 +140,7 @@ def main() -> None:
         if "postgres" in args.only:
             pg_var = Path(tmp) / "var-pg"
             pg_var.mkdir(mode=0o700)
-            with postgres_urls() as urls, vhost() as amqp_uri:
+            with postgres.service_databases(SERVICES, "lgv_bench") as urls, broker.vhost("lgv-bench") as amqp_uri:
                 with running(amqp_uri, pg_var, urls) as system:
                     one = bench_bus(system, amqp_uri, "PostgreSQL, one instance each", args.messages, args.times)
                     system.start(*(f"{s}#2" for s in SERVICES), wait=False)

@@ -32,14 +32,8 @@ def backend(request) -> Iterator[dict[str, str]]:
     if request.param == "sqlite":
         yield {}
         return
-    names = {service: f"lgv_canary_{uuid.uuid4().hex[:8]}_{service}" for service in SERVICES}
-    for name in names.values():
-        postgres.create_database(name)
-    try:
-        yield {f"{service.upper()}_DATABASE_URL": postgres.url_for(name) for service, name in names.items()}
-    finally:
-        for name in names.values():
-            postgres.drop_database(name)
+    with postgres.service_databases(SERVICES, "lgv_canary") as urls:
+        yield urls
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import requests
@@ -65,3 +68,14 @@ def _ok(response: requests.Response) -> None:
     if response.status_code >= 300:
         raise RuntimeError(f"RabbitMQ management API said {response.status_code}: "
                            f"{response.text[:200]} (is rabbitmq_management enabled?)")
+
+
+@contextmanager
+def vhost(prefix: str = "lgv-test") -> Iterator[str]:
+    """A fresh vhost for as long as the block runs: its AMQP URI."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    create_vhost(name)
+    try:
+        yield uri_for(name)
+    finally:
+        delete_vhost(name)

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -33,3 +36,16 @@ def emptied(url: str, *metadatas: Any) -> str:
         metadata.drop_all(engine)
     engine.dispose()
     return url
+
+
+@contextmanager
+def service_databases(services: Iterable[str], prefix: str = "lgv_test") -> Iterator[dict[str, str]]:
+    """A throw-away database per service for as long as the block runs, as ``<SERVICE>_DATABASE_URL``s."""
+    names = {service: f"{prefix}_{uuid.uuid4().hex[:8]}_{service}" for service in services}
+    for name in names.values():
+        create_database(name)
+    try:
+        yield {f"{service.upper()}_DATABASE_URL": url_for(name) for service, name in names.items()}
+    finally:
+        for name in names.values():
+            drop_database(name)
