@@ -62,6 +62,7 @@ def test_a_consultant_does_a_days_work_and_a_coordinator_sees_the_report(system,
     personal = ("Test Person", "Test%20Person", "Test+Person", "Vera", "00000000")
     assert not [url for url in browser.urls if any(p in url for p in personal)]
     assert not [e for e in browser.console_errors if "Content Security Policy" in e], browser.console_errors
+    assert len(browser.writes) >= 10 and all(key for _, key in browser.writes), browser.writes
 
 
 def signs_in_with_a_link(page, system):

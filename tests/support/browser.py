@@ -42,6 +42,7 @@ class Browser:
         self.dialogs: list[str] = []
         self.console_errors: list[str] = []
         self.urls: list[str] = []  # every address a page asked for (nothing personal may be in one)
+        self.writes: list[tuple[str, str | None]] = []  # (path, Idempotency-Key) of every POST
         self.shots = output_dir()
 
     def page(self, viewport: dict[str, int] = DESKTOP) -> Page:
@@ -52,13 +53,18 @@ class Browser:
         page.set_default_timeout(WAIT_MS)
         page.on("dialog", self._dialog)
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
-        page.on("request", lambda request: self.urls.append(request.url))
+        page.on("request", self._request)
         return page
 
     def shot(self, page: Page, name: str) -> Path:
         path = self.shots / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
+
+    def _request(self, request: Any) -> None:
+        self.urls.append(request.url)
+        if request.method == "POST":
+            self.writes.append((request.url, request.headers.get("idempotency-key")))
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
