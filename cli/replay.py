@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 import click
 
@@ -13,6 +13,7 @@ from shared.db import make_engine
 from shared.eventstore import RECORDED
 from shared.republish import republish as republish_events
 from shared.unit_of_work import ServiceDatabase
+from shared.validation import aware
 from shared.verify import build_into
 from shared.verify import verify as verify_projection
 
@@ -21,10 +22,9 @@ def _timestamp(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return aware(value)
     except ValueError as exc:
         raise click.BadParameter("give an ISO timestamp, e.g. 2023-01-15T09:30:00+01:00") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @click.command("replay")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -34,6 +34,7 @@ from shared.envelope import utcnow
 from shared.errors import ValidationFailed
 from shared.eventstore import metadata
 from shared.paging import encode_key
+from shared.validation import aware
 
 access_log = Table(
     "access_log", metadata,
@@ -130,14 +131,11 @@ def moment(value: Any, name: str, end: bool = False) -> datetime:
     """An ISO date or timestamp as a UTC moment; a date ``end`` is the end of that day."""
     text = str(value or "")
     try:
-        if len(text) == 10:
-            start = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
-            return start + timedelta(days=1) if end else start
-        found = datetime.fromisoformat(text)
+        found = aware(text)
     except ValueError:
         raise ValidationFailed(f"{name} must be a date or an ISO timestamp",
                                {name: ["not a date or timestamp"]}) from None
-    return found if found.tzinfo else found.replace(tzinfo=timezone.utc)
+    return found + timedelta(days=1) if end and len(text) == 10 else found
 
 
 def _reader(reader: Mapping[str, Any] | None) -> dict[str, str]:

@@ -6,7 +6,7 @@ Also the bounds every door applies to what it is given: business dates within
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields
@@ -93,3 +93,20 @@ def day(value: Any, name: str = "on") -> date:
     if problem:
         raise ValidationFailed(f"{name} {problem}", {name: [problem]})
     return parsed
+
+
+def aware(text: str) -> datetime:
+    """An ISO date or timestamp as an aware moment (without an offset: UTC); ``ValueError`` if neither."""
+    found = datetime.fromisoformat(text)
+    return found if found.tzinfo else found.replace(tzinfo=timezone.utc)
+
+
+def timestamp(value: Any, name: str = "as_of") -> datetime | None:
+    """An ISO timestamp argument of an RPC call as an aware moment (empty: None), or ``ValidationFailed``."""
+    if value in (None, ""):
+        return None
+    try:
+        return aware(str(value))
+    except ValueError as exc:
+        raise ValidationFailed(f"{name} must be an ISO timestamp, e.g. 2023-06-15T12:00:00+02:00",
+                               {name: ["not an ISO timestamp"]}) from exc

@@ -1,12 +1,12 @@
 """The report summary as a use case: check the question, count the facts known then, answer."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any
 
 from services.followup import disclosure_control, report_cells, report_formats, report_query
 from services.followup.projection import REPORT
-from shared import reference
+from shared import reference, validation
 from shared.errors import ValidationFailed
 from shared.unit_of_work import ServiceDatabase
 
@@ -16,7 +16,7 @@ def summary(db: ServiceDatabase, params: dict[str, Any]) -> dict[str, Any]:
     date_from, date_to = _date(params, "from"), _date(params, "to")
     if date_from > date_to:
         raise ValidationFailed("from must not be after to", {"from": ["after to"]})
-    as_of = _moment(params.get("as_of"))
+    as_of = validation.timestamp(params.get("as_of"), "as_of")
     region = params.get("region") or None
     if region is not None and region not in reference.regions():
         raise ValidationFailed(f"unknown region {region!r}", {"region": ["unknown region"]})
@@ -48,12 +48,3 @@ def _date(params: dict[str, Any], name: str) -> date:
         raise ValidationFailed(f"{name} is required as YYYY-MM-DD", {name: ["required date"]}) from exc
 
 
-def _moment(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ValidationFailed("as_of must be an ISO timestamp, e.g. 2023-06-15T12:00:00+02:00",
-                               {"as_of": ["not an ISO timestamp"]}) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
