@@ -3,8 +3,10 @@
 It goes through the service's ``<service>.resend`` exchange, published with the service's
 broker user, headers saying where it was first published and by whom: the consumer judges
 its authenticity as the first publication's (``shared.authenticity``), so re-driving a
-forged event does not make it genuine. Other subscribers of the first exchange are not
-bothered with it.
+forged event does not make it genuine. A replaced body is nobody's publication: it goes
+without the first publisher's name, so only an intake event (which has no owner to forge)
+can be fixed that way; a service's event with a new body is kept as a dead letter again.
+Other subscribers of the first exchange are not bothered with it.
 """
 from __future__ import annotations
 
@@ -38,10 +40,7 @@ def redrive(db: ServiceDatabase, amqp_uri: str, dead_letter_id: int,
         raise RuleViolated(f"dead letter {dead_letter_id} was already re-driven")
     if body is None and letter["erased"]:
         raise RuleViolated(f"the body of dead letter {dead_letter_id} was erased; give a body to publish")
-    headers = {FIRST_EXCHANGE_HEADER: letter["exchange"],
-               FIRST_ROUTING_KEY_HEADER: letter["routing_key"]}
-    if letter["published_by"]:
-        headers[FIRST_PUBLISHER_HEADER] = letter["published_by"]
+    headers = resend_headers(letter, body)
     with BrokerConnection(amqp_uri, transport_options={"confirm_publish": True}) as broker:
         channel = broker.default_channel
         topology.declare_own(channel, db.service)
@@ -54,3 +53,17 @@ def redrive(db: ServiceDatabase, amqp_uri: str, dead_letter_id: int,
     with db.engine.begin() as conn:
         deadletters.mark_redriven(conn, dead_letter_id)
         return deadletters.get(conn, dead_letter_id, db.keyring) or {}
+
+
+def resend_headers(letter: dict[str, Any], body: str | None) -> dict[str, str]:
+    """Where the re-sent message was first published, and by whom unless its body was replaced.
+
+    The broker vouched for the first publisher of the first body only: a different body
+    keeps no one's authenticity, or any dead letter would be a template for a forgery.
+    """
+    headers = {FIRST_EXCHANGE_HEADER: letter["exchange"],
+               FIRST_ROUTING_KEY_HEADER: letter["routing_key"]}
+    replaced = body is not None and (letter["erased"] or body != letter["body"])
+    if letter["published_by"] and not replaced:
+        headers[FIRST_PUBLISHER_HEADER] = letter["published_by"]
+    return headers

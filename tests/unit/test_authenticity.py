@@ -1,6 +1,8 @@
 """Whether a delivery comes from whom it says: the decision alone, without a broker."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from shared.authenticity import (
@@ -12,6 +14,7 @@ from shared.authenticity import (
     check,
     origin,
 )
+from shared.redrive import resend_headers
 
 USERS = {"referrals": "referrals", "matching": "matching", "followup": "followup"}
 
@@ -85,3 +88,34 @@ def test_a_resend_by_anyone_else_is_refused() -> None:
 def test_another_services_resend_exchange_is_no_events_exchange() -> None:
     first = origin("referrals", "matching.resend", "referrals.inbox", "matching", {}, USERS)
     assert "carries no events" in refusal(first, "matched", "matching")
+
+
+def _redriven(letter: dict[str, Any], body: str | None) -> Origin:
+    return origin("followup", "followup.resend", "followup.inbox", "followup",
+                  resend_headers(letter, body), USERS)
+
+
+MATCHED_LETTER: dict[str, Any] = {"exchange": "matching.events", "routing_key": "matched", "published_by": "matching",
+                  "body": '{"event_type": "matched"}', "erased": False}
+
+
+def test_a_dead_letter_redriven_as_it_was_keeps_its_publisher() -> None:
+    check(_redriven(MATCHED_LETTER, None), "matched", "matching", USERS)
+    check(_redriven(MATCHED_LETTER, MATCHED_LETTER["body"]), "matched", "matching", USERS)
+
+
+def test_a_service_event_redriven_with_a_new_body_is_not_authentic() -> None:
+    assert refusal(_redriven(MATCHED_LETTER, '{"event_type": "matched", "x": 1}'), "matched", "matching") == \
+        "published by an unnamed user, not by matching"
+
+
+def test_an_erased_service_event_redriven_with_a_body_is_not_authentic() -> None:
+    letter = {**MATCHED_LETTER, "body": None, "erased": True}
+    with pytest.raises(NotAuthentic):
+        check(_redriven(letter, '{"event_type": "matched"}'), "matched", "matching", USERS)
+
+
+def test_an_intake_event_redriven_with_a_fixed_body_is_still_applied() -> None:
+    letter = {"exchange": "intake.events", "routing_key": "referral_submitted", "published_by": "intake",
+              "body": "{", "erased": False}
+    check(_redriven(letter, '{"event_type": "referral_submitted"}'), "referral_submitted", "CTP", USERS)
