@@ -10,6 +10,11 @@ A member is a ``str``: it compares, stores and serialises as its value.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
+
+from shared.errors import ValidationFailed
+
+Vocabulary = TypeVar("Vocabulary", bound=StrEnum)
 
 
 class ReferralStatus(StrEnum):
@@ -43,3 +48,14 @@ class ScreeningOutcome(StrEnum):
 
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+def status_filter(value: str | None, vocabulary: type[Vocabulary]) -> Vocabulary | None:
+    """A list's ``status`` filter as a member of its vocabulary (None: no filter), or ``ValidationFailed``."""
+    if value is None:
+        return None
+    try:
+        return vocabulary(value)
+    except ValueError:
+        raise ValidationFailed(f"unknown status {value!r}",
+                               {"status": [f"must be one of: {', '.join(vocabulary)}"]}) from None

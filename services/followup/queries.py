@@ -17,11 +17,9 @@ from services.followup import projection
 from services.followup.cadence import Policy
 from services.followup.projection import matches
 from services.followup.standing import Standing, standing
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import NotFound
 from shared.paging import check_limit, decode_cursor, page
-from shared.vocabulary import MatchStatus
-
-STATUSES = tuple(MatchStatus)
+from shared.vocabulary import MatchStatus, status_filter
 
 
 def get_match(conn: Connection, match_id: str, on: date | None,
@@ -36,11 +34,8 @@ def list_matches(conn: Connection, filters: dict[str, Any], limit: int, cursor: 
                  on: date | None, policies: Sequence[Policy]) -> dict[str, Any]:
     offset, limit = decode_cursor(cursor), check_limit(limit)
     query = select(matches)
-    status = filters.get("status")
+    status = status_filter(filters.get("status"), MatchStatus)
     if status is not None:
-        if status not in STATUSES:
-            raise ValidationFailed(f"unknown status {status!r}",
-                                   {"status": [f"must be one of: {', '.join(STATUSES)}"]})
         query = query.where(matches.c.status == status)
     for key in ("region", "volunteer_id", "referral_id"):
         if filters.get(key):

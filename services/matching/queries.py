@@ -9,13 +9,11 @@ from sqlalchemy import Connection, select
 
 from services.matching import ranking
 from services.matching.projection import volunteers
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import NotFound
 from shared.keyring import Keyring
 from shared.paging import check_limit, decode_cursor, page
 from shared.personal import disclose
-from shared.vocabulary import VolunteerStatus
-
-VOLUNTEER_STATUSES = tuple(VolunteerStatus)
+from shared.vocabulary import VolunteerStatus, status_filter
 
 
 def get_volunteer(conn: Connection, volunteer_id: str, include_personal: bool,
@@ -33,12 +31,8 @@ def list_volunteers(conn: Connection, filters: dict[str, Any], limit: int,
                     cursor: str | None) -> dict[str, Any]:
     offset, limit = decode_cursor(cursor), check_limit(limit)
     query = select(volunteers)
-    status = filters.get("status")
+    status = status_filter(filters.get("status"), VolunteerStatus)
     if status is not None:
-        if status not in VOLUNTEER_STATUSES:
-            raise ValidationFailed(
-                f"unknown status {status!r}",
-                {"status": [f"must be one of: {', '.join(VOLUNTEER_STATUSES)}"]})
         query = query.where(volunteers.c.status == status)
     if filters.get("region"):
         query = query.where(volunteers.c.region == filters["region"])

@@ -8,13 +8,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from services.referrals.projection import LIST_ORDER, referrals
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import NotFound
 from shared.keyring import ERASED, Keyring
 from shared.paging import keyset_page
 from shared.personal import disclose
-from shared.vocabulary import ReferralStatus
-
-STATUSES = tuple(ReferralStatus)
+from shared.vocabulary import ReferralStatus, status_filter
 
 
 def get_referral(conn: Connection, referral_id: str, include_personal: bool,
@@ -34,11 +32,8 @@ def get_referral(conn: Connection, referral_id: str, include_personal: bool,
 def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
                    today: date) -> dict[str, Any]:
     query = select(referrals)
-    status = filters.get("status")
+    status = status_filter(filters.get("status"), ReferralStatus)
     if status is not None:
-        if status not in STATUSES:
-            raise ValidationFailed(f"unknown status {status!r}",
-                                   {"status": [f"must be one of: {', '.join(STATUSES)}"]})
         query = query.where(referrals.c.status == status)
     for key in ("region", "referring_site", "external_ref"):
         if filters.get(key):

@@ -15,3 +15,4 @@ def test_only_a_waiting_referral_can_be_withdrawn() -> None:
 def test_a_closure_sends_the_referral_back_to_waiting_only_when_it_allows_a_rematch(
         allowed: bool, status: ReferralStatus) -> None:
     assert referral_lifecycle.after_closure({"reason": "other", "rematch_allowed": allowed}) == status
+

@@ -12,7 +12,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from shared.errors import ValidationFailed
 from shared.topology import INTAKE_EVENTS, RECORDS
+from shared.vocabulary import MatchStatus, status_filter
 
 ROOT = Path(__file__).resolve().parents[2]
 STATUS_NAMES = re.compile(r"status|outcome|screening", re.IGNORECASE)
@@ -106,3 +110,11 @@ def test_the_walk_finds_each_kind_of_status_literal() -> None:
                        'routes = {"matched": handler, "closed": handler}\n')
     found = sorted(str(node.value) for node in flagged(sample, _enum_values()))
     assert found == ["closed", "matched", "status = 'active'", "waiting"]
+
+
+def test_a_status_filter_outside_its_vocabulary_is_refused_naming_the_choices() -> None:
+    assert status_filter(None, MatchStatus) is None
+    assert status_filter("closed", MatchStatus) is MatchStatus.CLOSED
+    with pytest.raises(ValidationFailed) as refused:
+        status_filter("waiting", MatchStatus)
+    assert refused.value.fields == {"status": ["must be one of: active, closed"]}
