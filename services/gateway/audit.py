@@ -31,12 +31,17 @@ def trail(services: Mapping[str, Any], subject_id: str, include_personal: bool, 
         for item in answer["items"]:
             if item["event_id"] not in found or item.get("source") == name:
                 found[item["event_id"]] = item
-    if not found and cursor is None:
+    if not found and (cursor is None or not _known(services, subject_id)):
         raise NotFound(NOT_FOUND)  # never echo the id: it may be a phone number or a name
     items = sorted(found.values(), key=_position)
     page = items[:limit]
     next_cursor = encode_position(*_position(page[-1])) if page and (more or len(items) > limit) else None
     return {"subject_id": subject_id, "items": page, "next_cursor": next_cursor}
+
+
+def _known(services: Mapping[str, Any], subject_id: str) -> bool:
+    """Whether any service holds an event about the id (a page past the end is still empty)."""
+    return any(service.audit_trail(subject_id, False, 1, None)["items"] for service in services.values())
 
 
 def _position(item: dict[str, Any]) -> tuple[datetime, str]:

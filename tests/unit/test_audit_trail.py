@@ -120,3 +120,15 @@ def test_an_id_no_service_knows_is_not_found_without_echoing_it() -> None:
 def test_a_tampered_cursor_is_refused_before_any_service_is_asked() -> None:
     with pytest.raises(ValidationFailed):
         trail({}, "m1", False, 50, "garbage")
+
+
+def test_an_id_no_service_knows_is_not_found_whatever_the_cursor() -> None:
+    issued = trail(services(), "m1", False, 5)["next_cursor"]
+    with pytest.raises(NotFound) as exc:
+        trail(services(), "+45 5550 1234", False, 50, issued)
+    assert exc.value.message == NOT_FOUND and "5550" not in str(exc.value)
+
+
+def test_a_known_id_paged_past_its_last_event_answers_an_empty_page() -> None:
+    last = encode_position(T0 + timedelta(seconds=11), "e11")
+    assert trail(services(), "m1", False, 5, last) == {"subject_id": "m1", "items": [], "next_cursor": None}
