@@ -18,8 +18,9 @@ from services.followup.cadence import Policy
 from services.followup.projection import matches
 from services.followup.standing import Standing, standing
 from shared.errors import NotFound
+from shared.filters import narrowed
 from shared.paging import check_limit, decode_cursor, page
-from shared.vocabulary import MatchStatus, status_filter
+from shared.vocabulary import MatchStatus
 
 
 def get_match(conn: Connection, match_id: str, on: date | None,
@@ -33,15 +34,8 @@ def get_match(conn: Connection, match_id: str, on: date | None,
 def list_matches(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
                  on: date | None, policies: Sequence[Policy]) -> dict[str, Any]:
     offset, limit = decode_cursor(cursor), check_limit(limit)
-    query = select(matches)
-    status = status_filter(filters.get("status"), MatchStatus)
-    if status is not None:
-        query = query.where(matches.c.status == status)
-    for key in ("region", "volunteer_id", "referral_id"):
-        if filters.get(key):
-            query = query.where(matches.c[key] == filters[key])
-    if filters.get("regions") is not None:
-        query = query.where(matches.c.region.in_(filters["regions"]))
+    query = narrowed(select(matches), matches, filters, MatchStatus,
+                     exact=("region", "volunteer_id", "referral_id"))
     query = query.order_by(matches.c.matched_on, matches.c.match_id)
     rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
     return page(_shaped(rows, conn, on, policies), offset, limit)

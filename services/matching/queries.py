@@ -10,10 +10,11 @@ from sqlalchemy import Connection, select
 from services.matching import ranking
 from services.matching.projection import volunteers
 from shared.errors import NotFound
+from shared.filters import narrowed
 from shared.keyring import Keyring
 from shared.paging import check_limit, decode_cursor, page
 from shared.personal import disclose
-from shared.vocabulary import VolunteerStatus, status_filter
+from shared.vocabulary import VolunteerStatus
 
 
 def get_volunteer(conn: Connection, volunteer_id: str, include_personal: bool,
@@ -30,14 +31,7 @@ def get_volunteer(conn: Connection, volunteer_id: str, include_personal: bool,
 def list_volunteers(conn: Connection, filters: dict[str, Any], limit: int,
                     cursor: str | None) -> dict[str, Any]:
     offset, limit = decode_cursor(cursor), check_limit(limit)
-    query = select(volunteers)
-    status = status_filter(filters.get("status"), VolunteerStatus)
-    if status is not None:
-        query = query.where(volunteers.c.status == status)
-    if filters.get("region"):
-        query = query.where(volunteers.c.region == filters["region"])
-    if filters.get("regions") is not None:
-        query = query.where(volunteers.c.region.in_(filters["regions"]))
+    query = narrowed(select(volunteers), volunteers, filters, VolunteerStatus)
     query = query.order_by(volunteers.c.registered_on, volunteers.c.volunteer_id)
     rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
     return page([_shape(row) for row in rows], offset, limit)

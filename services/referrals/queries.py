@@ -9,10 +9,11 @@ from sqlalchemy import Connection, select
 
 from services.referrals.projection import LIST_ORDER, referrals
 from shared.errors import NotFound
+from shared.filters import narrowed
 from shared.keyring import ERASED, Keyring
 from shared.paging import keyset_page
 from shared.personal import disclose
-from shared.vocabulary import ReferralStatus, status_filter
+from shared.vocabulary import ReferralStatus
 
 
 def get_referral(conn: Connection, referral_id: str, include_personal: bool,
@@ -31,15 +32,8 @@ def get_referral(conn: Connection, referral_id: str, include_personal: bool,
 
 def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
                    today: date) -> dict[str, Any]:
-    query = select(referrals)
-    status = status_filter(filters.get("status"), ReferralStatus)
-    if status is not None:
-        query = query.where(referrals.c.status == status)
-    for key in ("region", "referring_site", "external_ref"):
-        if filters.get(key):
-            query = query.where(referrals.c[key] == filters[key])
-    if filters.get("regions") is not None:
-        query = query.where(referrals.c.region.in_(filters["regions"]))
+    query = narrowed(select(referrals), referrals, filters, ReferralStatus,
+                     exact=("region", "referring_site", "external_ref"))
     # Longest-waiting first; received_at and id break ties so pages are stable.
     rows, next_cursor = keyset_page(conn, query, LIST_ORDER, cursor, limit)
     return {"items": [_shape(row, today) for row in rows], "next_cursor": next_cursor}
