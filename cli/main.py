@@ -11,6 +11,7 @@ import click  # noqa: E402
 from cli.access import access  # noqa: E402
 from cli.asyncapi import asyncapi  # noqa: E402
 from cli.broker import broker  # noqa: E402
+from cli.db import db  # noqa: E402
 from cli.dlq import dlq  # noqa: E402
 from cli.erase import erase  # noqa: E402
 from cli.keys import keys  # noqa: E402
@@ -34,6 +35,7 @@ main.add_command(broker)
 main.add_command(access)
 main.add_command(erase)
 main.add_command(keys)
+main.add_command(db)
 
 if __name__ == "__main__":
     main()

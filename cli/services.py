@@ -1,7 +1,9 @@
 """Open a service's own database from the command line, as the service itself would."""
 from __future__ import annotations
 
-from shared import config
+from sqlalchemy import Engine, MetaData
+
+from shared import config, migrations
 from shared.contracts import REGISTRY
 from shared.db import make_engine
 from shared.projection import Projection
@@ -19,5 +21,29 @@ def projections() -> dict[str, Projection]:
 def open_database(service: str) -> ServiceDatabase:
     db = ServiceDatabase(service, make_engine(config.database_url(service)),
                          projections()[service], REGISTRY)
-    db.create_tables()
+    db.upgrade_schema()
     return db
+
+
+def schemas() -> dict[str, list[MetaData]]:
+    """What the models say each database holds, by name (its migrations: services/<name>/migrations/)."""
+    from services.gateway.database import NAME, metadata
+
+    found = {name: migrations.target_metadata(p.metadata) for name, p in projections().items()}
+    return {**found, NAME: [metadata]}
+
+
+def database_url(name: str) -> str:
+    from services.gateway import database
+
+    return database.database_url() if name == database.NAME else config.database_url(name)
+
+
+def upgrade(name: str, engine: Engine, revision: str = "head") -> None:
+    """Migrate database ``name`` as its owner does on start."""
+    from services.gateway import database
+
+    if name == database.NAME:
+        database.upgrade(engine, revision)
+    else:
+        migrations.upgrade(engine, name, schemas()[name], revision)

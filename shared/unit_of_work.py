@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from shared import access_log, deadletters, ordering  # noqa: F401  (their tables belong to the store)
+from shared import access_log, deadletters, migrations, ordering  # noqa: F401  (their tables belong to the store)
 from shared.db import READ_ONLY
 from shared.envelope import Event, checked_actor, new_event_id, utcnow
 from shared.eventstore import EventStore
@@ -84,13 +84,23 @@ class ServiceDatabase:
         self.store = EventStore(exchange=f"{service}.events")
         self._after_commit: list[Callable[[], None]] = []
 
+    def upgrade_schema(self) -> None:
+        """Migrate to the newest revision (what a service does on start); check the master key."""
+        migrations.upgrade(self.engine, self.service, migrations.target_metadata(self.projection.metadata))
+        with self.engine.begin() as conn:
+            self.store.index_subjects(conn)
+        self._check_master_key()
+
     def create_tables(self) -> None:
-        """Create what is missing and check the master key against this database's keys."""
+        """The models' tables without migrations (scratch databases, tests); check the master key."""
         store_metadata.create_all(self.engine)
         deadletters.add_missing_columns(self.engine)
         with self.engine.begin() as conn:
             self.store.index_subjects(conn)
         self.projection.create(self.engine)
+        self._check_master_key()
+
+    def _check_master_key(self) -> None:
         with self.engine.begin() as conn:
             self.keyring.check(conn)
 

@@ -13,9 +13,10 @@ import threading
 from sqlalchemy import Column, Engine, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import make_url
 
-from shared import config
+from shared import config, migrations
 from shared.db import UtcDateTime, make_engine
 
+NAME = "gateway"  # its migrations live in services/gateway/migrations/
 metadata = MetaData()
 
 tokens = Table(
@@ -51,15 +52,20 @@ def database_url() -> str:
 
 
 def engine() -> Engine:
-    """The gateway database's engine, its tables created on first use."""
+    """The gateway database's engine, migrated to the newest revision on first use."""
     url = database_url()
     with _lock:
         if url not in _engines:
             _private_sqlite_file(url)
             made = make_engine(url)
-            metadata.create_all(made)
+            upgrade(made)
             _engines[url] = made
         return _engines[url]
+
+
+def upgrade(made: Engine, revision: str = "head") -> None:
+    """Migrate the gateway database (services/gateway/migrations/)."""
+    migrations.upgrade(made, NAME, [metadata], revision, marker="tokens")
 
 
 def _private_sqlite_file(url: str) -> None:

@@ -29,8 +29,12 @@ class Storage(DependencyProvider):
         service = self.container.service_name
         engine = make_engine(config.database_url(service))
         self.db = ServiceDatabase(service, engine, self.projection, REGISTRY)
-        self.db.create_tables()
+        self.prepare_schema(self.db)
         self.db.on_commit(self._wake.set)
+
+    def prepare_schema(self, db: ServiceDatabase) -> None:
+        """Migrate the service's database to the newest revision (services/<name>/migrations/)."""
+        db.upgrade_schema()
 
     def start(self) -> None:
         assert self.db is not None

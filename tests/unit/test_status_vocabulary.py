@@ -28,6 +28,8 @@ NOT_STATUSES = {("shared/ordering.py", "parked")}
 def _modules() -> Iterator[tuple[Path, ast.Module]]:
     for folder in ("services", "shared"):
         for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue  # a landed revision is history: it states the schema as written then, in words
             yield path, ast.parse(path.read_text(encoding="utf-8"))
 
 
