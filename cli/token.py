@@ -43,11 +43,9 @@ def issue_token(role: str, regions: tuple[str, ...], name: str, hours: float | N
         raise click.UsageError("give --hours or --days, not both")
     lifetime = timedelta(hours=hours) if hours is not None else timedelta(days=days) if days is not None else None
     try:
-        signed, record = tokens.mint(role, regions, name, lifetime)
+        return token_registry.issue(role, regions, name, lifetime)
     except (ValueError, tokens.WeakSigningKey) as exc:
         raise click.UsageError(str(exc)) from None
-    token_registry.record(record)
-    return signed
 
 
 @token.command("list")

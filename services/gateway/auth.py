@@ -58,13 +58,13 @@ class Principal:
 def authenticate(header: str | None) -> Principal:
     """The principal behind an ``Authorization: Bearer`` header, or ``Unauthorized``.
 
-    Expired, over-long (beyond 30 days) and revoked tokens are all ``Unauthorized``.
+    Expired, over-long (beyond 30 days), revoked and unrecorded tokens are all ``Unauthorized``.
     """
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer token is required.")
     try:
-        claims = tokens.verify(token.strip(), revoked=token_registry.is_revoked)
+        claims = tokens.verify(token.strip(), refusal=token_registry.refusal)
     except jwt.InvalidTokenError as exc:
         raise Unauthorized(f"The token is not valid: {exc}.") from None
     return _principal(claims)

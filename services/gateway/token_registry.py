@@ -1,24 +1,34 @@
 """Issued tokens and their revocations, in the gateway database.
 
-The CLI records each token it issues and revokes them; the gateway asks, for
-every request, whether the token presented was revoked. A token signed with the
-same key elsewhere (``LGV_SECRET`` shared between machines) is not listed here
-and cannot be revoked here: it verifies until it expires (30 days at most).
+Every token is issued here (``issue``: signed and recorded in one step) and revoked
+here; the gateway asks, for every request, whether the token presented is live: recorded
+and not revoked. A token signed with the same key but not recorded (``LGV_SECRET``
+shared between machines, a token minted and never recorded) could never be listed or
+revoked, so it answers 401.
 """
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
 from shared.errors import NotFound
 
-from . import database
+from . import database, tokens
 from .tokens import IssuedToken
 
 _table = database.tokens
+
+
+def issue(role: str, regions: Iterable[str] = (), name: str | None = None,
+          lifetime: timedelta | None = None, now: datetime | None = None) -> str:
+    """Sign a token (the rules are ``tokens.mint``'s) and record it, so it verifies and can be revoked."""
+    signed, issued = tokens.mint(role, regions, name, lifetime, now)
+    record(issued)
+    return signed
 
 
 def record(token: IssuedToken) -> None:
@@ -51,11 +61,13 @@ def revoke(token_id: str, now: datetime | None = None) -> IssuedToken:
     return _token(row)
 
 
-def is_revoked(token_id: str) -> bool:
-    """Whether the token with this id was revoked."""
+def refusal(token_id: str) -> str | None:
+    """Why the token with this id may not be used (never recorded here, or revoked), or None."""
     with database.engine().connect() as conn:
         found = conn.execute(select(_table.c.revoked_at).where(_table.c.token_id == token_id)).first()
-    return found is not None and found.revoked_at is not None
+    if found is None:
+        return "it was not issued here"
+    return "it has been revoked" if found.revoked_at is not None else None
 
 
 def _token(row: Any) -> IssuedToken:

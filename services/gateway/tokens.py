@@ -4,7 +4,8 @@ Tokens are HS256 JWTs naming a person (``sub``), with a bounded lifetime. The ke
 comes from ``LGV_SECRET`` or the file ``LGV_SECRET_FILE`` (default
 ``var/secret.key``, created 0600 on first use so a laptop works out of the box).
 A key under 32 bytes is refused. Issued tokens and revocations are kept in the
-gateway database (``token_registry``); a revoked token no longer verifies.
+gateway database (``token_registry``, which issues them); a token not recorded there, or
+revoked, no longer verifies.
 """
 from __future__ import annotations
 
@@ -85,17 +86,6 @@ def _read_key(path: Path, attempts: int = 50) -> str:
     raise RuntimeError(f"{path} is empty; delete it to have a new key made")
 
 
-def issue(
-    role: str,
-    regions: Iterable[str] = (),
-    name: str | None = None,
-    lifetime: timedelta | None = None,
-    now: datetime | None = None,
-) -> str:
-    """Sign a token for ``name`` in ``role``; see ``mint`` for the rules."""
-    return mint(role, regions, name, lifetime, now)[0]
-
-
 def mint(role: str, regions: Iterable[str], name: str | None, lifetime: timedelta | None = None,
          now: datetime | None = None) -> tuple[str, IssuedToken]:
     """A signed token and what to record about it.
@@ -121,16 +111,20 @@ def mint(role: str, regions: Iterable[str], name: str | None, lifetime: timedelt
     return jwt.encode(claims, signing_key(), algorithm=ALGORITHM), record
 
 
-def verify(token: str, revoked: Callable[[str], bool] | None = None) -> dict[str, Any]:
-    """The claims of a valid, unexpired, unrevoked token; ``jwt.InvalidTokenError`` otherwise."""
+def verify(token: str, refusal: Callable[[str], str | None] | None = None) -> dict[str, Any]:
+    """The claims of a valid, unexpired token; ``jwt.InvalidTokenError`` otherwise.
+
+    ``refusal(jti)`` says why a well-signed token may not be used (e.g. revoked), or None.
+    """
     claims = jwt.decode(token, signing_key(), algorithms=[ALGORITHM],
                         options={"require": ["sub", "role", "exp", "iat", "jti"]})
     if not isinstance(claims["exp"], int | float) or not isinstance(claims["iat"], int | float):
         raise jwt.InvalidTokenError("its times are not numbers")
     if claims["exp"] - claims["iat"] > MAX_LIFETIME.total_seconds():
         raise jwt.InvalidTokenError("it lives longer than 30 days")
-    if revoked is not None and revoked(str(claims["jti"])):
-        raise jwt.InvalidTokenError("it has been revoked")
+    refused = refusal(str(claims["jti"])) if refusal is not None else None
+    if refused:
+        raise jwt.InvalidTokenError(refused)
     return claims
 
 

@@ -26,12 +26,12 @@ class GatewayDatabaseContract:
     def test_an_issued_token_is_listed_and_once_revoked_stays_revoked(self):
         _, record = tokens.mint("consultant", ["hovedstaden"], "ann")
         token_registry.record(record)
-        assert not token_registry.is_revoked(record.token_id)
+        assert token_registry.refusal(record.token_id) is None
 
         first = token_registry.revoke(record.token_id).revoked_at
         again = token_registry.revoke(record.token_id).revoked_at
 
-        assert token_registry.is_revoked(record.token_id) and first == again
+        assert token_registry.refusal(record.token_id) == "it has been revoked" and first == again
         [listed] = token_registry.listed()
         assert (listed.name, listed.regions, listed.expires_at) == ("ann", ("hovedstaden",), record.expires_at)
 

@@ -27,7 +27,7 @@ import eventlet
 import eventlet.wsgi
 import pytest
 
-from services.gateway import tokens
+from services.gateway import token_registry
 from services.gateway.endpoints import endpoints_of
 from services.gateway.service import GatewayService
 from shared import access_log
@@ -85,7 +85,7 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_schemathesis_finds_no_failure_and_no_rejected_data_in_any_operation(served: str, tmp_path: Path) -> None:
     config, report, output = tmp_path / "schemathesis.toml", tmp_path / "report.json", tmp_path / "output.txt"
     config.write_text(CONFIG.format(**cursors()))
-    token = tokens.issue("coordinator", [], name="schemathesis")
+    token = token_registry.issue("coordinator", [], name="schemathesis")
     command = [str(SCHEMATHESIS), "--config-file", str(config), "run", f"{served}/openapi.json",
                "-H", f"Authorization: Bearer {token}", "--checks", "all", "--max-examples", str(EXAMPLES),
                "--workers", "1", "--seed", "1", "--report", "json", "--report-json-path", str(report)]

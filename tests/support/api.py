@@ -5,7 +5,7 @@ from typing import Any
 
 import requests
 
-from services.gateway import tokens
+from services.gateway import token_registry
 
 
 class Api:
@@ -13,7 +13,7 @@ class Api:
                  name: str = "test-consultant") -> None:
         self.base = base
         self.session = requests.Session()
-        self.session.headers["Authorization"] = "Bearer " + tokens.issue(role, regions, name)
+        self.session.headers["Authorization"] = "Bearer " + token_registry.issue(role, regions, name)
 
     def get(self, path: str, **params: Any) -> requests.Response:
         return self.session.get(self.base + path, params=params, timeout=30)

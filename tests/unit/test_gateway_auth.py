@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from services.gateway import tokens
+from services.gateway import token_registry, tokens
 from services.gateway.auth import (
     AUDIT,
     INTAKE,
@@ -31,11 +31,11 @@ def secret(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def bearer(role: str, *regions: str, name: str = "ann", **kwargs: object) -> dict[str, str]:
-    return {"Authorization": "Bearer " + tokens.issue(role, regions, name, **kwargs)}  # type: ignore[arg-type]
+    return {"Authorization": "Bearer " + token_registry.issue(role, regions, name, **kwargs)}  # type: ignore[arg-type]
 
 
 def test_issued_token_carries_the_documented_claims() -> None:
-    claims = tokens.verify(tokens.issue("consultant", ["syddanmark"], name="ann"))
+    claims = tokens.verify(token_registry.issue("consultant", ["syddanmark"], name="ann"))
     assert claims["sub"] == "ann" and claims["role"] == "consultant"
     assert claims["regions"] == ["syddanmark"]
     assert {"iat", "exp", "jti"} <= claims.keys()
@@ -43,12 +43,12 @@ def test_issued_token_carries_the_documented_claims() -> None:
 
 def test_consultant_token_without_region_is_refused_at_issue() -> None:
     with pytest.raises(ValueError):
-        tokens.issue("consultant", [], "ann")
+        token_registry.issue("consultant", [], "ann")
 
 
 def test_unknown_role_is_refused_at_issue() -> None:
     with pytest.raises(ValueError):
-        tokens.issue("admin", name="ann")
+        token_registry.issue("admin", name="ann")
 
 
 def test_secret_file_is_created_private_and_reused(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -69,7 +69,7 @@ def test_missing_or_malformed_token_is_unauthorized(header: str | None) -> None:
 def test_expired_token_is_unauthorized() -> None:
     old = datetime.now(UTC) - timedelta(days=10)
     with pytest.raises(Unauthorized):
-        authenticate("Bearer " + tokens.issue("coordinator", name="ann", lifetime=timedelta(days=1), now=old))
+        authenticate("Bearer " + token_registry.issue("coordinator", name="ann", lifetime=timedelta(days=1), now=old))
 
 
 def test_token_signed_with_another_key_is_unauthorized() -> None:

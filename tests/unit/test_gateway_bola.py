@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from services.gateway import tokens
+from services.gateway import token_registry
 from services.gateway.endpoints import endpoints_of
 from services.gateway.service import GatewayService
 from tests.support.gateway_app import gateway_app
@@ -105,7 +105,7 @@ def headers(caller: str) -> dict[str, str]:
     if caller == "no_token":
         return {}
     role = caller.split("_")[0]
-    return {"Authorization": "Bearer " + tokens.issue(role, REGIONS.get(caller, []), name=f"bola-{caller}")}
+    return {"Authorization": "Bearer " + token_registry.issue(role, REGIONS.get(caller, []), name=f"bola-{caller}")}
 
 
 def test_every_route_has_a_row() -> None:

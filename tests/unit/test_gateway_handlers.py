@@ -11,7 +11,7 @@ from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway import tokens
+from services.gateway import token_registry
 from services.gateway.errors import Forbidden, Unavailable
 from services.gateway.service import GatewayService
 from shared.errors import NotFound, ValidationFailed
@@ -35,7 +35,7 @@ def gateway() -> Any:
 
 
 def request(role: str, *regions: str, method: str = "GET", query: str = "", body: Any = None) -> Request:
-    headers = {"Authorization": "Bearer " + tokens.issue(role, regions, name="ann")}
+    headers = {"Authorization": "Bearer " + token_registry.issue(role, regions, name="ann")}
     builder = EnvironBuilder(method=method, path="/x", query_string=query, headers=headers,
                              data=None if body is None else json.dumps(body), content_type="application/json")
     return Request(builder.get_environ())

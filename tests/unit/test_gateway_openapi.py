@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway import tokens
+from services.gateway import token_registry, tokens
 from services.gateway.endpoints import Endpoint, endpoints_of
 from services.gateway.errors import Forbidden, Unauthorized
 from services.gateway.openapi import build_spec
@@ -44,8 +44,8 @@ def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def call(endpoint: Endpoint, role: str | None, query: str = "", body: Any = None) -> Any:
-    headers = {} if role is None else {
-        "Authorization": "Bearer " + tokens.issue(role, ["hovedstaden"] if role == "consultant" else [], name="t")}
+    regions = ["hovedstaden"] if role == "consultant" else []
+    headers = {} if role is None else {"Authorization": "Bearer " + token_registry.issue(role, regions, name="t")}
     builder = EnvironBuilder(method=endpoint.method, path="/x", query_string=query, headers=headers,
                              data=None if body is None else json.dumps(body), content_type="application/json")
     gateway = worker_factory(GatewayService)

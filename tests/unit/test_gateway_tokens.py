@@ -34,20 +34,20 @@ def lifetime_of(token: str) -> timedelta:
 @pytest.mark.parametrize("name", [None, "", "   "])
 def test_a_token_must_name_its_bearer(name: str | None) -> None:
     with pytest.raises(ValueError, match="--name"):
-        tokens.issue("coordinator", name=name)
+        token_registry.issue("coordinator", name=name)
 
 
 @pytest.mark.parametrize("role, regions, hours", [
     ("consultant", ["hovedstaden"], 12), ("coordinator", [], 12), ("auditor", [], 12), ("system", [], 30 * 24),
 ])
 def test_lifetime_defaults_by_role(role: str, regions: list[str], hours: int) -> None:
-    assert lifetime_of(tokens.issue(role, regions, "ann")) == timedelta(hours=hours)
+    assert lifetime_of(token_registry.issue(role, regions, "ann")) == timedelta(hours=hours)
 
 
 @pytest.mark.parametrize("lifetime", [timedelta(days=30, seconds=1), timedelta(days=365), timedelta(0)])
 def test_a_lifetime_beyond_thirty_days_or_of_nothing_is_refused_at_issue(lifetime: timedelta) -> None:
     with pytest.raises(ValueError, match="30 days"):
-        tokens.issue("coordinator", name="ann", lifetime=lifetime)
+        token_registry.issue("coordinator", name="ann", lifetime=lifetime)
 
 
 def test_a_token_signed_to_live_longer_than_thirty_days_is_unauthorized() -> None:
@@ -60,7 +60,7 @@ def test_a_token_signed_to_live_longer_than_thirty_days_is_unauthorized() -> Non
 
 def test_a_revoked_token_is_unauthorized_and_others_still_work() -> None:
     revoked, record = tokens.mint("consultant", ["hovedstaden"], "ann")
-    kept, _ = tokens.mint("consultant", ["hovedstaden"], "bo")
+    kept = token_registry.issue("consultant", ["hovedstaden"], "bo")
     token_registry.record(record)
     assert authenticate(f"Bearer {revoked}").name == "ann"
 
@@ -69,6 +69,12 @@ def test_a_revoked_token_is_unauthorized_and_others_still_work() -> None:
     with pytest.raises(Unauthorized, match="revoked"):
         authenticate(f"Bearer {revoked}")
     assert authenticate(f"Bearer {kept}").name == "bo"
+
+
+def test_a_well_signed_token_never_recorded_is_unauthorized() -> None:
+    unrecorded, _ = tokens.mint("coordinator", [], "eve")
+    with pytest.raises(Unauthorized, match="not issued here"):
+        authenticate(f"Bearer {unrecorded}")
 
 
 def test_revoking_an_unknown_token_is_not_found() -> None:
@@ -95,7 +101,7 @@ def test_list_shows_live_tokens_with_their_revocation_never_the_token() -> None:
 def test_a_signing_key_under_32_bytes_is_refused(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
     monkeypatch.setenv("LGV_SECRET", key)
     with pytest.raises(tokens.WeakSigningKey, match="at least 32"):
-        tokens.issue("coordinator", name="ann")
+        token_registry.issue("coordinator", name="ann")
 
 
 def test_a_short_key_file_is_refused_naming_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -122,7 +128,7 @@ def test_the_gateway_database_file_is_private(gateway_database: str) -> None:
 
 
 def test_subject_of_names_the_bearer_of_an_expired_token_but_not_of_a_forged_one() -> None:
-    expired = tokens.issue("coordinator", name="ann", lifetime=timedelta(hours=1),
+    expired = token_registry.issue("coordinator", name="ann", lifetime=timedelta(hours=1),
                            now=datetime.now(UTC) - timedelta(days=2))
     forged = jwt.encode({"sub": "mallory"}, "another-key-" + "k" * 32, algorithm="HS256")
     assert tokens.subject_of(expired) == "ann"

@@ -11,7 +11,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
-from services.gateway import idempotency, tokens
+from services.gateway import idempotency, token_registry
 from services.gateway.auth import STAFF, authorize
 from services.gateway.http import error_response, json_response, read_json_object
 from services.gateway.web import JsonWsgiApp
@@ -62,7 +62,7 @@ def client(*endpoints: Endpoint) -> Client:
 
 
 def auth(role: str = "coordinator", name: str = "ann", **headers: str) -> dict[str, str]:
-    return {"Authorization": "Bearer " + tokens.issue(role, (), name), **headers}
+    return {"Authorization": "Bearer " + token_registry.issue(role, (), name), **headers}
 
 
 def post(app: Client, body: Any, **headers: str) -> Any:
