@@ -66,7 +66,7 @@ def publish_due_reminders(db: ServiceDatabase, on: date, policies: Sequence[Poli
 def remind(uow: UnitOfWork, match_id: str, on: date, policies: Sequence[Policy]) -> bool:
     """Record the ``followup_due`` of one match, unless it is not due or already reminded."""
     match = projection.followed_match(uow.conn, match_id)
-    facts = projection.match_facts(uow.conn, match_id)
+    facts = projection.match_history(uow.conn, match_id)
     if match is None or facts is None:
         return False
     payload = domain.due_reminder(match, standing(facts, policies, on), on,

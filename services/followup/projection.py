@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from services.followup import domain
 from services.followup.report_store import ReportStore
-from services.followup.standing import CheckIn, Facts
+from services.followup.standing import CheckIn, MatchHistory
 from shared.contracts import closure_allows_rematch
 from shared.envelope import Event
 from shared.projection import Applier, Projection
@@ -157,16 +157,16 @@ def checkins_of(conn: Connection, match_ids: Iterable[str]) -> dict[str, tuple[C
     return {match_id: tuple(items) for match_id, items in found.items()}
 
 
-def facts(row: Any, checkins_of_match: tuple[CheckIn, ...]) -> Facts:
+def history(row: Any, checkins_of_match: tuple[CheckIn, ...]) -> MatchHistory:
     """A ``matches`` row and its check-ins as the facts ``standing`` reads."""
-    return Facts(row.matched_on, row.closed_on, checkins_of_match)
+    return MatchHistory(row.matched_on, row.closed_on, checkins_of_match)
 
 
-def match_facts(conn: Connection, match_id: str) -> Facts | None:
+def match_history(conn: Connection, match_id: str) -> MatchHistory | None:
     row = conn.execute(select(matches).where(matches.c.match_id == match_id)).first()
     if row is None:
         return None
-    return facts(row, checkins_of(conn, [match_id])[match_id])
+    return history(row, checkins_of(conn, [match_id])[match_id])
 
 
 def reminded(conn: Connection, match_id: str) -> set[date]:

@@ -51,7 +51,7 @@ def due_matches(conn: Connection, on: date, regions: list[str] | None,
         query = query.where(matches.c.region.in_(regions))
     rows = conn.execute(query).all()
     known = projection.checkins_of(conn, [row.match_id for row in rows])
-    found = [(row, standing(projection.facts(row, known[row.match_id]), policies, on))
+    found = [(row, standing(projection.history(row, known[row.match_id]), policies, on))
              for row in rows]
     due = [(row, st) for row, st in found if st.days_overdue is not None]
     return sorted(due, key=lambda pair: (not pair[1].open_concern, -(pair[1].days_overdue or 0),
@@ -68,7 +68,7 @@ def due_check_ins(conn: Connection, on: date, regions: list[str] | None,
 def _shaped(rows: Sequence[Any], conn: Connection, on: date | None,
             policies: Sequence[Policy]) -> list[dict[str, Any]]:
     known = projection.checkins_of(conn, [row.match_id for row in rows])
-    return [shape(row, standing(projection.facts(row, known[row.match_id]), policies, on), on)
+    return [shape(row, standing(projection.history(row, known[row.match_id]), policies, on), on)
             for row in rows]
 
 

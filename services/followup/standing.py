@@ -36,7 +36,9 @@ class CheckIn:
 
 
 @dataclass(frozen=True)
-class Facts:
+class MatchHistory:
+    """What a match's standing is worked out from: when it began and ended, and its check-ins."""
+
     matched_on: date
     closed_on: date | None
     checkins: tuple[CheckIn, ...]
@@ -57,7 +59,7 @@ class Standing:
     successful: bool | None
 
 
-def standing(facts: Facts, policies: Sequence[Policy], on: date | None) -> Standing:
+def standing(facts: MatchHistory, policies: Sequence[Policy], on: date | None) -> Standing:
     """The match as of ``on`` (None: with every recorded fact)."""
     known = sorted((c for c in facts.checkins if on is None or c.occurred_on <= on),
                    key=lambda c: (c.occurred_on, c.number))
@@ -101,6 +103,6 @@ def successful(mark: date, closed_on: date | None, on: date | None) -> bool | No
     return None
 
 
-def _silent(facts: Facts, meetings: Sequence[date], policies: Sequence[Policy], on: date) -> bool:
+def _silent(facts: MatchHistory, meetings: Sequence[date], policies: Sequence[Policy], on: date) -> bool:
     quiet_since = meetings[-1] if meetings else facts.matched_on
     return (on - quiet_since).days >= cadence.in_force(policies, on).silent_after_days

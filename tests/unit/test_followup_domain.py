@@ -9,7 +9,7 @@ import pytest
 from services.followup import domain
 from services.followup.cadence import Policy
 from services.followup.domain import FollowedMatch
-from services.followup.standing import CheckIn, Facts, standing
+from services.followup.standing import CheckIn, MatchHistory, standing
 from shared.errors import Conflict, NotFound, RuleViolated
 from shared.vocabulary import MatchStatus
 
@@ -110,7 +110,7 @@ def test_match_stream_is_named_after_the_match() -> None:
 
 def reminder(on: date, checkins: tuple = (), reminded: tuple = (),
              closed_on: date | None = None) -> dict | None:
-    facts = Facts(ACTIVE.matched_on, closed_on, checkins)
+    facts = MatchHistory(ACTIVE.matched_on, closed_on, checkins)
     return domain.due_reminder(ACTIVE, standing(facts, POLICIES, on), on, reminded)
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 from datetime import date
 
 from services.followup.cadence import Policy
-from services.followup.standing import CheckIn, Facts, Standing, standing
+from services.followup.standing import CheckIn, MatchHistory, Standing, standing
 
 POLICIES = (Policy("v1", date(2014, 1, 1)),)
 FEB1 = date(2023, 2, 1)
 
 
 def at(on: date | None, *checkins: CheckIn, closed_on: date | None = None) -> Standing:
-    return standing(Facts(FEB1, closed_on, checkins), POLICIES, on)
+    return standing(MatchHistory(FEB1, closed_on, checkins), POLICIES, on)
 
 
 def ci(day: date, contact: str = "meeting", concern: bool = False, number: int = 1) -> CheckIn:
