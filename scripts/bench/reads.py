@@ -9,12 +9,12 @@ from typing import Any
 
 import requests
 
-from services.gateway import tokens
+from services.gateway import token_registry
 
 
 def client(base: str, role: str = "coordinator") -> requests.Session:
     session = requests.Session()
-    session.headers["Authorization"] = "Bearer " + tokens.issue(role, (), "bench")
+    session.headers["Authorization"] = "Bearer " + token_registry.issue(role, (), "bench")
     session.base = base  # type: ignore[attr-defined]
     return session
 
