@@ -28,8 +28,14 @@ def canonical(urls: dict[str, str]) -> dict[str, list[str]]:
                 for name, table in metadata.tables.items():
                     if name in _STORE_TABLES or f"{service}.{name}" in _CLOCK_TABLES:
                         continue
-                    rows = [opened_row(keyring, conn, dict(r)) for r in conn.execute(select(table)).mappings()]
-                    skip = _ARRIVAL_ORDER_COLUMNS.get(f"{service}.{name}", set())
+                    query = select(table)
+                    skip = set(_ARRIVAL_ORDER_COLUMNS.get(f"{service}.{name}", set()))
+                    if "superseded_at" in table.c:
+                        # A bitemporal table's history is when each fact arrived, which competing
+                        # consumers and faults change; what it holds now is what the events say.
+                        query = query.where(table.c.superseded_at.is_(None))
+                        skip.add("version")
+                    rows = [opened_row(keyring, conn, dict(r)) for r in conn.execute(query).mappings()]
                     result[f"{service}.{name}"] = sorted(
                         json.dumps({k: v for k, v in _row(r, ref_of, match_ref).items() if k not in skip},
                                    sort_keys=True, default=str) for r in rows)
