@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 from werkzeug.datastructures import Headers
 
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 
 from . import token_registry, tokens
 from .errors import Forbidden, Unauthorized
@@ -129,11 +129,13 @@ def report_protection(principal: Principal, asked: int | None) -> tuple[int | No
 
     A coordinator gets what it asks (nothing suppressed unless it asks); anyone else at
     least ``SMALLEST_CELL``, counts rounded to that multiple so two reports cannot be
-    subtracted either.
+    subtracted either. A smaller ``suppress_below`` from anyone else is refused as a bad value
+    (400 naming the field and the bound): the report itself is allowed.
     """
     if principal.role == COORDINATOR:
         return asked, None
     if asked is not None and asked < SMALLEST_CELL:
-        raise Forbidden(f"Only a coordinator may suppress fewer than {SMALLEST_CELL} in a report.")
+        bound = f"at least {SMALLEST_CELL} for a {principal.role} (only a coordinator may ask for less)"
+        raise ValidationFailed(f"suppress_below must be {bound}.", {"suppress_below": [f"must be {bound}"]})
     below = asked or SMALLEST_CELL
     return below, below

@@ -14,15 +14,17 @@ from services.gateway.auth import (
     OPERATE,
     REPORT,
     STAFF,
+    Principal,
     authenticate,
     authorize,
     check_region,
     check_visible,
+    report_protection,
     scoped,
     scoped_regions,
 )
 from services.gateway.errors import Forbidden, Unauthorized
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 
 
 @pytest.fixture(autouse=True)
@@ -135,3 +137,14 @@ def test_another_regions_object_is_answered_as_absent() -> None:
         check_visible(who, "syddanmark", "no referral r1")
     assert str(caught.value) == "no referral r1"
     check_visible(authorize(bearer("coordinator"), STAFF), "syddanmark", "no referral r1")
+
+
+@pytest.mark.parametrize("role,regions", [("consultant", ("hovedstaden",)), ("auditor", ())])
+def test_a_suppress_below_under_five_from_anyone_but_a_coordinator_is_a_bad_value(
+        role: str, regions: tuple[str, ...]) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        report_protection(Principal("ann", role, regions), 4)
+    bound = f"must be at least 5 for a {role} (only a coordinator may ask for less)"
+    assert exc.value.fields == {"suppress_below": [bound]}
+    assert report_protection(Principal("ann", role, regions), 5) == (5, 5)
+    assert report_protection(Principal("ann", "coordinator", ()), 0) == (0, None)
