@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import uuid
 from collections import OrderedDict
@@ -40,6 +41,7 @@ from shared.db import UtcDateTime
 from shared.envelope import utcnow
 from shared.eventstore import metadata
 from shared.masterkey import MasterKey, WrongMasterKey
+from shared.runtime.counters import SEALED_VALUES_UNREADABLE
 
 PREFIX = "lgv-sealed:1:"
 
@@ -58,6 +60,8 @@ key_check = Table(
     Column("check_value", LargeBinary, nullable=False),
 )
 
+
+log = logging.getLogger(__name__)
 
 class Erased:
     """What a sealed value reads as once its subject's key is destroyed."""
@@ -121,7 +125,12 @@ class Keyring:
         return f"{PREFIX}{subject_id}:{base64.b64encode(sealed).decode('ascii')}"
 
     def open(self, conn: Connection, value: Any) -> Any:
-        """The value a token was sealed from, ``ERASED`` if its key is gone; plain values as they are."""
+        """The value a token was sealed from, ``ERASED`` if its key is gone; plain values as they are.
+
+        A token whose key exists but which does not authenticate (damaged or tampered with at
+        rest) is not an erasure: it reads as None, is logged with its subject id (never the
+        value) and counted in ``SEALED_VALUES_UNREADABLE`` (``/metrics``).
+        """
         if not is_sealed(value):
             return value
         subject_id, _, data = value[len(PREFIX):].rpartition(":")
@@ -133,7 +142,10 @@ class Keyring:
             plain = aead.decrypt(raw[:masterkey.NONCE_BYTES], raw[masterkey.NONCE_BYTES:],
                                  subject_id.encode("utf-8"))
         except (InvalidTag, ValueError):
-            return ERASED  # damaged, or not sealed by this key: nothing readable
+            SEALED_VALUES_UNREADABLE.add()
+            log.warning("a sealed value of subject %s failed authentication (damaged or tampered "
+                        "with); it reads as null", subject_id)
+            return None
         return json.loads(plain)
 
     def seal_body(self, conn: Connection, body: str, kind: str) -> str:

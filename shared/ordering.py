@@ -113,9 +113,9 @@ def take_next(conn: Connection, source: str, stream_id: str, version: int) -> di
 
 
 def parked_body(conn: Connection, keyring: Keyring, parked: dict[str, Any]) -> str | None:
-    """A parked event's body as it came; None once erased."""
+    """A parked event's body as it came; None once erased (or unreadable)."""
     body = keyring.open(conn, parked["body"])
-    return None if body is ERASED else str(body)
+    return None if body is ERASED or body is None else str(body)
 
 
 def sealed_bodies(conn: Connection) -> list[str]:

@@ -30,6 +30,9 @@ FIGURES = (
     ("events_recorded", "lgv_events_recorded", "Events the service recorded itself.", "counter"),
     ("consumer_errors", "lgv_consumer_errors",
      "Deliveries that failed or were rejected, since the answering instance started.", "counter"),
+    ("sealed_values_unreadable", "lgv_sealed_values_unreadable",
+     "Sealed values that failed authentication (damaged or tampered with), since the answering instance "
+     "started.", "counter"),
     ("projection_position", "lgv_projection_position", "Position (seq) of the last event in the projection.",
      "gauge"),
 )

@@ -22,3 +22,6 @@ class ProcessCounter:
 
 # Deliveries that failed (to be retried) or were rejected into the dead-letter store.
 CONSUMER_ERRORS = ProcessCounter()
+
+# Sealed values whose key exists but which did not authenticate (damaged or tampered at rest).
+SEALED_VALUES_UNREADABLE = ProcessCounter()

@@ -12,7 +12,7 @@ from shared.keyring import Keyring
 from shared.paging import check_limit, decode_cursor, decode_position, encode_position, page
 from shared.personal import disclosed_fields, open_fields, public_view
 from shared.redrive import redrive
-from shared.runtime.counters import CONSUMER_ERRORS
+from shared.runtime.counters import CONSUMER_ERRORS, SEALED_VALUES_UNREADABLE
 from shared.runtime.rpc import rpc
 
 
@@ -35,10 +35,14 @@ class Operations:
 
     @rpc
     def status(self) -> dict[str, Any]:
-        """Backlog, dead letters, parked events, position; ``consumer_errors`` counts since this instance started."""
+        """Backlog, dead letters, parked events, position.
+
+        ``consumer_errors`` and ``sealed_values_unreadable`` count since this instance started.
+        """
         with self.db.reading() as conn:
             figures = status.figures(conn)
-        return {**figures, "consumer_errors": CONSUMER_ERRORS.value}
+        return {**figures, "consumer_errors": CONSUMER_ERRORS.value,
+                "sealed_values_unreadable": SEALED_VALUES_UNREADABLE.value}
 
     @rpc
     def audit_trail(self, subject_id: str, include_personal: bool = False, limit: int = 50,

@@ -1,6 +1,7 @@
 """Per-subject data keys: sealed at rest, opened for a read, gone for good once destroyed."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 import pytest
@@ -12,6 +13,7 @@ from shared.eventstore import metadata
 from shared.keyring import ERASED, Keyring, is_sealed, subject_keys
 from shared.masterkey import MasterKey, WrongMasterKey
 from shared.personal import open_fields, public_view, seal_event
+from shared.runtime.counters import SEALED_VALUES_UNREADABLE
 
 CANARY = "Canary-Kx7Q"
 
@@ -43,7 +45,7 @@ def test_a_sealed_value_opens_only_under_its_subject_and_not_after_its_key_is_de
         assert keys.open(conn, token) == {"name": CANARY}
         # Moved to another subject's name, the value does not open (the subject is bound in).
         moved = token.replace("r-1", "r-2", 1)
-        assert keys.open(conn, moved) is ERASED
+        assert keys.open(conn, moved) is None
         assert keys.destroy(conn, ["r-1"], "referral") == 1
         assert keys.open(conn, token) is ERASED
         assert keys.open(conn, other) == {"name": "someone else"}
@@ -51,6 +53,23 @@ def test_a_sealed_value_opens_only_under_its_subject_and_not_after_its_key_is_de
         assert keys.destroy(conn, ["r-1"], "referral") == 0  # twice is harmless
         assert conn.execute(subject_keys.select().where(subject_keys.c.subject_id == "r-1")
                             ).one().wrapped_key is None
+
+
+def test_a_tampered_sealed_value_is_not_an_erasure_but_logged_and_counted(engine, caplog):
+    keys = keyring()
+    with engine.begin() as conn:
+        keys.check(conn)
+        token = keys.seal(conn, "r-1", {"name": CANARY}, "referral")
+        prefix, _, data = token.rpartition(":")
+        flipped = prefix + ":" + data[:-6] + ("A" if data[-6] != "A" else "B") + data[-5:]
+        before = SEALED_VALUES_UNREADABLE.value
+        with caplog.at_level(logging.WARNING, logger="shared.keyring"):
+            assert keys.open(conn, flipped) is None
+        assert SEALED_VALUES_UNREADABLE.value == before + 1
+        assert "r-1" in caplog.text and CANARY not in caplog.text and data not in caplog.text
+        assert keys.open(conn, token) == {"name": CANARY}  # the genuine value still opens
+        keys.destroy(conn, ["r-1"], "referral")
+        assert keys.open(conn, flipped) is ERASED and SEALED_VALUES_UNREADABLE.value == before + 1
 
 
 def test_a_wrong_master_key_is_refused_at_the_start(engine):
