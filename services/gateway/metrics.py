@@ -1,11 +1,14 @@
 """``/metrics``: the services' figures (labelled ``service="…"``) and the gateway's request latency.
 
-The services' figures are asked for on each scrape (their ``status()`` RPC) and
-rendered fresh; the latency histogram is this process's own.
+The services' figures (their ``status()`` RPC) are kept for ``FIGURES_SECONDS`` and
+shared by every scrape meanwhile, so scraping faster (``/metrics`` needs no token) does
+not multiply the RPCs; the latency histogram is this process's own and always fresh.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -38,12 +41,34 @@ FIGURES = (
 )
 
 
+FIGURES_SECONDS = 5.0
+Statuses = Mapping[str, dict[str, Any] | None]
+
+
+class FiguresCache:
+    """The last answer of ``fetch`` for ``seconds``; concurrent scrapes wait for one fetch."""
+
+    def __init__(self, seconds: float = FIGURES_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self.clock = seconds, clock
+        self._lock = threading.Lock()
+        self._kept: tuple[float, Statuses] | None = None
+
+    def get(self, fetch: Callable[[], Statuses]) -> Statuses:
+        with self._lock:
+            if self._kept is None or self.clock() - self._kept[0] >= self.seconds:
+                self._kept = (self.clock(), fetch())
+            return self._kept[1]
+
+
+FIGURES_CACHE = FiguresCache()
+
+
 def observe(method: str, route: str, status: int, seconds: float) -> None:
     """Count one answered request (``route`` is the URL rule, never the path with its ids)."""
     REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
 
 
-def render(statuses: Mapping[str, dict[str, Any] | None]) -> bytes:
+def render(statuses: Statuses) -> bytes:
     """The exposition text; ``None`` for a service that did not answer."""
     scrape = CollectorRegistry()
     scrape.register(_ServiceFigures(statuses))
@@ -51,7 +76,7 @@ def render(statuses: Mapping[str, dict[str, Any] | None]) -> bytes:
 
 
 class _ServiceFigures:
-    def __init__(self, statuses: Mapping[str, dict[str, Any] | None]) -> None:
+    def __init__(self, statuses: Statuses) -> None:
         self.statuses = statuses
 
     def collect(self) -> Iterator[Metric]:

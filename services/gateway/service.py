@@ -63,11 +63,8 @@ class GatewayService(
     @route("GET", "/metrics", "Prometheus text: per-service figures (service label) and request latency",
            roles=None, answer=None, media={exposition.CONTENT_TYPE: "Prometheus exposition format"})
     def metrics(self, call: Call) -> Any:
-        pile = eventlet.GreenPile()
-        for service in SERVICES:
-            pile.spawn(self._status, service)
-        return Response(exposition.render(dict(zip(SERVICES, pile))), status=200,
-                        content_type=exposition.CONTENT_TYPE)
+        statuses = exposition.FIGURES_CACHE.get(self._statuses)
+        return Response(exposition.render(statuses), status=200, content_type=exposition.CONTENT_TYPE)
 
     @route("GET", "/openapi.json", "This document (OpenAPI 3)", roles=None, answer=None)
     def openapi(self, call: Call) -> Any:
@@ -76,6 +73,12 @@ class GatewayService(
     @route("GET", "/asyncapi.json", "The event bus as AsyncAPI 3.0", roles=None, answer=None)
     def asyncapi(self, call: Call) -> Any:
         return build_asyncapi()
+
+    def _statuses(self) -> dict[str, dict[str, Any] | None]:
+        pile = eventlet.GreenPile()
+        for service in SERVICES:
+            pile.spawn(self._status, service)
+        return dict(zip(SERVICES, pile))
 
     def _status(self, service: str) -> dict[str, Any] | None:
         try:

@@ -11,7 +11,7 @@ from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway import token_registry
+from services.gateway import metrics, token_registry
 from services.gateway.errors import Forbidden, Unavailable
 from services.gateway.service import GatewayService
 from shared.errors import NotFound, ValidationFailed
@@ -201,3 +201,19 @@ def test_the_access_log_merges_every_services_entries_in_time_order_and_pages_on
         {"subject_id": "r1"}, 3, {"at": "2023-01-01T10:00:01+00:00", "service": "matching", "seq": 9})
     with pytest.raises(Forbidden):
         gateway.audit_access(request("consultant", "syddanmark"))
+
+
+def test_scrapes_within_a_few_seconds_share_one_status_call_per_service(gateway: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(metrics, "FIGURES_CACHE", metrics.FiguresCache(5, clock=lambda: now[0]))
+    for service in ("referrals", "matching", "followup"):
+        getattr(gateway, service).within.return_value.status.return_value = {"outbox_backlog": 3}
+    first = gateway.metrics(request("coordinator"))
+    now[0] += 4.9
+    again = gateway.metrics(request("coordinator"))
+    assert first.data.decode().count("lgv_outbox_backlog{") == 3 and again.data == first.data
+    assert gateway.referrals.within.return_value.status.call_count == 1
+    now[0] += 0.2
+    gateway.metrics(request("coordinator"))
+    assert gateway.referrals.within.return_value.status.call_count == 2
