@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from services.followup import domain
-from services.followup.report_store import ReportStore
+from services.followup.reporting.fact_tables import ReportStore
 from services.followup.standing import CheckIn, MatchHistory
 from shared.contracts import closure_allows_rematch
 from shared.envelope import Event

@@ -6,8 +6,9 @@ from typing import Any
 
 from nameko.timer import timer
 
-from services.followup import handlers, policy, queries, reporting, schemas
+from services.followup import handlers, policy, queries, schemas
 from services.followup.projection import PROJECTION
+from services.followup.reporting.summary import summary as report_summary
 from shared import config, validation
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
@@ -51,7 +52,7 @@ class FollowupService(operations.Operations, consumer.ConsumesEvents):
     @rpc
     def summary(self, params: dict[str, Any]) -> dict[str, Any]:
         """The evaluation's figures (CONTRACTS.md), as known at ``params["as_of"]``."""
-        return reporting.summary(self.db, params or {})
+        return report_summary(self.db, params or {})
 
     @rpc
     def due_check_ins(self, on: str, regions: list[str] | None = None) -> dict[str, Any]:

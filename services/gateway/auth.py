@@ -125,7 +125,7 @@ SMALLEST_CELL = 5  # CONTRACTS.md 4.3: reports for consultants and auditors show
 
 
 def report_protection(principal: Principal, asked: int | None) -> tuple[int | None, int | None]:
-    """``(suppress_below, round_to)`` for a report (``services.followup.disclosure_control``).
+    """``(suppress_below, round_to)`` for a report (``services.followup.reporting.disclosure_control``).
 
     A coordinator gets what it asks (nothing suppressed unless it asks); anyone else at
     least ``SMALLEST_CELL``, counts rounded to that multiple so two reports cannot be

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.followup import reporting, reports
 from services.followup.projection import PROJECTION
-from services.followup.report_facts import fold
+from services.followup.reporting import figures_from_fold as reports
+from services.followup.reporting import summary as reporting
+from services.followup.reporting.fold import fold
 from services.followup.standing import six_month_mark
 from shared import replay
 from shared.contracts import REGISTRY

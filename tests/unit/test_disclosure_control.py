@@ -4,25 +4,25 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from services.followup.disclosure_control import determined, protect
-from services.followup.report_facts import Approval, Facts, MatchFact, Participant
-from services.followup.report_formats import scoped
-from services.followup.reports import summary
+from services.followup.reporting.csv_output import scoped
+from services.followup.reporting.disclosure_control import determined, protect
+from services.followup.reporting.figures_from_fold import summary
+from services.followup.reporting.fold import Approval, FoldedFacts, MatchFact, ParticipantFact
 
 JAN1, JAN30, JAN31 = date(2023, 1, 1), date(2023, 1, 30), date(2023, 1, 31)
 SITES = {"hovedstaden": ("CTP", "OASIS", "DIGNITY"), "syddanmark": ("ATT_VEJLE", "ATT_ODENSE")}
 
 
-def programme(days: dict[date, int], small_region_on: date | None = None) -> Facts:
+def programme(days: dict[date, int], small_region_on: date | None = None) -> FoldedFacts:
     """``days[d]`` matches on day d, mostly in hovedstaden; one in syddanmark on ``small_region_on``."""
-    facts = Facts()
+    facts = FoldedFacts()
     n = 0
     for day, count in sorted(days.items()):
         for _ in range(count):
             region = "syddanmark" if day == small_region_on and n % 7 == 0 else "hovedstaden"
             site = SITES[region][n % len(SITES[region])]
             ref = f"r{n}"
-            facts.participants[ref] = Participant(ref, site, region, ("female", "male")[n % 3 == 0],
+            facts.participants[ref] = ParticipantFact(ref, site, region, ("female", "male")[n % 3 == 0],
                                                   1960 + n % 40, ("SY", "AF", "IQ", "ER", "SO", "UA")[n % 6],
                                                   2010 + n % 8)
             facts.matches[f"m{n}"] = MatchFact(f"m{n}", ref, region, day)

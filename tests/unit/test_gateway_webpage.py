@@ -10,7 +10,7 @@ from nameko.testing.services import worker_factory
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.followup.reports import AGE_BANDS
+from services.followup.reporting.figures_from_fold import AGE_BANDS
 from services.gateway.routes.webpage import ASSETS, PAGE_DIR
 from services.gateway.service import GatewayService
 from shared import contracts, reference

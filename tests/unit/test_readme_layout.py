@@ -31,8 +31,14 @@ def named_in_layout() -> dict[str, set[str]]:
 
 
 def existing() -> dict[str, set[str]]:
-    return {folder.name: {path.stem for path in folder.glob("*.py") if path.stem != "__init__"}
+    """Service -> its modules, and those of its packages (``reporting/``), without ``__init__``."""
+    return {folder.name: {path.stem for path in folder.glob("*.py")} - {"__init__"} | _packaged(folder)
             for folder in sorted((ROOT / "services").iterdir()) if (folder / "__init__.py").exists()}
+
+
+def _packaged(folder: Path) -> set[str]:
+    return {path.stem for package in folder.iterdir() if (package / "__init__.py").exists()
+            for path in package.glob("*.py")} - {"__init__"}
 
 
 def test_the_layout_names_every_module_of_every_service_and_no_other() -> None:

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.followup.disclosure_control import protect as suppress
-from services.followup.report_facts import Approval, Facts, MatchFact, Participant
-from services.followup.report_formats import to_csv
-from services.followup.reports import pct, summary
+from services.followup.reporting.csv_output import to_csv
+from services.followup.reporting.disclosure_control import protect as suppress
+from services.followup.reporting.figures_from_fold import pct, summary
+from services.followup.reporting.fold import Approval, FoldedFacts, MatchFact, ParticipantFact
 from services.followup.standing import six_month_mark
 
 FROM, TO = date(2022, 1, 1), date(2023, 6, 15)
 
 
-def _facts() -> Facts:
-    facts = Facts()
+def _facts() -> FoldedFacts:
+    facts = FoldedFacts()
     people = [  # referral, site, region, gender, birth year, country, arrival
         ("r1", "CTP", "hovedstaden", "female", 1980, "SY", 2014),
         ("r2", "CTP", "hovedstaden", "female", 1975, "SY", 2010),
@@ -22,7 +22,7 @@ def _facts() -> Facts:
         ("r5", "ATT_VEJLE", "syddanmark", "male", 1985, "SY", 2019),
     ]
     for ref, site, region, gender, born, country, arrived in people:
-        facts.participants[ref] = Participant(ref, site, region, gender, born, country, arrived)
+        facts.participants[ref] = ParticipantFact(ref, site, region, gender, born, country, arrived)
     matches = [  # match, referral, region, matched_on, closed_on
         ("m1", "r1", "hovedstaden", date(2022, 3, 1), None),              # eligible, successful
         ("m2", "r2", "hovedstaden", date(2022, 6, 10), date(2022, 9, 1)),  # eligible, closed before mark

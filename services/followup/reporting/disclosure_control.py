@@ -15,7 +15,7 @@ multiple of itself (half up), so a difference of two published counts is itself 
 multiple and never a small number. Percentages are then computed from the
 published counts, so they give back no more than those.
 
-The figures' shape is ``services.followup.reports.summary``'s; any producer of the
+The figures' shape is ``services.followup.reporting.figures_from_fold.summary``'s; any producer of the
 same figures (a fold or a projection) composes with this step.
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from services.followup.report_formats import scoped
-from services.followup.reports import pct
+from services.followup.reporting.csv_output import scoped
+from services.followup.reporting.figures_from_fold import pct
 from shared import reference
 
 Cell = tuple[str, ...]  # (scope, *path): ("all", "participants", "gender_n", "female")

@@ -14,14 +14,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from services.followup import standing
-from services.followup.report_facts import Facts, MatchFact
+from services.followup.reporting.fold import FoldedFacts, MatchFact
 from services.followup.standing import six_month_mark
 
 AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60+")
 TOP_COUNTRIES = 5
 
 
-def summary(facts: Facts, date_from: date, date_to: date, region: str | None = None,
+def summary(facts: FoldedFacts, date_from: date, date_to: date, region: str | None = None,
             regions: list[str] | None = None) -> dict[str, Any]:
     """The contract's summary for one period, optionally one region, with its breakdowns.
 
@@ -53,7 +53,7 @@ def pct(part: int, whole: int) -> float | None:
     return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _figures(facts: Facts, date_from: date, date_to: date, match_filter: Callable[[MatchFact], bool],
+def _figures(facts: FoldedFacts, date_from: date, date_to: date, match_filter: Callable[[MatchFact], bool],
              approval_filter: Callable[[Any], bool] | None) -> dict[str, Any]:
     matches = [m for m in facts.matches.values() if match_filter(m)]
     established = [m for m in matches if date_from <= m.matched_on <= date_to]
@@ -70,7 +70,7 @@ def _figures(facts: Facts, date_from: date, date_to: date, match_filter: Callabl
     return figures
 
 
-def _participants(facts: Facts, established: list[MatchFact]) -> dict[str, Any]:
+def _participants(facts: FoldedFacts, established: list[MatchFact]) -> dict[str, Any]:
     people = [(m, facts.participants.get(m.referral_id)) for m in established]
     known = [(m, p) for m, p in people if p is not None]
     n = len(established)
@@ -107,17 +107,17 @@ def age_band(age: int) -> str:
     return f"{age // 10 * 10}-{age // 10 * 10 + 9}"
 
 
-def _site(facts: Facts, match: MatchFact) -> str | None:
+def _site(facts: FoldedFacts, match: MatchFact) -> str | None:
     participant = facts.participants.get(match.referral_id)
     return participant.site if participant else None
 
 
-def _within(facts: Facts, regions: set[str]) -> Facts:
-    return Facts(participants=facts.participants,
+def _within(facts: FoldedFacts, regions: set[str]) -> FoldedFacts:
+    return FoldedFacts(participants=facts.participants,
                  matches={k: m for k, m in facts.matches.items() if m.region in regions},
                  approvals={k: a for k, a in facts.approvals.items() if a.region in regions},
                  volunteer_regions=facts.volunteer_regions)
 
 
-def _approval_regions(facts: Facts) -> set[str]:
+def _approval_regions(facts: FoldedFacts) -> set[str]:
     return {a.region for a in facts.approvals.values() if a.region}

@@ -5,7 +5,7 @@ it from ``learned_at`` (when this store applied the event, ``shared.eventstore``
 until ``superseded_at`` (when a later event changed it; null while current).
 The facts as known at any moment are the rows valid then, so ``as_of`` answers
 read exactly what the fold over the log up to that moment would
-(``report_facts.fold``, kept as the oracle), without reading the log.
+(``fold.fold``, kept as the oracle), without reading the log.
 
 A match row carries its participant's attributes: the participant known when
 the row's version began (a participant learned later starts a new version).

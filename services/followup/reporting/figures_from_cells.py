@@ -1,10 +1,10 @@
-"""The evaluation's figures from counted cells, as ``reports.summary`` gives them from folded facts. Pure.
+"""The evaluation's figures from counted cells, as ``figures_from_fold.summary`` gives them from folded facts. Pure.
 
 A *cell* is a number of matches sharing everything the figures tell apart:
 region, site, and, for those established in the period, the participant's
 gender, country, age decade at matching and arrival before 2015, and whether
 the match is active at the period's end, eligible for and successful at six
-months. The database counts the cells (``report_query``); this adds them up
+months. The database counts the cells (``cell_counts``); this adds them up
 per scope (all, each region, each site) and words them as the contract does.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from services.followup.reports import AGE_BANDS, TOP_COUNTRIES, age_band, pct
+from services.followup.reporting.figures_from_fold import AGE_BANDS, TOP_COUNTRIES, age_band, pct
 
 
 class Cell(NamedTuple):

@@ -15,7 +15,7 @@ from shared.vocabulary import ScreeningOutcome
 
 
 @dataclass(frozen=True)
-class Participant:
+class ParticipantFact:
     referral_id: str
     site: str
     region: str
@@ -42,51 +42,51 @@ class Approval:
 
 
 @dataclass
-class Facts:
-    participants: dict[str, Participant] = field(default_factory=dict)
+class FoldedFacts:
+    participants: dict[str, ParticipantFact] = field(default_factory=dict)
     matches: dict[str, MatchFact] = field(default_factory=dict)
     approvals: dict[str, Approval] = field(default_factory=dict)
     volunteer_regions: dict[str, str] = field(default_factory=dict)
 
 
-def fold(events: Iterable[Event]) -> Facts:
-    """Facts from events in the order they were applied (each at its current schema version)."""
-    facts = Facts()
+def fold(events: Iterable[Event]) -> FoldedFacts:
+    """FoldedFacts from events in the order they were applied (each at its current schema version)."""
+    facts = FoldedFacts()
     for event in events:
         _APPLIERS.get(event.event_type, _ignore)(facts, event.payload)
     return facts
 
 
-def _referral_received(facts: Facts, p: dict) -> None:
+def _referral_received(facts: FoldedFacts, p: dict) -> None:
     person = p["participant"]
-    facts.participants[p["referral_id"]] = Participant(
+    facts.participants[p["referral_id"]] = ParticipantFact(
         p["referral_id"], p["referring_site"], p["region"], person["gender"], person["birth_year"],
         person["country_of_birth"], person["arrival_year"])
 
 
-def _matched(facts: Facts, p: dict) -> None:
+def _matched(facts: FoldedFacts, p: dict) -> None:
     facts.matches[p["match_id"]] = MatchFact(p["match_id"], p["referral_id"], p["region"],
                                              date.fromisoformat(p["matched_on"]))
 
 
-def _closed(facts: Facts, p: dict) -> None:
+def _closed(facts: FoldedFacts, p: dict) -> None:
     match = facts.matches.get(p["match_id"])
     if match is not None:
         facts.matches[p["match_id"]] = replace(match, closed_on=date.fromisoformat(p["closed_on"]))
 
 
-def _volunteer_registered(facts: Facts, p: dict) -> None:
+def _volunteer_registered(facts: FoldedFacts, p: dict) -> None:
     facts.volunteer_regions[p["volunteer_id"]] = p["region"]
 
 
-def _volunteer_screened(facts: Facts, p: dict) -> None:
+def _volunteer_screened(facts: FoldedFacts, p: dict) -> None:
     if p["outcome"] == ScreeningOutcome.APPROVED:
         facts.approvals[p["volunteer_id"]] = Approval(
             p["volunteer_id"], facts.volunteer_regions.get(p["volunteer_id"]),
             date.fromisoformat(p["screened_on"]))
 
 
-def _ignore(facts: Facts, p: dict) -> None:
+def _ignore(facts: FoldedFacts, p: dict) -> None:
     return None
 
 

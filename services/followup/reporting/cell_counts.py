@@ -1,6 +1,6 @@
 """Count the report's cells in the database: one grouped query for matches, one for approvals.
 
-The rows counted are the versions valid at ``as_of`` (``report_store``), within
+The rows counted are the versions valid at ``as_of`` (``fact_tables``), within
 ``region`` and the regions the caller may see; everything the figures tell
 apart is worked out in SQL, so a national report reads a few hundred groups,
 never a hundred thousand matches.
@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
-from services.followup.report_cells import Cell
-from services.followup.report_store import ReportStore, valid_at
+from services.followup.reporting.fact_tables import ReportStore, valid_at
+from services.followup.reporting.figures_from_cells import Cell
 
 
 def cells(conn: Connection, store: ReportStore, date_from: date, date_to: date, as_of: datetime | None,

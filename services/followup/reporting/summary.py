@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.followup import disclosure_control, report_cells, report_formats, report_query
 from services.followup.projection import REPORT
+from services.followup.reporting import cell_counts, csv_output, disclosure_control, figures_from_cells
 from shared import reference, validation
 from shared.errors import ValidationFailed
 from shared.unit_of_work import ServiceDatabase
@@ -22,15 +22,15 @@ def summary(db: ServiceDatabase, params: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(f"unknown region {region!r}", {"region": ["unknown region"]})
     regions = params.get("regions")
     with db.reading() as conn:
-        cells = report_query.cells(conn, REPORT, date_from, date_to, as_of, region, regions)
-        approvals = report_query.approvals(conn, REPORT, date_from, date_to, as_of, region, regions)
-    report = report_cells.summary(cells, approvals, date_from, date_to, region)
+        cells = cell_counts.cells(conn, REPORT, date_from, date_to, as_of, region, regions)
+        approvals = cell_counts.approvals(conn, REPORT, date_from, date_to, as_of, region, regions)
+    report = figures_from_cells.summary(cells, approvals, date_from, date_to, region)
     report["as_of"] = as_of.isoformat() if as_of else None
     below, round_to = _whole(params, "suppress_below", 0), _whole(params, "round_to", 1)
     if below:  # 0: nothing suppressed (a coordinator's choice, CONTRACTS.md 4.3)
         report = disclosure_control.protect(report, below, round_to)
     if params.get("format", "json") == "csv":
-        return {"csv": report_formats.to_csv(report)}
+        return {"csv": csv_output.to_csv(report)}
     return report
 
 
