@@ -64,3 +64,12 @@ def test_every_declared_dependency_is_pinned_in_the_constraints_file() -> None:
             (ROOT / "constraints.txt").read_text().splitlines() if "==" in line and not line.startswith("#")}
     for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
         assert _name(requirement) in pins, f"{requirement} is not pinned in constraints.txt (make constraints)"
+
+
+def test_the_build_backend_and_its_requirements_are_pinned_too() -> None:
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    pins = {_name(line) for line in (ROOT / "constraints.txt").read_text().splitlines()
+            if "==" in line and not line.startswith("#")}
+    for requirement in build:
+        assert _name(requirement) in pins, f"{requirement} (build-system) is not pinned in constraints.txt"
+        assert "<" in requirement or "==" in requirement, f"{requirement} (build-system) has no upper bound"
