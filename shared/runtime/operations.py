@@ -72,9 +72,12 @@ class Operations:
     @rpc
     def access_log(self, filters: dict[str, Any], limit: int = 50,
                    after: dict[str, Any] | None = None) -> dict[str, Any]:
-        """This service's access log entries, oldest first, after the cross-service key ``after``."""
+        """This service's access log entries, oldest first, after the cross-service key ``after``.
+
+        Up to ``limit + 1``: the one more tells the gateway's merge that a next page exists.
+        """
         with self.db.reading() as conn:
-            items = access_log.read_page(conn, self.db.service, filters or {}, after, check_limit(limit))
+            items = access_log.read_page(conn, self.db.service, filters or {}, after, check_limit(limit) + 1)
         return {"items": items}
 
     def disclosed(self, reader: dict[str, Any] | None, **entry: Any) -> None:

@@ -70,6 +70,7 @@ class FakeService:
         entry = {"at": "2023-01-10T09:00:00+00:00", "actor": {"id": "bola-coordinator", "role": "coordinator"},
                  "subject_id": "r-1", "kind": "referral", "fields": ["personal.name"], "object_id": None,
                  "service": self.name, "seq": 1}
+        check_limit(limit)  # as the services do: a limit beyond the contract's is refused
         return {"items": [] if after else [entry]}
 
     def get_dead_letter(self, dead_letter_id: int, reader: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -48,7 +48,7 @@ class OperationRoutes(Routes):
     def audit_access(self, call: Call) -> Any:
         limit, after = call.query["limit"], decode_key(call.query.get("cursor"))
         filters = arguments.filters(call.query)
-        return access_log.merge([self._service(name).access_log(filters, limit + 1, after)["items"]
+        return access_log.merge([self._service(name).access_log(filters, limit, after)["items"]
                                  for name in SERVICES], limit)
 
     @route("GET", "/api/v1/dead-letters", "List the kept bad messages of one service",
