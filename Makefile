@@ -1,6 +1,7 @@
 # make run   — start the whole system on SQLite (needs RabbitMQ; starts a local one if it can)
 # make test  — bring up the local RabbitMQ/PostgreSQL the tests need, then run them all
 # make faults — the fault suite: 10 seeded runs under kill -9 and a RabbitMQ restart, counted
+# make env  — .env for docker compose from .env.example, each password generated
 # make bench — every performance figure beside its target (bus vs raw broker, replay, reports, reads, candidates, two instances)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.installed
 CONSTRAINTS := constraints.txt
 PYTEST_FLAGS ?= -q -ra -p no:cacheprovider --strict-markers
 
-.PHONY: venv run test lint bench faults clean constraints asyncapi
+.PHONY: venv run test lint bench faults clean constraints asyncapi env
 
 venv: $(STAMP)
 
@@ -52,6 +53,12 @@ bench: venv
 # docs/asyncapi.json from the topology and the contract schemas (a unit test says when stale).
 asyncapi: venv
 	$(BIN)/lgv asyncapi > docs/asyncapi.json
+
+# docker compose's passwords: each empty value of .env.example gets a fresh one; an .env is kept.
+env: .env
+.env:
+	umask 077 && $(PYTHON) -c 'import re, secrets, sys; sys.stdout.write(re.sub(r"(?m)^([A-Z_]+)=$$", lambda m: m.group(1) + "=" + secrets.token_urlsafe(24), open(".env.example").read()))' > $@.new
+	mv $@.new $@
 
 clean:
 	rm -rf var/
