@@ -22,6 +22,8 @@ from typing import Any
 import jwt
 
 from shared import config
+from shared.envelope import checked_actor
+from shared.errors import ValidationFailed
 
 ALGORITHM = "HS256"
 ROLES = ("coordinator", "consultant", "auditor", "system")
@@ -96,6 +98,10 @@ def mint(role: str, regions: Iterable[str], name: str | None, lifetime: timedelt
     name = (name or "").strip()
     if not name:
         raise ValueError("--name is required: the audit trail must say who acted")
+    try:  # the name becomes every event's actor id: the envelope's bounds hold here already
+        checked_actor({"kind": "consultant", "id": name})
+    except ValidationFailed:
+        raise ValueError("--name may be at most 200 characters, without control characters") from None
     regions = tuple(sorted(set(regions)))
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")

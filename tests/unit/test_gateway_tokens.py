@@ -37,6 +37,16 @@ def test_a_token_must_name_its_bearer(name: str | None) -> None:
         token_registry.issue("coordinator", name=name)
 
 
+@pytest.mark.parametrize("name", ["a" * 201, "Ann\x00", "Ann\nBob"])
+def test_a_name_no_event_could_carry_as_its_actor_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="--name may be at most 200 characters"):
+        token_registry.issue("coordinator", name=name)
+
+
+def test_a_name_of_200_characters_is_accepted() -> None:
+    assert tokens.verify(token_registry.issue("coordinator", name="a" * 200))["sub"] == "a" * 200
+
+
 @pytest.mark.parametrize("role, regions, hours", [
     ("consultant", ["hovedstaden"], 12), ("coordinator", [], 12), ("auditor", [], 12), ("system", [], 30 * 24),
 ])
