@@ -7,7 +7,7 @@ import click
 
 from services.gateway import token_registry, tokens
 from services.gateway.tokens import IssuedToken
-from shared.config import gateway_address
+from shared.config import public_url
 from shared.errors import NotFound
 
 
@@ -33,7 +33,7 @@ def issue(role: str, regions: tuple[str, ...], name: str, hours: float | None, d
 
 def sign_in_link(token: str) -> str:
     """The web page's address with the token in the fragment, which browsers never send."""
-    return f"http://{gateway_address()}/#token={token}"
+    return f"{public_url()}/#token={token}"
 
 
 def issue_token(role: str, regions: tuple[str, ...], name: str, hours: float | None,

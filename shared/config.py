@@ -90,6 +90,15 @@ def gateway_address() -> str:
     return os.environ.get("GATEWAY_ADDRESS", DEFAULT_GATEWAY_ADDRESS)
 
 
+def public_url() -> str:
+    """``LGV_PUBLIC_URL``: the gateway's address as a browser reaches it (sign-in links), no trailing /.
+
+    Default ``http://<GATEWAY_ADDRESS>``, which is wrong when the gateway listens on
+    ``0.0.0.0`` or behind a proxy (compose): set it there.
+    """
+    return (os.environ.get("LGV_PUBLIC_URL") or f"http://{gateway_address()}").rstrip("/")
+
+
 def max_delivery_attempts() -> int:
     """How often a consumer tries one message before it is dead-lettered."""
     return int(os.environ.get("LGV_MAX_DELIVERY_ATTEMPTS", "5"))

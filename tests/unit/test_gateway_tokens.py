@@ -198,3 +198,13 @@ def test_the_cli_refuses_a_short_key_with_a_clear_error(monkeypatch: pytest.Monk
     monkeypatch.setenv("LGV_SECRET", "too-short")
     result = CliRunner().invoke(token_cli, ["issue", "--role", "coordinator", "--name", "ann"])
     assert result.exit_code == 2 and "at least 32" in result.output
+
+
+def test_the_sign_in_link_uses_the_public_url_when_one_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_ADDRESS", "0.0.0.0:8000")
+    monkeypatch.setenv("LGV_PUBLIC_URL", "https://lgv.example.org/")
+    link = CliRunner().invoke(token_cli, ["issue", "--role", "coordinator", "--name", "ann", "--link"]).output
+    assert link.startswith("https://lgv.example.org/#token=")
+    monkeypatch.delenv("LGV_PUBLIC_URL")
+    link = CliRunner().invoke(token_cli, ["issue", "--role", "coordinator", "--name", "ann", "--link"]).output
+    assert link.startswith("http://0.0.0.0:8000/#token=")
