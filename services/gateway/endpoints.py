@@ -43,8 +43,8 @@ from werkzeug.wrappers import Request, Response
 from shared import validation
 
 from .auth import Principal, authorize
-from .http import json_response, read_json_object
-from .web import http
+from .json_bodies import json_response, read_json_object
+from .json_server import http
 
 PATH_VALUE = re.compile(r"<(?:([^:<>]+):)?(\w+)>")
 

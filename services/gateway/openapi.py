@@ -19,7 +19,7 @@ from shared.contracts import DateBounds, NoControl, YearRange
 from . import idempotency
 from .answers import Error
 from .endpoints import Endpoint
-from .http import MAX_BODY_BYTES
+from .json_bodies import MAX_BODY_BYTES
 
 ERRORS = {400: "Validation failed; `fields` lists the problems.", 401: "Missing, bad, expired or revoked token.",
           403: "The role may not do this, or a filter names a region outside the token's.",

@@ -13,9 +13,9 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.endpoints import endpoints_of
-from services.gateway.http import error_response
+from services.gateway.json_bodies import error_response
+from services.gateway.json_server import JsonWsgiApp
 from services.gateway.service import GatewayService
-from services.gateway.web import JsonWsgiApp
 from tests.support.gateway_fakes import fake_services
 
 

@@ -16,8 +16,8 @@ from services.gateway.errors import (
     Unavailable,
     error_body,
 )
-from services.gateway.http import error_response
-from services.gateway.web import JsonWsgiApp
+from services.gateway.json_bodies import error_response
+from services.gateway.json_server import JsonWsgiApp
 from shared.errors import (
     ConcurrencyConflict,
     Conflict,

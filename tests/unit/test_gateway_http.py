@@ -9,7 +9,7 @@ from werkzeug.wrappers import Request
 
 from services.gateway.arguments import MatchDay, Paging
 from services.gateway.errors import PayloadTooLarge
-from services.gateway.http import MAX_BODY_BYTES, read_json_object
+from services.gateway.json_bodies import MAX_BODY_BYTES, read_json_object
 from shared.errors import ValidationFailed
 from shared.validation import normalise
 

@@ -14,7 +14,7 @@ from cli.token import token as token_cli
 from services.gateway import database, token_registry, tokens
 from services.gateway.auth import authenticate
 from services.gateway.errors import Unauthorized
-from services.gateway.web import JsonWebServer
+from services.gateway.json_server import JsonWebServer
 from shared.config import REPO_ROOT
 from shared.errors import NotFound
 

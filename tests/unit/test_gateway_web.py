@@ -13,8 +13,8 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway import idempotency, token_registry
 from services.gateway.auth import STAFF, authorize
-from services.gateway.http import error_response, json_response, read_json_object
-from services.gateway.web import JsonWsgiApp
+from services.gateway.json_bodies import error_response, json_response, read_json_object
+from services.gateway.json_server import JsonWsgiApp
 from tests.support.waiting import wait_for
 
 
@@ -82,7 +82,7 @@ def test_every_answer_is_nosniff_and_api_answers_are_not_stored(endpoint: Endpoi
 def test_a_denial_is_logged_with_subject_and_client_never_the_token(
         endpoint: Endpoint, caplog: pytest.LogCaptureFixture) -> None:
     headers = auth("auditor", "Ada Auditor")
-    with caplog.at_level(logging.WARNING, logger="services.gateway.web"):
+    with caplog.at_level(logging.WARNING, logger="services.gateway.json_server"):
         response = client(endpoint).post("/api/v1/volunteers", data="{}", headers=headers,
                                          environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert response.status_code == 403
@@ -93,7 +93,7 @@ def test_a_denial_is_logged_with_subject_and_client_never_the_token(
 
 def test_an_unauthenticated_request_is_logged_without_a_subject(
         endpoint: Endpoint, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="services.gateway.web"):
+    with caplog.at_level(logging.WARNING, logger="services.gateway.json_server"):
         response = post(client(endpoint), {}, Authorization="Bearer forged.token.here")
     assert response.status_code == 401
     assert "denied 401 POST /api/v1/volunteers subject=null client=" in caplog.text
@@ -194,7 +194,7 @@ def test_two_concurrent_posts_with_one_key_run_once(endpoint: Endpoint, monkeypa
 
 def test_each_request_is_logged_by_its_route_never_its_path(caplog: pytest.LogCaptureFixture) -> None:
     app = client(Endpoint("/api/v1/audit/subjects/<subject_id>", "GET"))
-    with caplog.at_level(logging.INFO, logger="services.gateway.web"):
+    with caplog.at_level(logging.INFO, logger="services.gateway.json_server"):
         app.get("/api/v1/audit/subjects/+45%205550%201234", headers=auth(),
                 environ_base={"REMOTE_ADDR": "192.0.2.9"})
     assert "192.0.2.9 GET /api/v1/audit/subjects/<subject_id> " in caplog.text

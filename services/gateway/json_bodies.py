@@ -1,4 +1,4 @@
-"""HTTP plumbing: JSON in, JSON out, query arguments checked."""
+"""JSON in and out: bounded request bodies read as JSON objects, responses written as JSON."""
 from __future__ import annotations
 
 import json

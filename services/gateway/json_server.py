@@ -30,7 +30,7 @@ from shared.validation import control_error
 from . import database, idempotency, metrics, tokens
 from .auth import authenticate
 from .errors import EXPECTED_ERRORS, Unauthorized
-from .http import error_response, read_body
+from .json_bodies import error_response, read_body
 
 log = logging.getLogger(__name__)
 ROUTE = "lgv.route"  # the matched URL rule, for the latency histogram and the denial log
