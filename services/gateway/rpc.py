@@ -35,12 +35,21 @@ class TimedServiceProxy:
         return call
 
 
+TRANSIENT = 1  # AMQP delivery_mode: the broker keeps the message in memory, not in its message store
+
+
 class RpcClient(RpcProxy):
-    """``RpcProxy`` whose calls time out; requests expire unread after the timeout too."""
+    """``RpcProxy`` whose calls time out; requests expire unread after the timeout too.
+
+    Requests are transient: a write carries ``personal`` in plain text to the service that
+    seals it, and a request outlives no broker restart usefully (it expires in seconds), so
+    RabbitMQ is not asked to write it to its message store on disk.
+    """
 
     def __init__(self, target_service: str, timeout: float = DEFAULT_TIMEOUT, **options: Any) -> None:
         # A request the service picks up after we gave up would act twice if retried.
         options.setdefault("expiration", timeout)
+        options.setdefault("delivery_mode", TRANSIENT)
         super().__init__(target_service, **options)
         self.timeout = timeout
 
