@@ -100,3 +100,19 @@ def test_a_service_may_not_call_another_services_rpc_method(roles):
     with pytest.raises(AccessRefused):
         publish(roles["followup"], RPC_EXCHANGE, "referrals.list_referrals",
                 {"args": [], "kwargs": {}}, reply_to="x", correlation_id="1")
+
+
+def _bind(uri: str, queue: str, routing_key: str) -> None:
+    with kombu.Connection(uri) as conn:
+        channel = conn.default_channel
+        kombu.Queue(queue, durable=False, auto_delete=True)(channel).declare()
+        channel.queue_bind(queue=queue, exchange=RPC_EXCHANGE, routing_key=routing_key)
+
+
+def test_only_the_recording_service_may_bind_its_methods_so_only_it_gets_the_personal_data_of_a_write(roles):
+    _bind(roles["referrals"], "rpc-referrals", "referrals.*")
+    _bind(roles["followup"], "rpc-followup", "followup.*")  # its own: the refusal below is about the key
+    with pytest.raises(AccessRefused):
+        _bind(roles["followup"], "rpc-followup", "referrals.*")
+    with pytest.raises(AccessRefused):
+        _bind(roles["gateway"], f"rpc.reply-gateway-{uuid.uuid4()}", "matching.*")
