@@ -16,7 +16,7 @@ import threading
 
 from kombu import Connection as BrokerConnection
 
-from shared import topology
+from shared import publishing, topology
 from shared.broker_users import uri_user
 from shared.eventstore import mark_published, pending_outbox
 from shared.personal import public_view
@@ -24,7 +24,6 @@ from shared.unit_of_work import ServiceDatabase
 
 log = logging.getLogger(__name__)
 
-CONFIRM_TIMEOUT = 10.0
 
 
 class OutboxRelay:
@@ -66,11 +65,9 @@ class OutboxRelay:
             return
         producer = self._producer()
         for _seq, exchange, routing_key, body in pending:
-            producer.publish(
-                json.dumps(public_view(json.loads(body)), ensure_ascii=False),
-                exchange=exchange, routing_key=routing_key,
-                content_type="application/json", content_encoding="utf-8",
-                delivery_mode=2, confirm_timeout=CONFIRM_TIMEOUT, user_id=self.user_id,
+            publishing.publish(
+                producer, json.dumps(public_view(json.loads(body)), ensure_ascii=False),
+                exchange=exchange, routing_key=routing_key, user_id=self.user_id,
                 # Every inbox is declared (by the broker provisioning); mandatory turns a
                 # missing binding into an error (and a retry) instead of a silent drop.
                 mandatory=topology.has_subscribers(exchange, routing_key))
@@ -83,8 +80,7 @@ class OutboxRelay:
 
     def _producer(self):  # type: ignore[no-untyped-def]
         if self._broker is None:
-            self._broker = BrokerConnection(self.amqp_uri,
-                                            transport_options={"confirm_publish": True})
+            self._broker = publishing.confirming(self.amqp_uri)
         channel = self._broker.default_channel
         if not self._declared:
             topology.declare_own(channel, self.db.service)

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kombu import Connection as BrokerConnection
-
-from shared import deadletters, topology
+from shared import deadletters, publishing, topology
 from shared.authenticity import (
     FIRST_EXCHANGE_HEADER,
     FIRST_PUBLISHER_HEADER,
@@ -41,15 +39,13 @@ def redrive(db: ServiceDatabase, amqp_uri: str, dead_letter_id: int,
     if body is None and letter["erased"]:
         raise RuleViolated(f"the body of dead letter {dead_letter_id} was erased; give a body to publish")
     headers = resend_headers(letter, body)
-    with BrokerConnection(amqp_uri, transport_options={"confirm_publish": True}) as broker:
+    with publishing.confirming(amqp_uri) as broker:
         channel = broker.default_channel
         topology.declare_own(channel, db.service)
-        broker.Producer(channel).publish(
-            body if body is not None else letter["body"],
-            exchange=topology.resend_exchange_name(db.service),
-            routing_key=topology.inbox_queue_name(db.service), headers=headers,
-            user_id=uri_user(amqp_uri), content_type="application/json",
-            content_encoding="utf-8", delivery_mode=2, mandatory=True, confirm_timeout=10)
+        publishing.publish(broker.Producer(channel), body if body is not None else letter["body"],
+                           exchange=topology.resend_exchange_name(db.service),
+                           routing_key=topology.inbox_queue_name(db.service), headers=headers,
+                           user_id=uri_user(amqp_uri), mandatory=True)
     with db.engine.begin() as conn:
         deadletters.mark_redriven(conn, dead_letter_id)
         return deadletters.get(conn, dead_letter_id, db.keyring) or {}

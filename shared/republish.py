@@ -12,7 +12,7 @@ from collections.abc import Callable
 from kombu import Connection as BrokerConnection
 from kombu import Queue
 
-from shared import topology
+from shared import publishing, topology
 from shared.authenticity import (
     FIRST_EXCHANGE_HEADER,
     FIRST_PUBLISHER_HEADER,
@@ -36,16 +36,14 @@ def republish(db: ServiceDatabase, amqp_uri: str, queue: str, admin_uri: str,
     published, user = 0, uri_user(amqp_uri)
     headers = {FIRST_EXCHANGE_HEADER: topology.service_exchange_name(db.service),
                FIRST_PUBLISHER_HEADER: user, "x-lgv-replayed-from": db.service}
-    with BrokerConnection(amqp_uri, transport_options={"confirm_publish": True}) as broker, \
-            db.reading() as conn:
+    with publishing.confirming(amqp_uri) as broker, db.reading() as conn:
         producer = broker.Producer(broker.default_channel)
         for _seq, event in db.store.read_all(conn, origin=RECORDED):
-            producer.publish(json.dumps(public_view(event.to_dict()), ensure_ascii=False),
-                             exchange=topology.resend_exchange_name(db.service), routing_key=queue,
-                             content_type="application/json", content_encoding="utf-8",
-                             delivery_mode=2, confirm_timeout=10, user_id=user, mandatory=True,
-                             headers={**headers, "x-lgv-event-type": event.event_type,
-                                      FIRST_ROUTING_KEY_HEADER: event.event_type})
+            publishing.publish(producer, json.dumps(public_view(event.to_dict()), ensure_ascii=False),
+                               exchange=topology.resend_exchange_name(db.service), routing_key=queue,
+                               user_id=user, mandatory=True,
+                               headers={**headers, "x-lgv-event-type": event.event_type,
+                                        FIRST_ROUTING_KEY_HEADER: event.event_type})
             published += 1
             if progress is not None:
                 progress(1)
