@@ -38,6 +38,8 @@ def redrive(db: ServiceDatabase, amqp_uri: str, dead_letter_id: int,
         raise RuleViolated(f"dead letter {dead_letter_id} was already re-driven")
     if body is None and letter["erased"]:
         raise RuleViolated(f"the body of dead letter {dead_letter_id} was erased; give a body to publish")
+    if body is None and letter["body"] is None:  # kept, but it failed authentication (shared.keyring)
+        raise RuleViolated(f"the body of dead letter {dead_letter_id} cannot be read; give a body to publish")
     headers = resend_headers(letter, body)
     with publishing.confirming(amqp_uri) as broker:
         channel = broker.default_channel
