@@ -28,9 +28,9 @@ from urllib.parse import urlsplit
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # ``python deploy/run.py`` puts deploy/ first on sys.path; the provisioning lives in the repo.
 sys.path.insert(0, str(REPO_ROOT))
+from shared import config  # noqa: E402  (after the path: the environment is read there)
+
 PROCESSES = ("referrals", "matching", "followup", "gateway")
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
-DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
 BROKER_START_TIMEOUT = float(os.environ.get("LGV_BROKER_START_TIMEOUT", "90"))
 HEALTH_TIMEOUT = float(os.environ.get("LGV_START_TIMEOUT", "60"))
 STOP_TIMEOUT = float(os.environ.get("LGV_STOP_TIMEOUT", "15"))
@@ -164,9 +164,7 @@ def ensure_gateway_port_free(host: str, port: int) -> None:
 
 
 def var_dir() -> Path:
-    path = Path(os.environ.get("LGV_VAR_DIR", REPO_ROOT / "var"))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.chmod(0o700)  # databases, keys and logs: their owner's only (see shared/config.py)
+    path = config.var_dir()  # databases, keys and logs: their owner's only
     (path / "log").mkdir(exist_ok=True, mode=0o700)
     return path
 
@@ -367,11 +365,11 @@ def main() -> int:
     children: list[Child] = []
     try:
         check_python_env()
-        admin_uri = os.environ.get("RABBITMQ_ADMIN_URI", DEFAULT_AMQP_URI)
+        admin_uri = os.environ.get("RABBITMQ_ADMIN_URI", config.DEFAULT_AMQP_URI)
         ensure_broker(admin_uri)
         ensure_management(admin_uri)
         provision_broker()
-        host, port = split_address(os.environ.get("GATEWAY_ADDRESS", DEFAULT_GATEWAY_ADDRESS), 8000)
+        host, port = split_address(config.gateway_address(), 8000)
         ensure_gateway_port_free(host, port)
         log_dir = var_dir() / "log"
         children = start_all(log_dir)
