@@ -127,16 +127,20 @@ def main() -> None:
         var_dir = Path(tmp) / "var"
         var_dir.mkdir(mode=0o700)
         os.environ["LGV_VAR_DIR"] = str(var_dir)  # its master key opens what the cache sealed
-        if {"replay", "reads", "bus"} & set(args.only):
+        if {"replay", "reads"} & set(args.only):
             data.prepared(var_dir, args.events, args.matches)
         if "replay" in args.only:
             bench_replay(var_dir, args.times)
-        if {"reads", "bus"} & set(args.only):
+        if "reads" in args.only:
             with broker.vhost("lgv-bench") as amqp_uri, running(amqp_uri, var_dir) as system:
-                if "reads" in args.only:
-                    bench_reads(system, var_dir, args.times)
-                if "bus" in args.only:
-                    bench_bus(system, amqp_uri, "SQLite", args.messages, args.times)
+                bench_reads(system, var_dir, args.times)
+        if "bus" in args.only:
+            # An empty system, as the PostgreSQL figure: the read benchmarks' 100,000 matches would
+            # have followup's reminder sweep measured instead of the bus.
+            bus_var = Path(tmp) / "var-bus"
+            bus_var.mkdir(mode=0o700)
+            with broker.vhost("lgv-bench") as amqp_uri, running(amqp_uri, bus_var) as system:
+                bench_bus(system, amqp_uri, "SQLite", args.messages, args.times)
         if "postgres" in args.only:
             pg_var = Path(tmp) / "var-pg"
             pg_var.mkdir(mode=0o700)
