@@ -7,8 +7,11 @@ import kombu
 
 
 class PatientPublisher:
-    def __init__(self, amqp_uri: str, patience_seconds: float = 120.0) -> None:
+    """Publishes as the login of ``amqp_uri``; ``user_id`` names it, as a service's relay does."""
+
+    def __init__(self, amqp_uri: str, patience_seconds: float = 120.0, user_id: str | None = None) -> None:
         self.amqp_uri = amqp_uri
+        self.user_id = user_id
         self.patience = patience_seconds
         self.connection: kombu.Connection | None = None
 
@@ -21,8 +24,9 @@ class PatientPublisher:
                 if self.connection is None:
                     self.connection = kombu.Connection(self.amqp_uri,
                                                        transport_options={"confirm_publish": True})
+                # The exchanges are provisioned; a role's login may not declare them.
                 self.connection.Producer().publish(
-                    body, exchange=target, routing_key=routing_key, declare=[target],
+                    body, exchange=target, routing_key=routing_key, user_id=self.user_id,
                     content_type="application/json", content_encoding="utf-8", delivery_mode=2,
                     confirm_timeout=10)
                 return

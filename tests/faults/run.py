@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 
 from shared import masterkey
+from shared.broker_users import uri_user
 from tests.faults import chaos
 from tests.faults.canon import canonical
 from tests.faults.publisher import PatientPublisher
@@ -40,24 +41,31 @@ def run(seed: int, sizes: Sizes, instances: int = 2, faults: bool = True,
     os.environ.setdefault("LGV_MASTER_KEY", masterkey.encode(masterkey.generate()))
     broker.create_vhost(vhost)
     with tempfile.TemporaryDirectory(prefix="lgv-faults-") as var:
+        # The runner's token is recorded where the gateway looks it up: in the run's var/.
+        os.environ["LGV_VAR_DIR"] = var
         system = System(broker.uri_for(vhost), var)
         try:
             system.start()
             if instances == 2:
                 system.start(*(f"{s}#2" for s in SERVICES if s != "gateway"))
-            publisher = PatientPublisher(broker.uri_for(vhost))
+            # Each stream as its owner would publish it: intake's events as the integrator, the
+            # workload's own matching streams as matching (anything else is a forgery, kept).
+            publishers = {"intake.events": PatientPublisher(system.uri("intake")),
+                          "matching.events": PatientPublisher(system.uri("matching"),
+                                                              user_id=uri_user(system.uri("matching")))}
             match_ids = matches_for_checkins(
                 system, Api(system.gateway),
-                lambda m: publisher.publish(json.dumps(m), "intake.events", m["event_type"]), 10,
-                ref_prefix=f"CTP-S{seed}")
+                lambda m: publishers["intake.events"].publish(json.dumps(m), "intake.events", m["event_type"]),
+                10, ref_prefix=f"CTP-S{seed}")
             messages = plan(seed, match_ids, sizes)
             actions = (chaos.schedule(random.Random(seed), system, len(messages), instances, broker_restart)
                        if faults else {})
             for i, message in enumerate(messages):
-                publisher.publish(message.body, message.exchange, message.routing_key)
+                publishers[message.exchange].publish(message.body, message.exchange, message.routing_key)
                 for action in actions.get(i, []):
                     action()
-            publisher.close()
+            for publisher in publishers.values():
+                publisher.close()
             started = time.monotonic()
             chaos.revive(system)
             urls = {s: system.database_url(s) for s in SERVICES if s != "gateway"}
