@@ -44,8 +44,10 @@ def canonical(urls: dict[str, str]) -> dict[str, list[str]]:
     return result
 
 
+# The store's own tables, the event index and the access log among them: they follow the log
+# (which competing consumers and faults fill in another order), not what the events say.
 _STORE_TABLES = {"events", "outbox", "dead_letters", "stream_positions", "parked_events", "subject_keys",
-                 "key_check"}
+                 "key_check", "event_subjects", "access_log", "alembic_version"}
 # Fed by a daily timer, not by the workload: what they hold depends on when the timer fired.
 _CLOCK_TABLES = {"followup.reminders"}
 # Judgements recorded with an intake check-in from what was known when it arrived (its place
