@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from shared import masterkey
+from shared import masterkey, topology
 from shared.broker_users import uri_user
 from tests.faults import chaos
 from tests.faults.canon import canonical
@@ -69,7 +69,7 @@ def run(seed: int, sizes: Sizes, instances: int = 2, faults: bool = True,
             started = time.monotonic()
             chaos.revive(system)
             urls = {s: system.database_url(s) for s in SERVICES if s != "gateway"}
-            _wait_quiet(lambda: count(urls, messages), system)
+            _wait_quiet(lambda: count(urls, messages), system, vhost)
             seconds = time.monotonic() - started
             tally = count(urls, messages)
             if not tally.ok():
@@ -81,15 +81,24 @@ def run(seed: int, sizes: Sizes, instances: int = 2, faults: bool = True,
             broker.delete_vhost(vhost)
 
 
-def _wait_quiet(measure: Callable[[], Tally], system: System) -> None:
+def _wait_quiet(measure: Callable[[], Tally], system: System, vhost: str) -> None:
+    """Until every effect is in and every inbox is empty (nothing left to take, even a repeat)."""
     def quiet() -> bool:
         chaos.revive(system)
         tally = measure()
-        return tally.lost == 0 and tally.dead_lettered >= tally.poison
+        return (tally.lost == 0 and tally.dead_lettered >= tally.poison
+                and _inboxes_empty(vhost))
     try:
         wait_for(quiet, QUIESCENCE_TIMEOUT, interval=1.0, what="quiescence")
     except AssertionError:
         pass  # count anyway: the summary line says what was lost
+
+
+def _inboxes_empty(vhost: str) -> bool:
+    try:
+        return not any(broker.queue_depth(vhost, topology.inbox_queue_name(s)) for s in SERVICES if s != "gateway")
+    except (RuntimeError, OSError):  # the management API a moment behind a broker restart
+        return False
 
 
 def summary(seed: int, tally: Tally, seconds: float, instances: int) -> str:

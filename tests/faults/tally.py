@@ -46,11 +46,20 @@ def count(urls: dict[str, str], messages: list[Message]) -> Tally:
     """Per valid message: was each of its effects applied, and exactly once?"""
     receptions = _payloads(urls["referrals"], "referral_received", "recorded")
     ref_of = {e["payload"]["referral_id"]: e["payload"]["external_ref"] for e in receptions}
+    checkins = _payloads(urls["followup"], "checked_in", "recorded")
+    note_of = dict(zip((e["payload"]["checkin_id"] for e in checkins),
+                       opened(urls["followup"], [e["payload"].get("note") for e in checkins])))
     effects = {
+        # A referral: received by referrals, known to matching, and to followup (for the reports).
         REFERRAL: [Counter(e["payload"]["external_ref"] for e in receptions),
-                   Counter(ref_of.get(r) for (r,) in _query(urls["matching"], "SELECT referral_id FROM referrals"))],
-        CHECKIN: [Counter(opened(urls["followup"], [e["payload"].get("note")
-                                                    for e in _payloads(urls["followup"], "checked_in", "recorded")]))],
+                   Counter(ref_of.get(r) for (r,) in _query(urls["matching"], "SELECT referral_id FROM referrals")),
+                   Counter(ref_of.get(e["payload"]["referral_id"])
+                           for e in _payloads(urls["followup"], "referral_received", "consumed"))],
+        # A check-in: recorded by followup, and taken in by referrals and matching.
+        CHECKIN: [Counter(note_of.values()),
+                  *(Counter(note_of.get(e["payload"]["checkin_id"])
+                            for e in _payloads(urls[service], "checked_in", "consumed"))
+                    for service in ("referrals", "matching"))],
         STREAM: [],
     }
     misordered = 0
