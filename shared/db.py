@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 READ_ONLY = "lgv_read_only"
 
@@ -42,7 +42,10 @@ def cooperative_waits() -> None:
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     _owner_only(make_url(url).database)
-    engine = create_engine(url, poolclass=NullPool, hide_parameters=True,
+    # Connections are kept open: closing the last one checkpoints the WAL and removes it,
+    # which cost more than the transaction itself. Under eventlet every green thread runs
+    # on one OS thread, and a connection serves one checkout at a time.
+    engine = create_engine(url, poolclass=QueuePool, pool_size=5, max_overflow=-1, hide_parameters=True,
                            connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
     @event.listens_for(engine, "connect")
