@@ -29,6 +29,14 @@ def test_other_regions_objects_are_absent_and_auditors_read_only_reports(system,
         assert "hovedstaden" not in absent.text
     assert other.get(f"/api/v1/referrals/{referral_id}/withdraw").status_code == 405
 
+    # A list holds only the caller's regions, even when the caller asks for another one.
+    assert referral_id in listed(own, "/api/v1/referrals", "referral_id")
+    assert foreign in listed(other, "/api/v1/volunteers", "volunteer_id")
+    for asked in ({}, {"region": "hovedstaden"}):
+        assert referral_id not in listed(other, "/api/v1/referrals", "referral_id", **asked), asked
+    for asked in ({}, {"region": "syddanmark"}):
+        assert foreign not in listed(own, "/api/v1/volunteers", "volunteer_id", **asked), asked
+
     for path in ("/api/v1/referrals", "/api/v1/volunteers", "/api/v1/matches", "/api/v1/check-ins/due",
                  f"/api/v1/referrals/{referral_id}", f"/api/v1/volunteers/{foreign}"):
         assert auditor.get(path).status_code == 403, path
@@ -36,3 +44,19 @@ def test_other_regions_objects_are_absent_and_auditors_read_only_reports(system,
     assert auditor.get(f"/api/v1/audit/subjects/{referral_id}").status_code == 200
 
     validate(requests.get(f"{system.gateway}/openapi.json", timeout=10).json())
+
+
+def listed(api: Api, path: str, key: str, **params: str) -> set[str]:
+    """Every id a list answers, all pages; a refused question (403) lists nothing."""
+    found: set[str] = set()
+    cursor: str | None = None
+    while True:
+        response = api.get(path, limit="500", **params, **({"cursor": cursor} if cursor else {}))
+        if response.status_code == 403:
+            return found
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        page = response.json()
+        found |= {item[key] for item in page["items"]}
+        cursor = page["next_cursor"]
+        if not cursor:
+            return found
