@@ -33,6 +33,7 @@ from shared.db import UtcDateTime
 from shared.envelope import utcnow
 from shared.eventstore import metadata
 from shared.keyring import ERASED, Keyring
+from shared.paging import keyset_page
 
 
 class DeadLetterStatus(StrEnum):
@@ -114,6 +115,15 @@ def list_page(conn: Connection, status: str | None, offset: int, limit: int) -> 
     if status:
         query = query.where(dead_letters.c.status == status)
     return [_as_dict(row._mapping) for row in conn.execute(query)]
+
+
+def keyed_page(conn: Connection, status: str | None, cursor: str | None, limit: int) -> dict[str, Any]:
+    """A list answer of dead letters in id order, read by key (``shared.paging.keyset_page``)."""
+    query = select(dead_letters)
+    if status:
+        query = query.where(dead_letters.c.status == status)
+    rows, next_cursor = keyset_page(conn, query, (dead_letters.c.id,), cursor, limit)
+    return {"items": [_as_dict(row._mapping) for row in rows], "next_cursor": next_cursor}
 
 
 def get(conn: Connection, dead_letter_id: int, keyring: Keyring) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from shared.errors import ValidationFailed
 MAX_LIMIT = 500
 # Far beyond any list this system holds, and within every database's integer range.
 MAX_OFFSET = 2**31 - 1
+MAX_INTEGER = 2**63 - 1  # the widest integer SQLite and PostgreSQL store
 
 
 def decode_cursor(cursor: str | None) -> int:
@@ -85,7 +86,7 @@ def decode_key(cursor: str | None) -> dict[str, Any] | None:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8"))
-    except (ValueError, binascii.Error, UnicodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeError, RecursionError) as exc:
         raise ValidationFailed("cursor is not one this API issued", {"cursor": ["invalid cursor"]}) from exc
     if not isinstance(key, dict):
         raise ValidationFailed("cursor is not one this API issued", {"cursor": ["invalid cursor"]})
@@ -131,6 +132,8 @@ def _from_text(column: ColumnElement[Any], value: Any) -> Any:
         return moment
     if python_type is date:
         return date.fromisoformat(value)
-    if not isinstance(value, python_type):
+    if not isinstance(value, python_type) or (python_type is int and isinstance(value, bool)):
         raise TypeError(f"{column.key} is not a {python_type.__name__}")
+    if python_type is int and not -MAX_INTEGER <= value <= MAX_INTEGER:
+        raise ValueError(f"{column.key} is beyond any stored integer")  # the driver would refuse it: a 500
     return value

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    Index,
     Integer,
     MetaData,
     String,
@@ -51,7 +52,10 @@ matches = Table(
     Column("close_initiator", String(20)),
     Column("close_anticipated", Boolean),
     Column("rematch_allowed", Boolean),
+    # Lists are pages in this order, read by key, never by offset.
+    Index("ix_matches_list_order", "matched_on", "match_id"),
 )
+MATCH_ORDER = (matches.c.matched_on, matches.c.match_id)
 
 checkins = Table(
     "checkins", metadata,

@@ -15,11 +15,11 @@ from sqlalchemy import Connection, or_, select
 
 from services.followup import projection
 from services.followup.cadence import Policy
-from services.followup.projection import matches
+from services.followup.projection import MATCH_ORDER, matches
 from services.followup.standing import Standing, standing
 from shared.errors import NotFound
 from shared.filters import narrowed
-from shared.paging import check_limit, decode_cursor, page
+from shared.paging import keyset_page
 from shared.vocabulary import MatchStatus
 
 
@@ -33,12 +33,10 @@ def get_match(conn: Connection, match_id: str, on: date | None,
 
 def list_matches(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
                  on: date | None, policies: Sequence[Policy]) -> dict[str, Any]:
-    offset, limit = decode_cursor(cursor), check_limit(limit)
     query = narrowed(select(matches), matches, filters, MatchStatus,
                      exact=("region", "volunteer_id", "referral_id"))
-    query = query.order_by(matches.c.matched_on, matches.c.match_id)
-    rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
-    return page(_shaped(rows, conn, on, policies), offset, limit)
+    rows, next_cursor = keyset_page(conn, query, MATCH_ORDER, cursor, limit)
+    return {"items": _shaped(rows, conn, on, policies), "next_cursor": next_cursor}
 
 
 def due_matches(conn: Connection, on: date, regions: list[str] | None,

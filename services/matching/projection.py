@@ -64,7 +64,10 @@ volunteers = Table(
     Column("last_matched_on", Date),  # start of the latest match: fairness counts from it
     Column("personal", Text, nullable=False),
     Index("ix_volunteers_pool", "region", "status", "gender"),  # the candidate pool query
+    # Lists are pages in this order, read by key, never by offset.
+    Index("ix_volunteers_list_order", "registered_on", "volunteer_id"),
 )
+VOLUNTEER_ORDER = (volunteers.c.registered_on, volunteers.c.volunteer_id)
 
 matches = Table(
     "matches", metadata,

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from services.matching import ranking
-from services.matching.projection import volunteers
+from services.matching.projection import VOLUNTEER_ORDER, volunteers
 from shared.errors import NotFound
 from shared.filters import narrowed
 from shared.keyring import Keyring
-from shared.paging import check_limit, decode_cursor, page
+from shared.paging import keyset_page
 from shared.personal import disclose
 from shared.vocabulary import VolunteerStatus
 
@@ -30,11 +30,9 @@ def get_volunteer(conn: Connection, volunteer_id: str, include_personal: bool,
 
 def list_volunteers(conn: Connection, filters: dict[str, Any], limit: int,
                     cursor: str | None) -> dict[str, Any]:
-    offset, limit = decode_cursor(cursor), check_limit(limit)
     query = narrowed(select(volunteers), volunteers, filters, VolunteerStatus)
-    query = query.order_by(volunteers.c.registered_on, volunteers.c.volunteer_id)
-    rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
-    return page([_shape(row) for row in rows], offset, limit)
+    rows, next_cursor = keyset_page(conn, query, VOLUNTEER_ORDER, cursor, limit)
+    return {"items": [_shape(row) for row in rows], "next_cursor": next_cursor}
 
 
 def volunteers_by_id(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:

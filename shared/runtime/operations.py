@@ -9,7 +9,7 @@ from shared import access_log, config, deadletters, status
 from shared.envelope import Event
 from shared.errors import NotFound
 from shared.keyring import Keyring
-from shared.paging import check_limit, decode_cursor, decode_position, encode_position, page
+from shared.paging import check_limit, decode_position, encode_position
 from shared.personal import disclosed_fields, open_fields, public_view
 from shared.redrive import redrive
 from shared.runtime.counters import CONSUMER_ERRORS, SEALED_VALUES_UNREADABLE
@@ -87,10 +87,8 @@ class Operations:
     @rpc
     def list_dead_letters(self, filters: dict[str, Any], limit: int = 50,
                           cursor: str | None = None) -> dict[str, Any]:
-        offset, limit = decode_cursor(cursor), check_limit(limit)
         with self.db.reading() as conn:
-            rows = deadletters.list_page(conn, (filters or {}).get("status"), offset, limit + 1)
-        return page(rows, offset, limit)
+            return deadletters.keyed_page(conn, (filters or {}).get("status"), cursor, limit)
 
     @rpc
     def get_dead_letter(self, dead_letter_id: int, reader: dict[str, Any] | None = None) -> dict[str, Any]:
