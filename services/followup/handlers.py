@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import eventlet
+
 from services.followup import domain, policy, projection, queries
 from services.followup.cadence import Policy
 from services.followup.standing import standing
@@ -16,6 +18,7 @@ from shared.errors import ConcurrencyConflict
 from shared.unit_of_work import ServiceDatabase, UnitOfWork
 
 log = logging.getLogger(__name__)
+SWEEP_BATCH = 500  # matches the reminder sweep reads at a time
 
 
 def report_check_in(uow: UnitOfWork, match_id: str, report: dict[str, Any],
@@ -47,20 +50,33 @@ def publish_due_reminders(db: ServiceDatabase, on: date, policies: Sequence[Poli
     Exactly once per match and due date, however often this runs and whoever else runs
     it at the same time: each reminder is version 1 of a stream named after the match
     and the due date, so the event store's unique (stream, version) refuses a second.
-    One transaction per match, so a crash half-way leaves the rest for the next run.
+    One transaction per match, so a crash half-way leaves the rest for the next run. The
+    matches are read in batches and other green threads run between batches and between
+    transactions, so a national sweep never holds the service (SQLite does not yield).
     """
-    with db.reading() as conn:
-        candidates = [row.match_id for row, _ in queries.due_matches(conn, on, None, policies)]
     sent = []
-    for match_id in candidates:
+    for match_id in _due_in_batches(db, on, policies):
         try:
             with db.transaction() as uow:
                 if remind(uow, match_id, on, policies):
                     sent.append(match_id)
         except ConcurrencyConflict:
             log.info("followup_due for %s on %s was recorded by another run", match_id, on)
+        eventlet.sleep(0)
     log.info("followup_due: %s reminder(s) recorded for %s", len(sent), on)
     return sent
+
+
+def _due_in_batches(db: ServiceDatabase, on: date, policies: Sequence[Policy]) -> list[str]:
+    """The ids of the matches due on ``on``, most urgent first, read ``SWEEP_BATCH`` at a time."""
+    due: list[tuple[tuple[bool, int, str], str]] = []
+    after: str | None = ""
+    while after is not None:
+        with db.reading() as conn:
+            found, after = queries.due_batch(conn, on, policies, after, SWEEP_BATCH)
+        due += [(queries.urgency(pair), pair[0].match_id) for pair in found]
+        eventlet.sleep(0)
+    return [match_id for _, match_id in sorted(due)]
 
 
 def remind(uow: UnitOfWork, match_id: str, on: date, policies: Sequence[Policy]) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Select, or_, select
 
 from services.followup import projection
 from services.followup.cadence import Policy
@@ -43,17 +43,38 @@ def due_matches(conn: Connection, on: date, regions: list[str] | None,
                 policies: Sequence[Policy]) -> list[tuple[Any, Standing]]:
     """Matches active on ``on`` whose next contact is due or overdue: open concerns
     first, then the most overdue, then by match id."""
-    query = select(matches).where(matches.c.matched_on <= on,
-                                  or_(matches.c.closed_on.is_(None), matches.c.closed_on > on))
+    query = _active_on(on)
     if regions is not None:
         query = query.where(matches.c.region.in_(regions))
+    return sorted(_due(conn, conn.execute(query).all(), on, policies), key=urgency)
+
+
+def due_batch(conn: Connection, on: date, policies: Sequence[Policy], after: str,
+              limit: int) -> tuple[list[tuple[Any, Standing]], str | None]:
+    """Of the next ``limit`` matches active on ``on`` by id after ``after``, those due; and the
+    last id read, to go on after (None: there are no more)."""
+    query = _active_on(on).where(matches.c.match_id > after).order_by(matches.c.match_id).limit(limit)
     rows = conn.execute(query).all()
+    return _due(conn, rows, on, policies), rows[-1].match_id if len(rows) == limit else None
+
+
+def urgency(pair: tuple[Any, Standing]) -> tuple[bool, int, str]:
+    """The due list's order: open concerns first, then the most overdue, then by match id."""
+    row, st = pair
+    return not st.open_concern, -(st.days_overdue or 0), row.match_id
+
+
+def _active_on(on: date) -> Select[Any]:
+    return select(matches).where(matches.c.matched_on <= on,
+                                 or_(matches.c.closed_on.is_(None), matches.c.closed_on > on))
+
+
+def _due(conn: Connection, rows: Sequence[Any], on: date,
+         policies: Sequence[Policy]) -> list[tuple[Any, Standing]]:
     known = projection.checkins_of(conn, [row.match_id for row in rows])
     found = [(row, standing(projection.history(row, known[row.match_id]), policies, on))
              for row in rows]
-    due = [(row, st) for row, st in found if st.days_overdue is not None]
-    return sorted(due, key=lambda pair: (not pair[1].open_concern, -(pair[1].days_overdue or 0),
-                                         pair[0].match_id))
+    return [(row, st) for row, st in found if st.days_overdue is not None]
 
 
 def due_check_ins(conn: Connection, on: date, regions: list[str] | None,

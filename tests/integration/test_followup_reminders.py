@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import eventlet
 import pytest
 
 from services.followup import handlers
@@ -77,3 +78,26 @@ def test_a_later_due_date_is_reminded_on_its_own(db):
     assert handlers.publish_due_reminders(db, date(2023, 2, 27), POLICIES) == []
     assert handlers.publish_due_reminders(db, date(2023, 2, 28), POLICIES) == ["m1"]
     assert reminders(db) == [("m1", "2023-02-15"), ("m1", "2023-02-28")]
+
+
+def test_a_sweep_lets_other_green_threads_run_between_its_batches_and_transactions(db, monkeypatch):
+    for match_id in ("m1", "m2", "m3", "m4", "m5"):
+        matched(db, match_id)
+    steps: list[str] = []
+    monkeypatch.setattr(handlers, "SWEEP_BATCH", 2)
+    read, remind = handlers.queries.due_batch, handlers.remind
+    monkeypatch.setattr(handlers.queries, "due_batch", lambda *a: steps.append("read") or read(*a))
+    monkeypatch.setattr(handlers, "remind", lambda *a: steps.append("record") or remind(*a))
+    sweeping = eventlet.spawn(handlers.publish_due_reminders, db, date(2023, 2, 20), POLICIES)
+
+    def other() -> None:
+        while not sweeping.dead:
+            steps.append("other")
+            eventlet.sleep(0)
+
+    eventlet.spawn(other)
+    assert sweeping.wait() == ["m1", "m2", "m3", "m4", "m5"]
+    sweep = [s for s in steps if s != "other"]
+    assert sweep == ["read"] * 3 + ["record"] * 5  # batches of 2 of the 5 matches, then a transaction each
+    between = "".join("o" if s == "other" else "s" for s in steps).strip("o")
+    assert "ss" not in between  # another green thread ran after each step
