@@ -1,9 +1,19 @@
-"""Replay into a scratch database and compare, table by table, with the live projection."""
+"""Replay into a scratch database and compare, table by table, with the live projection.
+
+Each side of a table is read once, streamed, and summed into a digest that does
+not depend on row order (a sum of per-row hashes: backends order text keys by
+their own collations). When both sides are SQLite the rows are hashed as the
+driver returns them, with no type processing; only a table whose digests differ
+is read again, typed, to tell which rows differ (and so whether it really does:
+the typed rows are the arbiter, the raw text of a value may differ while it
+means the same).
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +25,8 @@ from sqlalchemy import Connection, Engine, Table, select
 from shared.db import make_engine
 from shared.replay import apply_log
 from shared.unit_of_work import ServiceDatabase
+
+_MODULUS = 1 << 128
 
 
 @dataclass(frozen=True)
@@ -54,23 +66,45 @@ def verify(db: ServiceDatabase, shown: int = 3) -> list[TableCheck]:
 
 
 def _compare(table: Table, live: Connection, rebuilt: Connection, shown: int) -> TableCheck:
-    live_rows, rebuilt_rows = _rows(table, live), _rows(table, rebuilt)
+    if live.dialect.name == rebuilt.dialect.name == "sqlite":
+        (live_rows, live_digest), (rebuilt_rows, rebuilt_digest) = _raw(table, live), _raw(table, rebuilt)
+        if live_digest == rebuilt_digest:
+            return TableCheck(table.name, live_rows, rebuilt_rows, live_digest, rebuilt_digest)
+    return _typed_compare(table, live, rebuilt, shown)
+
+
+def _typed_compare(table: Table, live: Connection, rebuilt: Connection, shown: int) -> TableCheck:
+    live_rows, rebuilt_rows = _typed(table, live), _typed(table, rebuilt)
     live_set, rebuilt_set = set(live_rows), set(rebuilt_rows)
     return TableCheck(
         table=table.name, live_rows=len(live_rows), rebuilt_rows=len(rebuilt_rows),
-        live_digest=_digest(live_rows), rebuilt_digest=_digest(rebuilt_rows),
+        live_digest=_digest(live_rows)[1], rebuilt_digest=_digest(rebuilt_rows)[1],
         only_live=[json.loads(r) for r in live_rows if r not in rebuilt_set][:shown],
         only_rebuilt=[json.loads(r) for r in rebuilt_rows if r not in live_set][:shown])
 
 
-def _rows(table: Table, conn: Connection) -> list[str]:
-    """Rows as canonical JSON, in primary-key order (the same on any backend)."""
-    key = list(table.primary_key.columns) or list(table.columns)
-    result = conn.execute(select(table).order_by(*key))
+def _raw(table: Table, conn: Connection) -> tuple[int, str]:
+    """Count and digest of the rows as the SQLite driver returns them."""
+    names = ", ".join(f'"{column.name}"' for column in table.columns)
+    cursor = conn.exec_driver_sql(f'SELECT {names} FROM "{table.name}"')
+    return _digest(orjson.dumps(row, default=_plain) for row in cursor)
+
+
+def _typed(table: Table, conn: Connection) -> list[bytes]:
+    """Rows as canonical JSON (the same on any backend)."""
+    result = conn.execute(select(table))
     names = [str.__str__(name) + "" for name in result.keys()]  # plain str: orjson takes no subclass
-    return [orjson.dumps(dict(zip(names, row)), option=orjson.OPT_SORT_KEYS, default=str).decode()
-            for row in result.all()]
+    return [orjson.dumps(dict(zip(names, row)), option=orjson.OPT_SORT_KEYS, default=str) for row in result]
 
 
-def _digest(rows: list[str]) -> str:
-    return hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()[:16]
+def _plain(value: Any) -> str:
+    return value.hex() if isinstance(value, bytes) else str(value)
+
+
+def _digest(rows: Iterable[bytes]) -> tuple[int, str]:
+    """How many rows, and the sum of their hashes (a multiset's digest: row order does not count)."""
+    count, total = 0, 0
+    for row in rows:
+        count += 1
+        total += int.from_bytes(hashlib.blake2b(row, digest_size=16).digest(), "big")
+    return count, f"{total % _MODULUS:032x}"[:16]

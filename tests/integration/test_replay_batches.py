@@ -66,3 +66,18 @@ def test_a_replay_in_small_batches_rebuilds_the_projection_row_for_row(db):
     assert sorted(rows(str(db.engine.url), "referrals"), key=lambda r: r["referral_id"]) == before
     assert all(check.same for check in verify(db))
     assert "lgv_rebuild_referrals" not in inspect(db.engine).get_schema_names()
+
+
+def test_verify_names_exactly_the_row_altered_by_hand(db):
+    _history(db)
+    target = sorted(rows(str(db.engine.url), "referrals"), key=lambda r: r["referral_id"])[0]
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE referrals SET region = 'elsewhere' WHERE referral_id = :r"),
+                     {"r": target["referral_id"]})
+    checks = {check.table: check for check in verify(db)}
+    assert [name for name, check in checks.items() if not check.same] == ["referrals"]
+    different = checks["referrals"]
+    assert [(r["referral_id"], r["region"]) for r in different.only_live] == [(target["referral_id"], "elsewhere")]
+    assert [(r["referral_id"], r["region"]) for r in different.only_rebuilt] == [(target["referral_id"],
+                                                                                  target["region"])]
+    assert different.live_rows == different.rebuilt_rows == len(rows(str(db.engine.url), "referrals"))
