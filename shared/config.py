@@ -104,6 +104,11 @@ def max_delivery_attempts() -> int:
     return int(os.environ.get("LGV_MAX_DELIVERY_ATTEMPTS", "5"))
 
 
+def inbox_batch() -> int:
+    """How many prefetched deliveries a consumer applies in one transaction, at most."""
+    return max(1, int(os.environ.get("LGV_INBOX_BATCH", "100")))
+
+
 def park_timeout_seconds() -> float:
     """How long an event may wait for its stream predecessor before it is dead-lettered."""
     return float(os.environ.get("LGV_PARK_TIMEOUT_SECONDS", "300"))

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+from sqlalchemy import Connection
 
 from shared import authenticity, broker_users, config, deadletters, ordering
 from shared.authenticity import Origin
@@ -29,6 +32,11 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Event], Any]
 Handlers = Mapping[str, Handler]
+Around = Callable[[bytes], AbstractContextManager[Any]]
+
+
+def _nothing(_body: bytes) -> AbstractContextManager[None]:
+    return nullcontext()
 
 
 
@@ -39,9 +47,10 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
     PARKED = "parked"
+    RETRY = "retry"  # failed unexpectedly: to be delivered again
 
 
-APPLIED, DUPLICATE, REJECTED, PARKED = Outcome
+APPLIED, DUPLICATE, REJECTED, PARKED, RETRY = Outcome
 # Errors that say "this message is wrong", not "try again later".
 _REJECTABLE = (ValidationFailed, RuleViolated, NotFound)
 # How much of an oversized message is kept with its dead letter.
@@ -128,48 +137,112 @@ def consume(db: ServiceDatabase, handlers: Handlers, delivery: Delivery, max_att
     Raises only for failures worth retrying, and only before ``max_attempts``.
     """
     try:
-        delivery = admit(delivery, db.service)
-        # Who published it is judged before the payload: a forgery is kept as one.
-        event = validated(authentic(read_envelope(delivery), delivery), db)
-        outcome = _apply_or_park(db, handlers, event, delivery)
-    except _REJECTABLE as exc:
-        _keep(db, delivery, Rejection(exc.message, exc.fields))
-        return REJECTED
+        with db.transaction() as uow:
+            return take(uow, handlers, delivery)
     except Exception as exc:
-        if delivery.attempt < max_attempts:
-            log.warning("attempt %s of %s failed for %s: %s", delivery.attempt, max_attempts,
-                        delivery.routing_key, exc)
-            raise
-        log.exception("giving up on a %s message after %s attempts", delivery.routing_key, delivery.attempt)
-        _keep(db, delivery, Rejection(f"gave up after {delivery.attempt} attempts: {exc!r}",
-                                      {"traceback": traceback.format_exc(limit=5).splitlines()}))
+        if _gives_up(db, delivery, exc, max_attempts):
+            return REJECTED
+        raise
+
+
+def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[Delivery],
+                  max_attempts: int, around: Around = _nothing) -> list[str]:
+    """Apply deliveries in queue order in one transaction, each as ``consume`` would.
+
+    Each delivery has a savepoint of its own, so a bad one is kept as a dead letter
+    without undoing the others. An unexpected failure undoes the batch: the one that
+    failed is ``RETRY`` (to deliver again) or, after ``max_attempts``, kept; those
+    before and after it are applied again as batches of their own.
+    ``around(body)`` wraps the handling of each delivery (the log context).
+    """
+    done: list[str] = []
+    try:
+        with db.transaction() as uow:
+            for delivery in deliveries:
+                with around(delivery.body):
+                    done.append(take(uow, handlers, delivery))
+        return done
+    except Exception as exc:
+        failed = len(done)
+        if failed == len(deliveries):  # the commit failed: no delivery to blame
+            log.warning("a batch of %s deliveries failed to commit (%s); one by one", failed, exc)
+            return [_alone(db, handlers, delivery, max_attempts, around) for delivery in deliveries]
+        with around(deliveries[failed].body):
+            outcome = REJECTED if _gives_up(db, deliveries[failed], exc, max_attempts) else RETRY
+    return (consume_batch(db, handlers, deliveries[:failed], max_attempts, around) + [outcome]
+            + consume_batch(db, handlers, deliveries[failed + 1:], max_attempts, around))
+
+
+def _alone(db: ServiceDatabase, handlers: Handlers, delivery: Delivery, max_attempts: int,
+           around: Around) -> str:
+    with around(delivery.body):
+        try:
+            return consume(db, handlers, delivery, max_attempts)
+        except Exception:
+            return RETRY
+
+
+def _gives_up(db: ServiceDatabase, delivery: Delivery, exc: Exception, max_attempts: int) -> bool:
+    """After an unexpected failure: False to try again, or True once kept after the last attempt."""
+    if delivery.attempt < max_attempts:
+        log.warning("attempt %s of %s failed for %s: %s", delivery.attempt, max_attempts,
+                    delivery.routing_key, exc)
+        return False
+    log.exception("giving up on a %s message after %s attempts", delivery.routing_key, delivery.attempt)
+    with db.engine.begin() as conn:
+        _keep(conn, db, _as_first_published(delivery, db.service),
+              Rejection(f"gave up after {delivery.attempt} attempts: {exc!r}",
+                        {"traceback": traceback.format_exc(limit=5).splitlines()}))
+    return True
+
+
+def take(uow: UnitOfWork, handlers: Handlers, delivery: Delivery) -> str:
+    """One delivery inside ``uow``'s transaction: applied, a duplicate, parked or kept as rejected.
+
+    Raises for unexpected failures (the caller's transaction then rolls back).
+    """
+    db = uow.db
+    try:
+        with uow.conn.begin_nested():
+            delivery = admit(delivery, db.service)
+            # Who published it is judged before the payload: a forgery is kept as one.
+            event = validated(authentic(read_envelope(delivery), delivery), db)
+            uow.cause = event
+            outcome = _apply_or_park(uow, handlers, event, delivery)
+    except _REJECTABLE as exc:
+        _keep(uow.conn, db, delivery, Rejection(exc.message, exc.fields))
         return REJECTED
     if outcome != PARKED and _ordered(event, delivery.exchange):
         assert event.stream_id is not None
-        drain(db, handlers, event.source, event.stream_id)
+        drain(uow, handlers, event.source, event.stream_id)
     return outcome
 
 
-def drain(db: ServiceDatabase, handlers: Handlers, source: str, stream_id: str) -> int:
-    """Apply a stream's parked events that have become next in line; return how many."""
+def drain(uow: UnitOfWork, handlers: Handlers, source: str, stream_id: str) -> int:
+    """Apply a stream's parked events that have become next in line; return how many.
+
+    Each under a savepoint: a parked event that fails is kept (rejected) or left
+    parked for the sweep (unexpected), and what was applied before it stays.
+    """
+    db, conn = uow.db, uow.conn
     applied = 0
     while True:
         parked: dict[str, Any] | None = None
         try:
-            with db.transaction() as uow:
-                last = ordering.position(uow.conn, source, stream_id)
-                parked = ordering.take_next(uow.conn, source, stream_id, last)
+            with conn.begin_nested():
+                last = ordering.position(conn, source, stream_id)
+                parked = ordering.take_next(conn, source, stream_id, last)
                 if parked is None:
                     return applied
-                event = parse(_delivery_of(parked, ordering.parked_body(uow.conn, db.keyring, parked)), db)
+                event = parse(_delivery_of(parked, ordering.parked_body(conn, db.keyring, parked)), db)
                 uow.cause = event
-                if not db.store.contains(uow.conn, event.event_id):
+                if not db.store.contains(conn, event.event_id):
                     _apply(uow, handlers, event)
-                ordering.advance(uow.conn, source, stream_id, last + 1)
+                ordering.advance(conn, source, stream_id, last + 1)
             applied += 1
         except _REJECTABLE as exc:
             assert parked is not None
-            _keep_parked(db, parked, Rejection(exc.message, exc.fields))
+            _keep_parked(conn, db, parked, Rejection(exc.message, exc.fields))
             return applied
         except Exception:
             log.exception("could not apply parked events of %s/%s; the sweep retries", source, stream_id)
@@ -181,33 +254,35 @@ def sweep(db: ServiceDatabase, handlers: Handlers, now: datetime, max_wait: time
     with db.reading() as conn:
         streams = ordering.parked_streams(conn)
     for source, stream_id in streams:
-        drain(db, handlers, source, stream_id)
+        with db.transaction() as uow:
+            drain(uow, handlers, source, stream_id)
     with db.reading() as conn:
         stale = ordering.overdue(conn, now - max_wait)
     for parked in stale:
-        _keep_parked(db, parked, Rejection(
-            f"version {parked['stream_version'] - 1} of stream {parked['stream_id']} from "
-            f"{parked['source']} never arrived (waited over {int(max_wait.total_seconds())}s); this event "
-            "was not applied out of order. Re-drive it once the missing event has been applied.",
-            {"stream_version": [f"gap before {parked['stream_version']}"]}))
+        with db.engine.begin() as conn:
+            _keep_parked(conn, db, parked, Rejection(
+                f"version {parked['stream_version'] - 1} of stream {parked['stream_id']} from "
+                f"{parked['source']} never arrived (waited over {int(max_wait.total_seconds())}s); this event "
+                "was not applied out of order. Re-drive it once the missing event has been applied.",
+                {"stream_version": [f"gap before {parked['stream_version']}"]}))
     return len(stale)
 
 
-def _apply_or_park(db: ServiceDatabase, handlers: Handlers, event: Event, delivery: Delivery) -> str:
-    with db.transaction(cause=event) as uow:
-        if db.store.contains(uow.conn, event.event_id):
+def _apply_or_park(uow: UnitOfWork, handlers: Handlers, event: Event, delivery: Delivery) -> str:
+    db, conn = uow.db, uow.conn
+    if db.store.contains(conn, event.event_id):
+        return DUPLICATE
+    if _ordered(event, delivery.exchange):
+        assert event.stream_id is not None and event.stream_version is not None
+        last = ordering.position(conn, event.source, event.stream_id)
+        if event.stream_version <= last:
             return DUPLICATE
-        if _ordered(event, delivery.exchange):
-            assert event.stream_id is not None and event.stream_version is not None
-            last = ordering.position(uow.conn, event.source, event.stream_id)
-            if event.stream_version <= last:
-                return DUPLICATE
-            if event.stream_version > last + 1:
-                ordering.park(uow.conn, db.keyring, event, delivery.exchange, delivery.routing_key,
-                              delivery.text(), delivery.attempt)
-                return PARKED
-            ordering.advance(uow.conn, event.source, event.stream_id, event.stream_version)
-        _apply(uow, handlers, event)
+        if event.stream_version > last + 1:
+            ordering.park(conn, db.keyring, event, delivery.exchange, delivery.routing_key,
+                          delivery.text(), delivery.attempt)
+            return PARKED
+        ordering.advance(conn, event.source, event.stream_id, event.stream_version)
+    _apply(uow, handlers, event)
     return APPLIED
 
 
@@ -224,29 +299,34 @@ def _ordered(event: Event, exchange: str) -> bool:
     return exchange != INTAKE_EXCHANGE and ordering.is_ordered(event)
 
 
+def _as_first_published(delivery: Delivery, consumer: str) -> Delivery:
+    try:
+        return admit(delivery, consumer)
+    except _REJECTABLE:
+        return delivery
+
+
 def _delivery_of(parked: dict[str, Any], body: str | None) -> Delivery:
     # An erased body (None) parses as nothing, and is kept as a dead letter saying so.
     return Delivery(body=(body or "").encode("utf-8"), exchange=parked["exchange"],
                     routing_key=parked["routing_key"], attempt=parked["attempts"])
 
 
-def _keep(db: ServiceDatabase, delivery: Delivery, rejection: Rejection) -> None:
+def _keep(conn: Connection, db: ServiceDatabase, delivery: Delivery, rejection: Rejection) -> None:
     log.warning("kept a rejected %s message: %s %s", delivery.routing_key, rejection.error, rejection.fields)
-    with db.engine.begin() as conn:
-        deadletters.keep(conn, db.keyring, exchange=delivery.exchange, routing_key=delivery.routing_key,
-                         body=delivery.text(), rejection=rejection, attempts=delivery.attempt,
-                         redelivered=delivery.redelivered or delivery.attempt > 1,
-                         published_by=delivery.user_id)
+    deadletters.keep(conn, db.keyring, exchange=delivery.exchange, routing_key=delivery.routing_key,
+                     body=delivery.text(), rejection=rejection, attempts=delivery.attempt,
+                     redelivered=delivery.redelivered or delivery.attempt > 1,
+                     published_by=delivery.user_id)
 
 
-def _keep_parked(db: ServiceDatabase, parked: dict[str, Any], rejection: Rejection) -> None:
+def _keep_parked(conn: Connection, db: ServiceDatabase, parked: dict[str, Any], rejection: Rejection) -> None:
+    if not ordering.remove(conn, parked["id"]):
+        return  # applied meanwhile by another worker: nothing to keep
     log.warning("kept a parked %s event: %s", parked["routing_key"], rejection.error)
-    with db.engine.begin() as conn:
-        if not ordering.remove(conn, parked["id"]):
-            return  # applied meanwhile by another worker: nothing to keep
-        # Only authentic events are parked: the stream's source published it.
-        publisher = broker_users.user_name(parked["source"]) \
-            if authenticity.owner_of(parked["exchange"]) == parked["source"] else None
-        deadletters.keep(conn, db.keyring, exchange=parked["exchange"], routing_key=parked["routing_key"],
-                         body=ordering.parked_body(conn, db.keyring, parked) or "",
-                         rejection=rejection, attempts=parked["attempts"], published_by=publisher)
+    # Only authentic events are parked: the stream's source published it.
+    publisher = broker_users.user_name(parked["source"]) \
+        if authenticity.owner_of(parked["exchange"]) == parked["source"] else None
+    deadletters.keep(conn, db.keyring, exchange=parked["exchange"], routing_key=parked["routing_key"],
+                     body=ordering.parked_body(conn, db.keyring, parked) or "",
+                     rejection=rejection, attempts=parked["attempts"], published_by=publisher)

@@ -21,17 +21,13 @@ class ConsumesEvents:
     inbox_handlers: Handlers = {}
 
     @inbox
-    def handle_inbox(self, delivery: Delivery) -> str:
-        with log_context(delivery.body):
-            try:
-                outcome = consumption.consume(self.db, self.inbox_handlers, delivery,
-                                              config.max_delivery_attempts())
-            except Exception:
+    def handle_inbox(self, deliveries: list[Delivery]) -> list[str]:
+        outcomes = consumption.consume_batch(self.db, self.inbox_handlers, deliveries,
+                                             config.max_delivery_attempts(), around=log_context)
+        for outcome in outcomes:
+            if outcome in (consumption.REJECTED, consumption.RETRY):
                 CONSUMER_ERRORS.add()
-                raise
-        if outcome == consumption.REJECTED:
-            CONSUMER_ERRORS.add()
-        return outcome
+        return outcomes
 
     @timer(interval=config.sweep_interval_seconds())
     def sweep_parked(self) -> int:

@@ -1,26 +1,29 @@
-"""``@inbox``: consume a service's inbox queue raw, in order, with bounded retries.
+"""``@inbox``: consume a service's inbox queue raw, in order, in batches, with bounded retries.
 
 nameko's own ``@event_handler`` decodes before the handler runs (so a body that
 is not JSON kills the consumer), acks a failed event (so it is lost) or, with
 ``requeue_on_error``, redelivers a poison message forever. This entrypoint
-hands the raw delivery to the service, processes one delivery at a time (so
-events are applied in the order the queue holds them), and requeues a failure
-after a growing pause; the attempt count comes from the quorum queue's own
-``x-delivery-count`` header, which survives a restart of the consumer.
+hands the raw deliveries to the service as a batch: whatever has been prefetched,
+up to ``LGV_INBOX_BATCH``, one batch at a time (so events are applied in the order
+the queue holds them). It acks a batch once the worker returned (after its
+commit), and requeues each delivery the worker says to retry after a growing
+pause; the attempt count comes from the quorum queue's own ``x-delivery-count``
+header, which survives a restart of the consumer.
 """
 from __future__ import annotations
 
 import logging
+from collections import deque
 from functools import partial
 from typing import Any
 
 import eventlet
-from eventlet.semaphore import Semaphore
+from eventlet.event import Event
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer, QueueConsumer
 
-from shared import topology
-from shared.consumption import Delivery
+from shared import config, topology
+from shared.consumption import RETRY, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,11 @@ MAX_BACKOFF_SECONDS = 5.0
 
 
 class RawQueueConsumer(QueueConsumer):
-    """A ``QueueConsumer`` that passes kombu messages on undecoded."""
+    """A ``QueueConsumer`` that passes kombu messages on undecoded, prefetching two batches."""
+
+    @property
+    def prefetch_count(self) -> int:
+        return 2 * config.inbox_batch()
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         for provider in self._providers:
@@ -39,8 +46,7 @@ class RawQueueConsumer(QueueConsumer):
         return self._consumers.values()
 
     def _on_raw_message(self, provider: Any, message: Any) -> None:
-        self.container.spawn_managed_thread(partial(provider.handle_raw, message),
-                                            identifier="inbox.handle_message")
+        provider.handle_raw(message)
 
 
 class InboxConsumer(Consumer):
@@ -51,34 +57,56 @@ class InboxConsumer(Consumer):
 
     def setup(self) -> None:
         self.queue = topology.inbox_queue(self.container.service_name)
-        self._turn = Semaphore(1)
+        self._pending: deque[Any] = deque()
+        self._taking = False
         super().setup()
 
     def handle_raw(self, message: Any) -> None:
-        self._turn.acquire()
-        try:
-            self.container.spawn_worker(self, (to_delivery(message),), {}, context_data={},
-                                        handle_result=partial(self.handle_result, message))
-        except ContainerBeingKilled:
-            self._turn.release()
-            self.queue_consumer.requeue_message(message)
+        """Queue a delivery; one green thread at a time hands the queued ones on in batches."""
+        self._pending.append(message)
+        if not self._taking:
+            self._taking = True
+            self.container.spawn_managed_thread(self._take_batches, identifier="inbox.take_batches")
 
-    def handle_result(self, message: Any, worker_ctx: Any, result: Any = None,
+    def _take_batches(self) -> None:
+        try:
+            while self._pending:
+                batch = [self._pending.popleft()
+                         for _ in range(min(len(self._pending), config.inbox_batch()))]
+                settled = Event()
+                try:
+                    self.container.spawn_worker(
+                        self, ([to_delivery(m) for m in batch],), {}, context_data={},
+                        handle_result=partial(self.handle_result, batch, settled))
+                except ContainerBeingKilled:
+                    for message in [*batch, *self._pending]:
+                        self.queue_consumer.requeue_message(message)
+                    self._pending.clear()
+                    return
+                settled.wait()
+        finally:
+            self._taking = False
+
+    def handle_result(self, batch: list[Any], settled: Event, worker_ctx: Any, result: Any = None,
                       exc_info: Any = None) -> Any:
         try:
-            if exc_info is not None:
-                attempt = to_delivery(message).attempt
+            retry = [m for m, outcome in zip(batch, result or [], strict=False) if outcome == RETRY] \
+                if exc_info is None else batch
+            if retry:
+                attempt = max(to_delivery(m).attempt for m in retry)
                 eventlet.sleep(min(0.2 * 2 ** attempt, MAX_BACKOFF_SECONDS))
-                self.queue_consumer.requeue_message(message)
-            else:
-                self.queue_consumer.ack_message(message)
+            for message in batch:
+                if any(message is r for r in retry):
+                    self.queue_consumer.requeue_message(message)
+                else:
+                    self.queue_consumer.ack_message(message)
         except Exception as exc:  # the broker went away mid-ack
-            # Unacknowledged, the message comes again once the consumer reconnects, and the
-            # inbox recognises it; letting this escape would kill the whole service.
-            log.warning("could not settle a %s delivery (%s); it will be redelivered",
-                        message.delivery_info.get("routing_key"), exc)
+            # Unacknowledged, the messages come again once the consumer reconnects, and the
+            # inbox recognises them; letting this escape would kill the whole service.
+            log.warning("could not settle a batch of %s deliveries (%s); they will be redelivered",
+                        len(batch), exc)
         finally:
-            self._turn.release()
+            settled.send()
         return result, exc_info
 
 

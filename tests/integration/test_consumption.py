@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from shared import deadletters
-from shared.consumption import APPLIED, DUPLICATE, REJECTED, Delivery, consume
+from shared.consumption import APPLIED, DUPLICATE, REJECTED, RETRY, Delivery, consume, consume_batch
 from shared.eventstore import events
 from tests.support import events as ev
 from tests.support.store import make_database, seen
@@ -95,3 +95,28 @@ def test_a_rejected_body_is_sealed_at_rest_and_opened_to_be_shown(db, tmp_path):
     assert shown["body"] is not None and "Canary-Dl9" in shown["body"] and not shown["erased"]
     stored = b"".join(path.read_bytes() for path in tmp_path.iterdir())
     assert b"Canary-Dl9" not in stored
+
+
+def test_a_bad_message_in_a_batch_is_kept_and_the_others_are_applied(db):
+    first, second = ev.referral_submitted(), ev.referral_submitted()
+    batch = [_delivery(ev.body(first)), _delivery(b"{broken"), _delivery(ev.body(second)),
+             _delivery(ev.body(first))]
+    assert consume_batch(db, {}, batch, 5) == [APPLIED, REJECTED, APPLIED, DUPLICATE]
+    assert seen(db, "referral_submitted") == 2
+    [letter] = _letters(db)
+    assert "not UTF-8 JSON" in letter["error"]
+
+
+def test_an_unexpected_failure_in_a_batch_retries_that_delivery_alone(db):
+    def broken_for_madrid(uow, event):
+        if event.payload["participant"]["municipality"] == "Madrid":
+            raise OSError("disk on fire")
+
+    handlers = {"referral_submitted": broken_for_madrid}
+    poison = ev.referral_submitted(participant=ev.participant(municipality="Madrid"))
+    batch = [_delivery(ev.body(ev.referral_submitted())), _delivery(ev.body(poison), attempt=1),
+             _delivery(ev.body(ev.referral_submitted()))]
+    assert consume_batch(db, handlers, batch, 3) == [APPLIED, RETRY, APPLIED]
+    assert seen(db, "referral_submitted") == 2 and _letters(db) == []
+    assert consume_batch(db, handlers, [_delivery(ev.body(poison), attempt=3)], 3) == [REJECTED]
+    assert "gave up after 3 attempts" in _letters(db)[0]["error"]

@@ -34,9 +34,9 @@ class FlakyFollowup:
     db = CountingStorage(counting_projection())
 
     @inbox
-    def handle_inbox(self, delivery):
-        return consumption.consume(self.db, {"checkin_reported": _flaky}, delivery,
-                                   config.max_delivery_attempts())
+    def handle_inbox(self, deliveries):
+        return consumption.consume_batch(self.db, {"checkin_reported": _flaky}, deliveries,
+                                         config.max_delivery_attempts())
 
 
 @pytest.fixture

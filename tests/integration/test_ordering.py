@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
 from shared import deadletters
-from shared.consumption import APPLIED, DUPLICATE, PARKED, Delivery, consume, sweep
+from shared.consumption import APPLIED, DUPLICATE, PARKED, Delivery, consume, consume_batch, sweep
 from shared.contracts import REGISTRY
 from shared.db import make_engine
 from shared.envelope import utcnow
+from shared.ordering import parked_events
 from shared.projection import Projection
 from shared.unit_of_work import ServiceDatabase
 from tests.support import events as ev
@@ -98,6 +99,13 @@ class OrderingContract:
         assert _order(db, "b") == [1]
         [letter] = _letters(db)
         assert letter["error"] == "volunteer 2 is not allowed"
+
+    def test_a_batch_applies_its_stream_in_order_whatever_order_it_came_in(self, db):
+        v1, v2, v3 = (_volunteer_event("m", n) for n in (1, 2, 3))
+        assert consume_batch(db, {}, [v3, v1, v1, v2], 5) == [PARKED, APPLIED, DUPLICATE, APPLIED]
+        assert _order(db, "m") == [1, 2, 3]
+        with db.reading() as conn:
+            assert conn.execute(select(parked_events)).all() == []
 
 
 class TestOrderingOnSQLite(OrderingContract):
