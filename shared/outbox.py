@@ -1,7 +1,7 @@
 """The outbox relay: publishes recorded events, marking each only once confirmed.
 
-At-least-once: a batch is marked published after the broker confirmed each of
-its rows, so a crash between the two publishes it again and the consumers'
+At-least-once: a batch is published, its confirms awaited together, and it is
+marked published after the broker confirmed each of its rows, so a crash between the two publishes it again and the consumers'
 inbox absorbs the duplicates. Every inbox queue is declared before publishing, and a publish
 that some service subscribes to is mandatory: never dropped for want of a queue.
 Identifying fields (``personal``, free-text notes) are left out of what is published.
@@ -18,6 +18,7 @@ from kombu import Connection as BrokerConnection
 
 from shared import publishing, topology
 from shared.broker_users import uri_user
+from shared.confirms import Confirms
 from shared.eventstore import mark_published, pending_outbox
 from shared.personal import public_view
 from shared.unit_of_work import ServiceDatabase
@@ -35,6 +36,7 @@ class OutboxRelay:
         self.batch = batch
         self.user_id = uri_user(amqp_uri)
         self._broker: BrokerConnection | None = None
+        self._confirms: Confirms | None = None
         self._declared = False
 
     def relay_once(self) -> int:
@@ -64,6 +66,7 @@ class OutboxRelay:
         if not pending:
             return
         producer = self._producer()
+        assert self._confirms is not None
         for _seq, exchange, routing_key, body in pending:
             publishing.publish(
                 producer, json.dumps(public_view(json.loads(body)), ensure_ascii=False),
@@ -71,17 +74,22 @@ class OutboxRelay:
                 # Every inbox is declared (by the broker provisioning); mandatory turns a
                 # missing binding into an error (and a retry) instead of a silent drop.
                 mandatory=topology.has_subscribers(exchange, routing_key))
+            self._confirms.published()
+        self._confirms.wait(publishing.CONFIRM_TIMEOUT)
 
     def close(self) -> None:
         if self._broker is not None:
             self._broker.release()
         self._broker = None
+        self._confirms = None
         self._declared = False
 
     def _producer(self):  # type: ignore[no-untyped-def]
         if self._broker is None:
-            self._broker = publishing.confirming(self.amqp_uri)
+            self._broker = publishing.pipelining(self.amqp_uri)
         channel = self._broker.default_channel
+        if self._confirms is None:
+            self._confirms = Confirms(channel)
         if not self._declared:
             topology.declare_own(channel, self.db.service)
             self._declared = True

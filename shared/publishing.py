@@ -3,7 +3,9 @@
 The outbox relay, a dead letter's re-drive and ``lgv replay --republish`` all publish
 persistent JSON through a connection with publisher confirms, each message waiting at
 most ``CONFIRM_TIMEOUT`` seconds for the broker's confirm: a publish that is not confirmed
-raises, so nothing is marked published (or re-driven) that the broker did not take.
+raises, so nothing is marked published (or re-driven) that the broker did not take. The
+relay publishes a batch on a ``pipelining`` connection and then waits for all its
+confirms at once (``shared.confirms``).
 """
 from __future__ import annotations
 
@@ -17,6 +19,11 @@ CONFIRM_TIMEOUT = 10.0
 def confirming(amqp_uri: str) -> BrokerConnection:
     """A broker connection whose publishes wait for the broker's confirm."""
     return BrokerConnection(amqp_uri, transport_options={"confirm_publish": True})
+
+
+def pipelining(amqp_uri: str) -> BrokerConnection:
+    """A broker connection whose publishes do not wait: confirm them in batches (``shared.confirms``)."""
+    return BrokerConnection(amqp_uri)
 
 
 def publish(producer: Any, body: str, *, exchange: str, routing_key: str, user_id: str | None,

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import eventlet
+import kombu
 import pytest
 
+from deploy import provision
 from shared import topology
 from shared.eventstore import pending_outbox
 from shared.outbox import OutboxRelay
@@ -107,6 +109,24 @@ def test_a_confirm_that_never_comes_leaves_the_row_to_publish_again(db, amqp_uri
         assert len(pending_outbox(conn)) == 1
     assert OutboxRelay(db, amqp_uri).relay_once() == 1
     assert [m["event_id"] for m in _drain(amqp_uri, "followup")] == [event_id]
+
+
+def test_a_batch_with_an_unroutable_event_is_not_marked_and_goes_once_routable(db, amqp_uri):
+    ids = _record_matched(db, 3)
+    subscribers = topology.consumers(f"{SERVICE}.events", "matched")
+    with kombu.Connection(amqp_uri) as conn:
+        for service in subscribers:
+            conn.default_channel.queue_delete(topology.inbox_queue(service).name)
+    relay = OutboxRelay(db, amqp_uri)
+    with pytest.raises(Exception, match="NO_ROUTE"):
+        relay.relay_once()
+    relay.close()
+    with db.reading() as conn:
+        assert len(pending_outbox(conn)) == 3
+    provision.declare_topology(amqp_uri)
+    assert OutboxRelay(db, amqp_uri).relay_once() == 3
+    for service in subscribers:
+        assert [m["event_id"] for m in _drain(amqp_uri, service)] == ids
 
 
 def test_reasons_go_on_the_bus_as_codes_and_their_free_text_stays_home(db, amqp_uri):
