@@ -1,9 +1,10 @@
 """The outbox relay: publishes recorded events, marking each only once confirmed.
 
 At-least-once: a batch is published, its confirms awaited together, and it is
-marked published after the broker confirmed each of its rows, so a crash between the two publishes it again and the consumers'
-inbox absorbs the duplicates. Every inbox queue is declared before publishing, and a publish
-that some service subscribes to is mandatory: never dropped for want of a queue.
+marked published after the broker confirmed each of its rows, so a crash between
+the two publishes it again and the consumers' inbox absorbs the duplicates. Every
+inbox queue is declared before publishing, and a publish that some service
+subscribes to is mandatory: never dropped for want of a queue.
 Identifying fields (``personal``, free-text notes) are left out of what is published.
 Every message carries the AMQP ``user_id`` of the relay's broker login, which the
 broker itself vouches for: consumers trust a service's events by it (§4.1).
