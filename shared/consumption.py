@@ -226,6 +226,8 @@ def drain(uow: UnitOfWork, handlers: Handlers, source: str, stream_id: str) -> i
     """
     db, conn = uow.db, uow.conn
     applied = 0
+    if not ordering.any_parked(conn, source, stream_id):
+        return applied
     while True:
         parked: dict[str, Any] | None = None
         try:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     func,
     insert,
     or_,
@@ -84,6 +85,15 @@ event_subjects = Table(
     Index("ix_event_subjects_position", "subject_id", "recorded_at", "event_id"),
 )
 
+# The statements every consumed or recorded event runs, built once (building one costs
+# more than executing it).
+_CONTAINS = select(events.c.seq).where(events.c.event_id == bindparam("event_id"))
+_STREAM_VERSION = select(func.max(events.c.stream_version)).where(
+    events.c.stream_id == bindparam("stream_id"), events.c.origin == RECORDED)
+_INSERT_EVENT = insert(events)
+_INSERT_OUTBOX = insert(outbox)
+_INSERT_SUBJECTS = insert(event_subjects)
+
 Position = tuple[datetime, str]
 """Where an audit trail page ends: (recorded_at, event_id) of its last event."""
 
@@ -95,9 +105,7 @@ class EventStore:
         self.exchange = exchange
 
     def stream_version(self, conn: Connection, stream_id: str) -> int:
-        found = conn.execute(
-            select(func.max(events.c.stream_version))
-            .where(events.c.stream_id == stream_id, events.c.origin == RECORDED)).scalar()
+        found = conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar()
         return int(found or 0)
 
     def append(self, conn: Connection, stream_id: str, new: list[Event],
@@ -117,8 +125,8 @@ class EventStore:
             event = event.evolve(stream_id=stream_id, stream_version=current + offset,
                                  recorded_at=utcnow())
             seq = self._insert(conn, event, RECORDED)
-            conn.execute(insert(outbox).values(seq=seq, exchange=self.exchange,
-                                               routing_key=event.event_type))
+            conn.execute(_INSERT_OUTBOX, {"seq": seq, "exchange": self.exchange,
+                                          "routing_key": event.event_type})
             stored.append(event)
         return stored
 
@@ -130,8 +138,7 @@ class EventStore:
         return True
 
     def contains(self, conn: Connection, event_id: str) -> bool:
-        return conn.execute(
-            select(events.c.seq).where(events.c.event_id == event_id)).first() is not None
+        return conn.execute(_CONTAINS, {"event_id": event_id}).first() is not None
 
     def read_stream(self, conn: Connection, stream_id: str) -> list[Event]:
         rows = conn.execute(
@@ -192,10 +199,10 @@ class EventStore:
     def _insert(self, conn: Connection, event: Event, origin: str) -> int:
         recorded_at = (event.recorded_at if origin == RECORDED else None) or utcnow()
         try:
-            result = conn.execute(insert(events).values(
-                event_id=event.event_id, origin=origin, event_type=event.event_type,
-                stream_id=event.stream_id, stream_version=event.stream_version,
-                recorded_at=recorded_at, envelope=event.to_json()))
+            result = conn.execute(_INSERT_EVENT, {
+                "event_id": event.event_id, "origin": origin, "event_type": event.event_type,
+                "stream_id": event.stream_id, "stream_version": event.stream_version,
+                "recorded_at": recorded_at, "envelope": event.to_json()})
         except IntegrityError as exc:
             raise ConcurrencyConflict(
                 f"event {event.event_id} or version {event.stream_version} of stream "
@@ -211,7 +218,7 @@ class EventStore:
         rows = [{"subject_id": subject, "seq": seq, "recorded_at": at, "event_id": event.event_id}
                 for subject in sorted(subjects_of(event))]
         if rows:
-            conn.execute(insert(event_subjects), rows)
+            conn.execute(_INSERT_SUBJECTS, rows)
 
 
 def _with_recorded_at(event: Event, learned: datetime) -> Event:

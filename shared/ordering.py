@@ -20,11 +20,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     delete,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import UtcDateTime
@@ -55,6 +58,19 @@ parked_events = Table(
 )
 
 
+_KEY = (stream_positions.c.source == bindparam("b_source")) \
+    & (stream_positions.c.stream_id == bindparam("b_stream"))
+_POSITION = select(stream_positions.c.version).where(_KEY).with_for_update()
+_ADVANCE = update(stream_positions).where(_KEY).values(version=bindparam("b_version"))
+_NEXT = select(parked_events).where(
+    parked_events.c.source == bindparam("b_source"), parked_events.c.stream_id == bindparam("b_stream"),
+    parked_events.c.stream_version == bindparam("b_version"))
+_ANY_PARKED = select(parked_events.c.id).where(
+    parked_events.c.source == bindparam("b_source"), parked_events.c.stream_id == bindparam("b_stream")).limit(1)
+_NEW_STREAM = {"sqlite": sqlite_insert(stream_positions).on_conflict_do_nothing(),
+               "postgresql": postgresql_insert(stream_positions).on_conflict_do_nothing()}
+
+
 def is_ordered(event: Event) -> bool:
     """Only events a service recorded have a stream to keep in order."""
     return event.stream_id is not None and event.stream_version is not None
@@ -66,8 +82,12 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
     Two consumers of one stream serialise here, so neither parks an event the
     other is about to make applicable without seeing it.
     """
-    key = (stream_positions.c.source == source) & (stream_positions.c.stream_id == stream_id)
-    found = conn.execute(select(stream_positions.c.version).where(key).with_for_update()).first()
+    key = {"b_source": source, "b_stream": stream_id}
+    new_stream = _NEW_STREAM.get(conn.dialect.name)
+    if new_stream is not None:  # one statement that leaves a stream someone created alone
+        conn.execute(new_stream, {"source": source, "stream_id": stream_id, "version": 0})
+        return int(conn.execute(_POSITION, key).scalar_one())
+    found = conn.execute(_POSITION, key).first()
     if found is not None:
         return int(found.version)
     try:
@@ -75,13 +95,16 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
             conn.execute(insert(stream_positions).values(source=source, stream_id=stream_id, version=0))
     except IntegrityError:
         pass  # another consumer created it first; lock theirs
-    return int(conn.execute(select(stream_positions.c.version).where(key).with_for_update()).scalar_one())
+    return int(conn.execute(_POSITION, key).scalar_one())
 
 
 def advance(conn: Connection, source: str, stream_id: str, version: int) -> None:
-    conn.execute(update(stream_positions)
-                 .where(stream_positions.c.source == source, stream_positions.c.stream_id == stream_id)
-                 .values(version=version))
+    conn.execute(_ADVANCE, {"b_source": source, "b_stream": stream_id, "b_version": version})
+
+
+def any_parked(conn: Connection, source: str, stream_id: str) -> bool:
+    """Whether some event of the stream is waiting (most streams have none)."""
+    return conn.execute(_ANY_PARKED, {"b_source": source, "b_stream": stream_id}).first() is not None
 
 
 def park(conn: Connection, keyring: Keyring, event: Event, exchange: str, routing_key: str,
@@ -104,9 +127,8 @@ def park(conn: Connection, keyring: Keyring, event: Event, exchange: str, routin
 
 def take_next(conn: Connection, source: str, stream_id: str, version: int) -> dict[str, Any] | None:
     """Remove and return the parked event that follows ``version``, if there is one."""
-    row = conn.execute(select(parked_events).where(
-        parked_events.c.source == source, parked_events.c.stream_id == stream_id,
-        parked_events.c.stream_version == version + 1)).mappings().first()
+    row = conn.execute(_NEXT, {"b_source": source, "b_stream": stream_id,
+                               "b_version": version + 1}).mappings().first()
     if row is not None:
         conn.execute(delete(parked_events).where(parked_events.c.id == row["id"]))
     return dict(row) if row is not None else None
