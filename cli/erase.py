@@ -25,15 +25,22 @@ OWNERS = {"referral": "referrals", "volunteer": "matching"}
 def erase(kind: str, subject_id: str, reason: str, reason_code: str, by: str) -> None:
     """Record subject_erased and destroy the subject's keys; every service follows from the bus."""
     from services.matching.handlers import erase_volunteer
+    from services.matching.repository import SqlMatching
     from services.referrals.handlers import erase_referral
+    from services.referrals.repository import SqlReferrals
+    from shared.stored_work import work
 
     command = validation.command(commands.EraseSubject, {"reason": reason, "reason_code": reason_code},
                                  "erasure")
     actor = {"kind": "consultant", "id": by, "role": "coordinator"}
     try:
         db = open_database(OWNERS[kind])
-        with db.transaction(actor=actor) as uow:
-            (erase_referral if kind == "referral" else erase_volunteer)(uow, subject_id, command)
+        if kind == "referral":
+            with work(db, SqlReferrals, actor=actor) as referrals:
+                erase_referral(referrals, subject_id, command)
+        else:
+            with work(db, SqlMatching, actor=actor) as matching:
+                erase_volunteer(matching, subject_id, command)
     except (LgvError, WrongMasterKey) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{kind} {subject_id} erased; its keys are destroyed here, and in the other services "

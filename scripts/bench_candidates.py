@@ -22,10 +22,12 @@ from sqlalchemy import update
 
 from services.matching import handlers
 from services.matching.projection import PROJECTION, volunteers
+from services.matching.repository import SqlMatching
 from services.matching.weights import current
 from shared.contracts import REGISTRY
 from shared.db import make_engine
 from shared.envelope import Event, new_event_id, utcnow
+from shared.stored_work import StoredStore
 from shared.unit_of_work import ServiceDatabase
 
 REGIONS = {"hovedstaden": 0.35, "syddanmark": 0.25, "midtjylland": 0.2, "sjaelland": 0.1, "nordjylland": 0.1}
@@ -112,15 +114,16 @@ def main() -> None:
 
         def rank(rid: str) -> None:
             with db.reading() as conn:
-                handlers.rank_candidates(conn, rid, ON, weights, 50)
+                handlers.rank_candidates(SqlMatching(conn), rid, ON, weights, 50)
 
         for rid in referrals:  # warm up caches and the file system
             rank(rid)
         ranking = [timed(lambda: rank(rid)) for _ in range(args.rounds) for rid in referrals]
-        proposing = [timed(lambda: handlers.propose_candidates(db, rid, 50, ON, weights, None))
+        store = StoredStore(db, SqlMatching)
+        proposing = [timed(lambda: handlers.propose_candidates(store, rid, 50, ON, weights, None))
                      for _ in range(args.rounds) for rid in referrals]
         with db.reading() as conn:
-            sizes = [handlers.rank_candidates(conn, rid, ON, weights).eligible for rid in referrals]
+            sizes = [handlers.rank_candidates(SqlMatching(conn), rid, ON, weights).eligible for rid in referrals]
         print(f"eligible candidates per referral: min {min(sizes)}, median {int(statistics.median(sizes))}, "
               f"max {max(sizes)}")
         report("rank (load pool, filter, score)", ranking)

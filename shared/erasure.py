@@ -18,42 +18,37 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from shared import deadletters, ordering
-from shared.envelope import Event
 from shared.keyring import ERASED, Keyring, subject_of
-from shared.unit_of_work import UnitOfWork
+from shared.ports import Work
 
-Linked = Callable[[Connection, dict[str, Any]], list[str]]
+Linked = Callable[[dict[str, Any]], list[str]]
+"""The other subjects an erasure takes along (a party's matches), given its payload."""
 
 
-def erase(uow: UnitOfWork, kind: str, subject_id: str, stream_id: str,
+def erase(work: Work[Any], kind: str, subject_id: str, stream_id: str,
           command: dict[str, Any], linked: Linked | None = None) -> bool:
     """Record the erasure of a subject this service owns; False when it was erased before."""
-    if uow.db.keyring.erased(uow.conn, subject_id):
+    if work.keys.erased(subject_id):
         return False
-    recorded = uow.record(stream_id, "subject_erased", {
+    recorded = work.record(stream_id, "subject_erased", {
         "erasure_id": str(uuid.uuid4()), "subject_kind": kind, "subject_id": subject_id,
         "reason_code": command["reason_code"], "reason_text": command["reason"]})
-    also = linked(uow.conn, recorded.payload) if linked else []
-    forget(uow.conn, uow.db.keyring, [subject_id, *also], kind)
+    also = linked(recorded.payload) if linked else []
+    work.keys.forget([subject_id, *also], kind)
     return True
 
 
-def on_subject_erased(linked: Linked | None = None) -> Callable[[UnitOfWork, Event], None]:
-    """The inbox handler: destroy what this service holds of the subject (``linked``: and more)."""
-    def handle(uow: UnitOfWork, event: Event) -> None:
-        payload = event.payload
-        also = linked(uow.conn, payload) if linked else []
-        forget(uow.conn, uow.db.keyring, [payload["subject_id"], *also], payload["subject_kind"])
-    return handle
+def follow(work: Work[Any], erased: dict[str, Any], linked: Linked | None = None) -> None:
+    """A followed ``subject_erased``: destroy what this service holds of the subject (and ``linked``)."""
+    also = linked(erased) if linked else []
+    work.keys.forget([erased["subject_id"], *also], erased["subject_kind"])
 
 
-def matches_in(matches: Table) -> Linked:
+def matches_in(conn: Connection, matches: Table, erased: dict[str, Any]) -> list[str]:
     """For a service with a ``matches`` table: an erased party's matches (their notes and reasons)."""
-    def linked(conn: Connection, erased: dict[str, Any]) -> list[str]:
-        party = matches.c.referral_id if erased["subject_kind"] == "referral" else matches.c.volunteer_id
-        return [row.match_id for row in conn.execute(
-            select(matches.c.match_id).where(party == erased["subject_id"]))]
-    return linked
+    party = matches.c.referral_id if erased["subject_kind"] == "referral" else matches.c.volunteer_id
+    return [row.match_id for row in conn.execute(
+        select(matches.c.match_id).where(party == erased["subject_id"]))]
 
 
 def forget(conn: Connection, keyring: Keyring, subject_ids: list[str], kind: str) -> None:

@@ -9,29 +9,33 @@ from nameko.timer import timer
 from services.followup import handlers, policy, queries, schemas
 from services.followup.projection import PROJECTION
 from services.followup.reporting.summary import summary as report_summary
+from services.followup.repository import SqlFollowup
 from shared import config, validation
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
+from shared.stored_work import StoredStore, stored_handlers, work
+
+INBOX_HANDLERS = stored_handlers(handlers.HANDLERS, SqlFollowup)
 
 
 class FollowupService(operations.Operations, consumer.ConsumesEvents):
     name = "followup"
     db = Storage(PROJECTION)
-    inbox_handlers = handlers.HANDLERS
+    inbox_handlers = INBOX_HANDLERS
 
     @rpc
     def report_check_in(self, match_id: str, body: dict[str, Any],
                         actor: dict[str, Any]) -> dict[str, str]:
         report = validation.command(schemas.ReportCheckIn, body, "check-in")
-        with self.db.transaction(actor=actor) as uow:
+        with work(self.db, SqlFollowup, actor=actor) as uow:
             return {"checkin_id": handlers.report_check_in(uow, match_id, report, policy.load())}
 
     @rpc
     def close_match(self, match_id: str, body: dict[str, Any],
                     actor: dict[str, Any]) -> dict[str, str]:
         command = validation.command(schemas.CloseMatch, body, "closure")
-        with self.db.transaction(actor=actor) as uow:
+        with work(self.db, SqlFollowup, actor=actor) as uow:
             handlers.close_match(uow, match_id, command, policy.load())
         return {"match_id": match_id}
 
@@ -64,7 +68,8 @@ class FollowupService(operations.Operations, consumer.ConsumesEvents):
         """Record (and so publish) the ``followup_due`` events for ``on``; safe to repeat."""
         day = validation.day(on)
         return {"on": day.isoformat(),
-                "published": handlers.publish_due_reminders(self.db, day, policy.load())}
+                "published": handlers.publish_due_reminders(StoredStore(self.db, SqlFollowup), day,
+                                                           policy.load())}
 
     @timer(interval=config.reminder_interval_seconds(), eager=True)
     def remind_consultants(self) -> None:

@@ -6,30 +6,34 @@ from typing import Any
 
 from services.matching import handlers, queries, schemas, weights
 from services.matching.projection import PROJECTION
+from services.matching.repository import SqlMatching
 from shared import commands, validation
 from shared.paging import check_limit
 from shared.personal import filled_fields
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
+from shared.stored_work import StoredStore, stored_handlers, work
+
+INBOX_HANDLERS = stored_handlers(handlers.HANDLERS, SqlMatching)
 
 
 class MatchingService(operations.Operations, consumer.ConsumesEvents):
     name = "matching"
     db = Storage(PROJECTION)
-    inbox_handlers = handlers.HANDLERS
+    inbox_handlers = INBOX_HANDLERS
 
     @rpc
     def register_volunteer(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
         command = validation.command(schemas.RegisterVolunteer, body, "volunteer")
-        with self.db.transaction(actor=actor) as uow:
+        with work(self.db, SqlMatching, actor=actor) as uow:
             return {"volunteer_id": handlers.register_volunteer(uow, command)}
 
     @rpc
     def screen_volunteer(self, volunteer_id: str, body: dict[str, Any],
                          actor: dict[str, Any]) -> dict[str, str]:
         command = validation.command(schemas.ScreenVolunteer, body, "screening")
-        with self.db.transaction(actor=actor) as uow:
+        with work(self.db, SqlMatching, actor=actor) as uow:
             handlers.screen_volunteer(uow, volunteer_id, command)
         return {"volunteer_id": volunteer_id}
 
@@ -37,7 +41,7 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
     def train_volunteer(self, volunteer_id: str, body: dict[str, Any],
                         actor: dict[str, Any]) -> dict[str, str]:
         command = validation.command(schemas.TrainVolunteer, body, "training")
-        with self.db.transaction(actor=actor) as uow:
+        with work(self.db, SqlMatching, actor=actor) as uow:
             handlers.train_volunteer(uow, volunteer_id, command)
         return {"volunteer_id": volunteer_id}
 
@@ -45,14 +49,14 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
     def erase_volunteer(self, volunteer_id: str, body: dict[str, Any],
                         actor: dict[str, Any]) -> dict[str, Any]:
         command = validation.command(commands.EraseSubject, body, "erasure")
-        with self.db.transaction(actor=actor) as uow:
+        with work(self.db, SqlMatching, actor=actor) as uow:
             handlers.erase_volunteer(uow, volunteer_id, command)
         return {"volunteer_id": volunteer_id, "erased": True}
 
     @rpc
     def match_participant(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
         command = validation.command(schemas.MatchParticipant, body, "match")
-        with self.db.transaction(actor=actor) as uow:
+        with work(self.db, SqlMatching, actor=actor) as uow:
             return {"match_id": handlers.match_participant(uow, command)}
 
     @rpc
@@ -77,5 +81,5 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
                    actor: dict[str, Any] | None = None) -> dict[str, Any]:
         """Ranked volunteers for a waiting referral as of ``on`` (default: today), recorded."""
         day = validation.day(on) if on else date.today()
-        return handlers.propose_candidates(self.db, referral_id, check_limit(limit), day,
+        return handlers.propose_candidates(StoredStore(self.db, SqlMatching), referral_id, check_limit(limit), day,
                                            weights.current(), actor)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,15 @@ def withdraw(known: KnownReferral, reason_code: str, reason: str | None = None) 
         raise RuleViolated(f"referral {known.referral_id} is {known.status}; "
                            "only a waiting referral can be withdrawn")
     return {"referral_id": known.referral_id, "reason_code": reason_code, "reason": reason}
+
+
+def new_referral_id(submission_event_id: str) -> str:
+    """A new referral's id follows from its submission's event id, so sealing the stored
+    submission (before any handler runs) and the handler name the same data subject."""
+    return str(uuid.uuid5(_REFERRAL_IDS, submission_event_id))
+
+
+_REFERRAL_IDS = uuid.UUID("6f1c2a52-5d0e-4a8e-9a57-3b8f0f6d2c11")
 
 
 def stream_id(referral_id: str) -> str:

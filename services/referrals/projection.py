@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import date
 from typing import Any
 
@@ -133,16 +132,8 @@ _json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 def referral_for(conn: Connection, event: Event) -> str:
     """The referral a submission is about: the one with its (site, external_ref), or a new one."""
     known = known_by_ref(conn, event.payload["referring_site"], event.payload["external_ref"])
-    return known.referral_id if known else new_referral_id(event)
+    return known.referral_id if known else domain.new_referral_id(event.event_id)
 
-
-def new_referral_id(event: Event) -> str:
-    """A new referral's id follows from its submission's event id, so sealing the stored
-    submission (before any handler runs) and the handler name the same data subject."""
-    return str(uuid.uuid5(_REFERRAL_IDS, event.event_id))
-
-
-_REFERRAL_IDS = uuid.UUID("6f1c2a52-5d0e-4a8e-9a57-3b8f0f6d2c11")
 
 PROJECTION = Projection(metadata, {
     "referral_received": _received,

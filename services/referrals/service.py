@@ -8,18 +8,22 @@ from sqlalchemy.exc import IntegrityError
 
 from services.referrals import handlers, queries, schemas
 from services.referrals.projection import PROJECTION
+from services.referrals.repository import SqlReferrals
 from shared import commands, validation
 from shared.envelope import Event
 from shared.personal import filled_fields
 from shared.runtime import consumer, operations
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
+from shared.stored_work import StoredWork, stored_handlers, work
+
+INBOX_HANDLERS = stored_handlers(handlers.HANDLERS, SqlReferrals)
 
 
 class ReferralsService(operations.Operations, consumer.ConsumesEvents):
     name = "referrals"
     db = Storage(PROJECTION)
-    inbox_handlers = handlers.HANDLERS
+    inbox_handlers = INBOX_HANDLERS
 
     @rpc
     def submit_referral(self, payload: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
@@ -37,13 +41,14 @@ class ReferralsService(operations.Operations, consumer.ConsumesEvents):
         with self.db.transaction(cause=event, actor=actor) as uow:
             current = uow.consume(event)
             assert current is not None  # a new event id cannot have been seen
-            return {"referral_id": handlers.on_referral_submitted(uow, current)}
+            return {"referral_id": handlers.on_referral_submitted(StoredWork(uow, SqlReferrals),
+                                                                  current)}
 
     @rpc
     def withdraw_referral(self, referral_id: str, body: dict[str, Any],
                           actor: dict[str, Any]) -> dict[str, str]:
         command = validation.command(schemas.WithdrawReferral, body, "withdrawal")
-        with self.db.transaction(actor=actor) as uow:
+        with work(self.db, SqlReferrals, actor=actor) as uow:
             handlers.withdraw_referral(uow, referral_id, command["reason_code"], command["reason"])
         return {"referral_id": referral_id}
 
@@ -51,7 +56,7 @@ class ReferralsService(operations.Operations, consumer.ConsumesEvents):
     def erase_referral(self, referral_id: str, body: dict[str, Any],
                        actor: dict[str, Any]) -> dict[str, Any]:
         command = validation.command(commands.EraseSubject, body, "erasure")
-        with self.db.transaction(actor=actor) as uow:
+        with work(self.db, SqlReferrals, actor=actor) as uow:
             handlers.erase_referral(uow, referral_id, command)
         return {"referral_id": referral_id, "erased": True}
 

@@ -6,12 +6,15 @@ from datetime import datetime, timezone
 import pytest
 
 from services.followup import policy
-from services.followup.handlers import HANDLERS, report_check_in
+from services.followup.handlers import report_check_in
 from services.followup.projection import PROJECTION
+from services.followup.repository import SqlFollowup
+from services.followup.service import INBOX_HANDLERS as HANDLERS
 from shared.contracts import REGISTRY
 from shared.db import make_engine
 from shared.envelope import Event, new_event_id
 from shared.keyring import ERASED
+from shared.stored_work import work
 from shared.unit_of_work import ServiceDatabase
 
 MATCH = {"referral_id": "r-1", "volunteer_id": "v-1", "region": "hovedstaden", "matched_on": "2023-02-01"}
@@ -47,7 +50,7 @@ def note_of(db: ServiceDatabase, match_id: str):
 
 
 def check_in(db: ServiceDatabase, match_id: str, note: str) -> None:
-    with db.transaction() as uow:
+    with work(db, SqlFollowup) as uow:
         report_check_in(uow, match_id, {"occurred_on": "2023-02-10", "contact": "meeting", "note": note},
                         policy.load())
 

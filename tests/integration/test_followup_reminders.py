@@ -12,13 +12,15 @@ from datetime import date, datetime, timezone
 import eventlet
 import pytest
 
-from services.followup import handlers
+from services.followup import handlers, queries
 from services.followup.cadence import Policy
 from services.followup.projection import PROJECTION
+from services.followup.repository import SqlFollowup
 from shared.contracts import REGISTRY
 from shared.db import make_engine
 from shared.envelope import Event, new_event_id
 from shared.eventstore import metadata as store_metadata
+from shared.stored_work import StoredStore, work
 from shared.unit_of_work import ServiceDatabase
 from tests.support import postgres
 
@@ -59,24 +61,24 @@ def test_a_run_that_missed_a_racing_runs_reminder_still_records_none_twice(db, m
         matched(db, match_id)
     on = date(2023, 2, 20)  # first contacts were due on 15 Feb
 
-    assert handlers.publish_due_reminders(db, on, POLICIES) == ["m1", "m2", "m3"]
+    assert handlers.publish_due_reminders(StoredStore(db, SqlFollowup), on, POLICIES) == ["m1", "m2", "m3"]
     monkeypatch.setattr("services.followup.projection.reminded", lambda conn, match_id: set())
     with caplog.at_level("INFO", logger="services.followup.handlers"):
-        assert handlers.publish_due_reminders(db, on, POLICIES) == []
+        assert handlers.publish_due_reminders(StoredStore(db, SqlFollowup), on, POLICIES) == []
     assert caplog.text.count("was recorded by another run") == 3
     assert reminders(db) == [(m, "2023-02-15") for m in ("m1", "m2", "m3")]
 
 
 def test_a_later_due_date_is_reminded_on_its_own(db):
     matched(db, "m1")
-    handlers.publish_due_reminders(db, date(2023, 2, 15), POLICIES)
-    with db.transaction() as uow:
+    handlers.publish_due_reminders(StoredStore(db, SqlFollowup), date(2023, 2, 15), POLICIES)
+    with work(db, SqlFollowup) as uow:
         handlers.report_check_in(uow, "m1", {
             "occurred_on": "2023-02-16", "contact": "meeting", "activities": [],
             "wellbeing": None, "concern": False, "note": None}, POLICIES)
 
-    assert handlers.publish_due_reminders(db, date(2023, 2, 27), POLICIES) == []
-    assert handlers.publish_due_reminders(db, date(2023, 2, 28), POLICIES) == ["m1"]
+    assert handlers.publish_due_reminders(StoredStore(db, SqlFollowup), date(2023, 2, 27), POLICIES) == []
+    assert handlers.publish_due_reminders(StoredStore(db, SqlFollowup), date(2023, 2, 28), POLICIES) == ["m1"]
     assert reminders(db) == [("m1", "2023-02-15"), ("m1", "2023-02-28")]
 
 
@@ -85,10 +87,11 @@ def test_a_sweep_lets_other_green_threads_run_between_its_batches_and_transactio
         matched(db, match_id)
     steps: list[str] = []
     monkeypatch.setattr(handlers, "SWEEP_BATCH", 2)
-    read, remind = handlers.queries.due_batch, handlers.remind
-    monkeypatch.setattr(handlers.queries, "due_batch", lambda *a: steps.append("read") or read(*a))
+    read, remind = queries.due_batch, handlers.remind
+    monkeypatch.setattr(queries, "due_batch", lambda *a: steps.append("read") or read(*a))
     monkeypatch.setattr(handlers, "remind", lambda *a: steps.append("record") or remind(*a))
-    sweeping = eventlet.spawn(handlers.publish_due_reminders, db, date(2023, 2, 20), POLICIES)
+    sweeping = eventlet.spawn(handlers.publish_due_reminders, StoredStore(db, SqlFollowup),
+                              date(2023, 2, 20), POLICIES)
 
     def other() -> None:
         while not sweeping.dead:

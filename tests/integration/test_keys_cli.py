@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from cli.main import main
 from cli.services import open_database
 from services.referrals import queries
-from services.referrals.handlers import HANDLERS
+from services.referrals.service import INBOX_HANDLERS as HANDLERS
 from shared import masterkey
 from shared.consumption import APPLIED, Delivery, consume
 from shared.masterkey import WrongMasterKey

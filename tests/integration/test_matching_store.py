@@ -16,12 +16,14 @@ from sqlalchemy import update
 
 from services.matching import handlers, pool, ranking
 from services.matching.projection import PROJECTION, referrals
+from services.matching.repository import SqlMatching
 from services.matching.weights import current as current_weights
 from shared.contracts import REGISTRY
 from shared.db import make_engine
 from shared.envelope import Event, new_event_id, utcnow
 from shared.errors import Conflict, RuleViolated
 from shared.eventstore import metadata as store_metadata
+from shared.stored_work import StoredStore, work
 from shared.unit_of_work import ServiceDatabase
 from tests.support import events as ev
 from tests.support import postgres
@@ -45,7 +47,7 @@ def referral(db: ServiceDatabase, **overrides) -> str:
 
 
 def volunteer(db: ServiceDatabase, trained_on: str = "2023-05-02", **overrides) -> str:
-    with db.transaction() as uow:
+    with work(db, SqlMatching) as uow:
         volunteer_id = handlers.register_volunteer(uow, {**ev.volunteer_body(), **overrides})
         handlers.screen_volunteer(uow, volunteer_id, {"outcome": "approved", "screened_on": "2023-01-20"})
         handlers.train_volunteer(uow, volunteer_id, {"completed_on": trained_on})
@@ -53,7 +55,7 @@ def volunteer(db: ServiceDatabase, trained_on: str = "2023-05-02", **overrides) 
 
 
 def match(db: ServiceDatabase, referral_id: str, volunteer_id: str, **extra) -> str:
-    with db.transaction() as uow:
+    with work(db, SqlMatching) as uow:
         return handlers.match_participant(uow, {"referral_id": referral_id, "volunteer_id": volunteer_id,
                                                 "matched_on": "2023-02-01", **extra})
 
@@ -78,12 +80,12 @@ class MatchingStoreContract:
                 ("syddanmark", "female", ["ar"]), ("hovedstaden", "female", ["fa"]),
                 ("hovedstaden", "female", ["da"])]):
             volunteer(db, trained_on=f"2023-05-0{n + 1}", region=region, gender=gender, languages=languages)
-        with db.transaction() as uow:
+        with work(db, SqlMatching) as uow:
             handlers.register_volunteer(uow, ev.volunteer_body())  # registered only: not available
         weights = current_weights()
 
         with db.reading() as conn:
-            shortcut = handlers.rank_candidates(conn, referral_id, ON, weights)
+            shortcut = handlers.rank_candidates(SqlMatching(conn), referral_id, ON, weights)
             whole = ranking.rank(pool.participant(conn, referral_id), pool.all_profiles(conn), {}, weights, ON)
 
         assert shortcut.candidates == whole.candidates and len(whole.candidates) == 3
@@ -99,7 +101,7 @@ class MatchingStoreContract:
 
         assert [r["status"] for r in rows(str(db.engine.url), "referrals")] == ["waiting"]
         with db.reading() as conn:
-            ranked = handlers.rank_candidates(conn, referral_id, ON, current_weights())
+            ranked = handlers.rank_candidates(SqlMatching(conn), referral_id, ON, current_weights())
         assert [c.volunteer_id for c in ranked.candidates] == [second]
         assert ranked.excluded["earlier_mismatch"] == 1
         with pytest.raises(RuleViolated, match="mismatch"):
@@ -118,7 +120,7 @@ class MatchingStoreContract:
         referral_id = referral(db, referred_on="2023-01-15")
         volunteer(db, trained_on="2023-05-20")
         chosen = volunteer(db, trained_on="2023-05-25")  # waited less: second
-        answer = handlers.propose_candidates(db, referral_id, 10, ON, current_weights(), None)
+        answer = handlers.propose_candidates(StoredStore(db, SqlMatching), referral_id, 10, ON, current_weights(), None)
         assert [item["volunteer_id"] for item in answer["items"]][1] == chosen
 
         with pytest.raises(RuleViolated, match="needs a reason"):
@@ -142,7 +144,7 @@ class MatchingStoreContract:
 
     def test_the_audit_query_finds_every_event_about_a_subject_and_nothing_else(self, db):
         referral_id, volunteer_id, other = referral(db), volunteer(db), volunteer(db)
-        handlers.propose_candidates(db, referral_id, 10, ON, current_weights(), None)
+        handlers.propose_candidates(StoredStore(db, SqlMatching), referral_id, 10, ON, current_weights(), None)
         match_id = match(db, referral_id, volunteer_id)
         close(db, match_id, referral_id, volunteer_id, "commitment_completed")
 

@@ -6,8 +6,8 @@ import json
 import pytest
 from sqlalchemy import inspect, text
 
-from services.referrals.handlers import HANDLERS
 from services.referrals.projection import PROJECTION, metadata
+from services.referrals.service import INBOX_HANDLERS as HANDLERS
 from shared import replay
 from shared.consumption import Delivery, consume
 from shared.contracts import REGISTRY
@@ -45,8 +45,10 @@ def _history(db: ServiceDatabase) -> None:
             uow.consume(_event("closed", {"match_id": f"m{n}", "referral_id": found[n]["referral_id"],
                                           "volunteer_id": "v", "closed_on": "2023-03-01",
                                           "initiator": "participant", "reason": reason}))
-    with db.transaction() as uow:
-        from services.referrals.handlers import withdraw_referral
+    from services.referrals.handlers import withdraw_referral
+    from services.referrals.repository import SqlReferrals
+    from shared.stored_work import work
+    with work(db, SqlReferrals) as uow:
         withdraw_referral(uow, found[10]["referral_id"], "moved", "moved away")
 
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from services.referrals.handlers import HANDLERS
 from services.referrals.projection import PROJECTION
+from services.referrals.service import INBOX_HANDLERS as HANDLERS
 from shared import replay
 from shared.consumption import APPLIED, REJECTED, Delivery, consume
 from shared.contracts import REGISTRY
