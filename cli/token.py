@@ -69,9 +69,7 @@ def revoke(token_id: str) -> None:
 
 def _line(issued: IssuedToken) -> str:
     regions = ",".join(issued.regions) or "-"
-    if issued.revoked_at:
-        state = f"revoked {issued.revoked_at.isoformat()}"
-    else:
-        state = "expired" if issued.expires_at <= datetime.now(UTC) else "active"
+    status = issued.status(datetime.now(UTC))
+    state = f"{status} {issued.revoked_at.isoformat()}" if issued.revoked_at else str(status)
     return (f"{issued.token_id}  {issued.name}  {issued.role}  {regions}  "
             f"expires {issued.expires_at.isoformat()}  {state}")

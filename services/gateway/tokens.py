@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,14 @@ class WeakSigningKey(RuntimeError):
     """The configured signing key is too short to sign tokens with."""
 
 
+class TokenStatus(StrEnum):
+    """Where an issued token stands (the gateway's own vocabulary, as ``lgv token list`` shows it)."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     """What is recorded about a token: never the token itself."""
@@ -49,6 +58,11 @@ class IssuedToken:
     issued_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
+
+    def status(self, now: datetime) -> TokenStatus:
+        if self.revoked_at:
+            return TokenStatus.REVOKED
+        return TokenStatus.EXPIRED if self.expires_at <= now else TokenStatus.ACTIVE
 
 
 def signing_key() -> str:

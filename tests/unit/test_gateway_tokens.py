@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -160,6 +161,29 @@ def test_cli_issues_lists_and_revokes() -> None:
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     with pytest.raises(Unauthorized):
         authenticate(f"Bearer {signed}")
+
+
+def test_a_token_is_active_until_it_expires_or_is_revoked() -> None:
+    now = datetime(2023, 6, 1, 12, tzinfo=UTC)
+    issued = tokens.IssuedToken("t-1", "ann", "coordinator", (), now - timedelta(hours=1),
+                                expires_at=now + timedelta(hours=1))
+
+    assert issued.status(now) is tokens.TokenStatus.ACTIVE
+    assert issued.status(now + timedelta(hours=1)) is tokens.TokenStatus.EXPIRED
+    assert replace(issued, revoked_at=now).status(now) is tokens.TokenStatus.REVOKED
+
+
+def test_cli_lists_each_tokens_status() -> None:
+    runner = CliRunner()
+    kept = token_registry.issue("coordinator", name="kept")
+    gone = token_registry.issue("coordinator", name="gone")
+    runner.invoke(token_cli, ["revoke", tokens.verify(gone)["jti"]])
+
+    lines = runner.invoke(token_cli, ["list"]).output.splitlines()
+
+    assert [line.split("  ")[-1] for line in lines if "  kept  " in line] == ["active"]
+    [revoked] = [line.split("  ")[-1] for line in lines if "  gone  " in line]
+    assert revoked.startswith("revoked ") and kept != gone
 
 
 @pytest.mark.parametrize("args", [
