@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from shared.migrations import store_revisions
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -16,86 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "dead_letters",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("exchange", sa.String(length=200), nullable=False),
-        sa.Column("routing_key", sa.String(length=200), nullable=False),
-        sa.Column("event_id", sa.String(length=200), nullable=True),
-        sa.Column("event_type", sa.String(length=100), nullable=True),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("body_digest", sa.String(length=64), nullable=False),
-        sa.Column("error", sa.Text(), nullable=False),
-        sa.Column("fields", sa.Text(), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("deliveries", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("redriven_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("dead_letters", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_dead_letters_body_digest"), ["body_digest"], unique=False)
-
-    op.create_table(
-        "events",
-        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.String(length=200), nullable=False),
-        sa.Column("origin", sa.String(length=10), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("stream_id", sa.String(length=200), nullable=True),
-        sa.Column("stream_version", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("envelope", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("seq"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(
-            "uq_events_stream_version",
-            ["stream_id", "stream_version"],
-            unique=True,
-            sqlite_where=sa.text("origin = 'recorded'"),
-            postgresql_where=sa.text("origin = 'recorded'"),
-        )
-
-    op.create_table(
-        "parked_events",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("source", sa.String(length=100), nullable=False),
-        sa.Column("stream_id", sa.String(length=200), nullable=False),
-        sa.Column("stream_version", sa.Integer(), nullable=False),
-        sa.Column("event_id", sa.String(length=200), nullable=False),
-        sa.Column("exchange", sa.String(length=200), nullable=False),
-        sa.Column("routing_key", sa.String(length=200), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("source", "stream_id", "stream_version", name="uq_parked_stream_version"),
-    )
-    op.create_table(
-        "stream_positions",
-        sa.Column("source", sa.String(length=100), nullable=False),
-        sa.Column("stream_id", sa.String(length=200), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("source", "stream_id"),
-    )
-    op.create_table(
-        "outbox",
-        sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("exchange", sa.String(length=200), nullable=False),
-        sa.Column("routing_key", sa.String(length=200), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["seq"],
-            ["events.seq"],
-        ),
-        sa.PrimaryKeyConstraint("seq"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_unpublished", ["published_at"], unique=False)
-
+    store_revisions.create_0001()
     op.create_table(
         "checkins",
         sa.Column("checkin_id", sa.String(length=64), nullable=False),
@@ -149,21 +72,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_checkins_match_id"))
 
     op.drop_table("checkins")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_unpublished")
-
-    op.drop_table("outbox")
-    op.drop_table("stream_positions")
-    op.drop_table("parked_events")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index(
-            "uq_events_stream_version",
-            sqlite_where=sa.text("origin = 'recorded'"),
-            postgresql_where=sa.text("origin = 'recorded'"),
-        )
-
-    op.drop_table("events")
-    with op.batch_alter_table("dead_letters", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_dead_letters_body_digest"))
-
-    op.drop_table("dead_letters")
+    store_revisions.drop_0001()
