@@ -30,10 +30,13 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    bindparam,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from shared import masterkey
@@ -62,6 +65,13 @@ key_check = Table(
 
 
 log = logging.getLogger(__name__)
+
+# Every new subject runs these: built once.
+_WRAPPED = select(subject_keys.c.wrapped_key).where(subject_keys.c.subject_id == bindparam("b_subject"))
+_CHECK_VALUE = select(key_check.c.check_value).where(key_check.c.id == 1)
+_NEW_KEY = {"sqlite": sqlite_insert(subject_keys).on_conflict_do_nothing(),
+            "postgresql": postgresql_insert(subject_keys).on_conflict_do_nothing()}
+
 
 class Erased:
     """What a sealed value reads as once its subject's key is destroyed."""
@@ -98,7 +108,7 @@ class Keyring:
 
     def check(self, conn: Connection) -> None:
         """Refuse a master key other than the one this database's keys are wrapped under."""
-        row = conn.execute(select(key_check.c.check_value).where(key_check.c.id == 1)).first()
+        row = conn.execute(_CHECK_VALUE).first()
         if row is None:
             try:
                 with conn.begin_nested():
@@ -196,8 +206,7 @@ class Keyring:
         return len(rows)
 
     def _key(self, conn: Connection, subject_id: str, kind: str, *, create: bool) -> AESGCM | None:
-        row = conn.execute(select(subject_keys.c.wrapped_key)
-                           .where(subject_keys.c.subject_id == subject_id)).first()
+        row = conn.execute(_WRAPPED, {"b_subject": subject_id}).first()
         if row is None:
             return self._create(conn, subject_id, kind) if create else None
         if row.wrapped_key is None:
@@ -219,10 +228,15 @@ class Keyring:
         self.check(conn)  # never wrap a new key under a master key the database does not know
         data_key = AESGCM.generate_key(bit_length=256)
         wrapped = self.master.wrap(subject_id, data_key)
+        row = {"subject_id": subject_id, "kind": kind, "wrapped_key": wrapped, "created_at": utcnow()}
+        new_key = _NEW_KEY.get(conn.dialect.name)
+        if new_key is not None:  # one statement, which leaves a key a concurrent writer made alone
+            if conn.execute(new_key, row).rowcount != 1:
+                return self._key(conn, subject_id, kind, create=False)
+            return self._unwrapped(subject_id, wrapped)
         try:
             with conn.begin_nested():
-                conn.execute(insert(subject_keys).values(
-                    subject_id=subject_id, kind=kind, wrapped_key=wrapped, created_at=utcnow()))
+                conn.execute(insert(subject_keys).values(**row))
         except IntegrityError:
             return self._key(conn, subject_id, kind, create=False)  # a concurrent writer made it
         return self._unwrapped(subject_id, wrapped)
