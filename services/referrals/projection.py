@@ -145,13 +145,19 @@ PROJECTION = Projection(metadata, {
              _REOPEN: "b_referral_id", _CLOSE: "b_referral_id"})
 
 
+_KNOWN = select(referrals.c.referral_id, referrals.c.status, referrals.c.content_digest)
+_BY_ID = _KNOWN.where(referrals.c.referral_id == bindparam("b_referral_id"))
+# Every submission asks (its subject, then its handler): built once.
+_BY_REF = _KNOWN.where(referrals.c.referring_site == bindparam("b_site"),
+                       referrals.c.external_ref == bindparam("b_external_ref"))
+
+
 def known_by_id(conn: Connection, referral_id: str) -> domain.KnownReferral | None:
-    return _known(conn.execute(select(referrals).where(referrals.c.referral_id == referral_id)))
+    return _known(conn.execute(_BY_ID, {"b_referral_id": referral_id}))
 
 
 def known_by_ref(conn: Connection, site: str, external_ref: str) -> domain.KnownReferral | None:
-    return _known(conn.execute(select(referrals).where(
-        referrals.c.referring_site == site, referrals.c.external_ref == external_ref)))
+    return _known(conn.execute(_BY_REF, {"b_site": site, "b_external_ref": external_ref}))
 
 
 def _known(result: Any) -> domain.KnownReferral | None:
