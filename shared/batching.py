@@ -10,7 +10,15 @@ projection declares *row-local* (``row_keys``: it changes one row, named by one
 parameter, and its effect depends on nothing but that row) may pass writes of
 other row-local statements on other rows. Writes to one row keep their order: a
 second statement touching a row already written in the batch sends the batch
-first. Any other statement keeps strict order (only consecutive repeats join).
+first. Any other statement keeps strict order (only consecutive repeats join). A row is
+named by one parameter, or by several (a tuple of names: a versioned row's key and
+version).
+
+A replay also gives its ``Batched`` a *memo* (``replay_memo``): appliers keep
+there what they wrote, by key, and read it back instead of querying, so reads do
+not send the batch early. It is authoritative because a replay starts from empty
+tables and is their only writer; outside a replay there is no memo, and appliers
+query the database as before.
 """
 from __future__ import annotations
 
@@ -20,14 +28,16 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.sql.dml import UpdateBase
 
-RowKeys = Mapping[Any, str]
+RowKeys = Mapping[Any, str | tuple[str, ...]]
 
 
 class Batched:
     """Wraps a ``Connection`` for appliers; call ``flush()`` before committing."""
 
-    def __init__(self, conn: Connection, row_keys: RowKeys | None = None) -> None:
+    def __init__(self, conn: Connection, row_keys: RowKeys | None = None,
+                 memo: dict[str, Any] | None = None) -> None:
         self.conn = conn
+        self.memo = memo
         self._row_keys = row_keys or {}
         self._runs: dict[Any, list[dict[str, Any]]] = {}
         self._rows: dict[tuple[Any, Any], Any] = {}  # (table, key) -> the statement that wrote it
@@ -44,7 +54,8 @@ class Batched:
                 self.flush()
             self._strict = True
         else:
-            row = (statement.table, parameters[key_name])
+            row = (statement.table, parameters[key_name] if isinstance(key_name, str)
+                   else tuple(parameters[name] for name in key_name))
             if self._strict or self._rows.get(row, statement) is not statement:
                 self.flush()
             self._rows[row] = statement
@@ -63,3 +74,9 @@ class Batched:
     def __getattr__(self, name: str) -> Any:
         self.flush()
         return getattr(self.conn, name)
+
+
+def replay_memo(conn: Any, name: str) -> dict[Any, Any] | None:
+    """The dict kept under ``name`` for the rest of this replay, or None outside a replay."""
+    memo = conn.memo if isinstance(conn, Batched) else None
+    return None if memo is None else memo.setdefault(name, {})

@@ -38,16 +38,19 @@ def count_events(db: ServiceDatabase, origin: str | None = None) -> int:
 
 def apply_log(db: ServiceDatabase, source: Connection, target: Connection, after: int = 0,
               until: datetime | None = None, progress: Progress | None = None,
-              batch: int = BATCH, batches: int | None = None) -> tuple[int, int, bool]:
+              batch: int = BATCH, batches: int | None = None,
+              memo: dict[str, Any] | None = None) -> tuple[int, int, bool]:
     """Apply the events after ``after`` (learned by ``until``) read from ``source`` to ``target``.
 
     Stops after ``batches`` batches when given. Returns (events read, last
     position, whether the log was read to its end). ``target`` may be ``source``.
+    ``memo``: the appliers' memo (``shared.batching``), only for tables this
+    replay filled from empty, alone, and kept across the calls that fill them.
     """
     read = 0
     while True:
         rows = read_batch(db, source, after, until, batch)
-        apply_rows(db, target, rows)
+        apply_rows(db, target, rows, memo)
         read += len(rows)
         if progress is not None and rows:
             progress(len(rows))
@@ -75,12 +78,13 @@ def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datet
     return list(source.execute(query.order_by(events.c.seq).limit(batch)).all())
 
 
-def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Any]) -> None:
+def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Any],
+               memo: dict[str, Any] | None = None) -> None:
     """Apply rows of ``read_batch`` in order, many writes per round trip."""
     if target.dialect.name == "sqlite":
         # Long transactions: keep their pages in memory instead of spilling them early.
         target.exec_driver_sql("PRAGMA cache_size = -131072")
-    conn = Batched(target, db.projection.row_keys)
+    conn = Batched(target, db.projection.row_keys, memo)
     for row in rows:
         if row.envelope is not None:
             applying(target, row.seq, row.recorded_at)
@@ -95,7 +99,7 @@ def rebuild(db: ServiceDatabase, progress: Progress | None = None, batch: int = 
     with db.engine.begin() as conn:
         db.projection.metadata.drop_all(conn)
         db.projection.metadata.create_all(conn)
-        return apply_log(db, conn, conn, progress=progress, batch=batch)[0]
+        return apply_log(db, conn, conn, progress=progress, batch=batch, memo={})[0]
 
 
 def _rebuild_aside(db: ServiceDatabase, progress: Progress | None, batch: int) -> int:
@@ -105,13 +109,13 @@ def _rebuild_aside(db: ServiceDatabase, progress: Progress | None, batch: int) -
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{aside}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{aside}"'))
         db.projection.metadata.create_all(conn.execution_options(schema_translate_map={None: aside}))
-    read, position, finished = 0, 0, False
+    read, position, finished, memo = 0, 0, False, {}  # type: ignore[var-annotated]
     with db.engine.connect() as source:
         while not finished:
             with db.engine.begin() as target:
                 done, position, finished = apply_log(
                     db, source, target.execution_options(schema_translate_map={None: aside}),
-                    after=position, progress=progress, batch=batch, batches=1)
+                    after=position, progress=progress, batch=batch, batches=1, memo=memo)
             source.rollback()  # the next batch reads a fresh snapshot
             read += done
     with db.engine.begin() as conn:
@@ -126,7 +130,7 @@ def _rebuild_aside(db: ServiceDatabase, progress: Progress | None, batch: int) -
             tail += batch_rows
             position = batch_rows[-1].seq
         # From here on this connection's statements go to the tables built aside.
-        apply_rows(db, conn.execution_options(schema_translate_map={None: aside}), tail)
+        apply_rows(db, conn.execution_options(schema_translate_map={None: aside}), tail, memo)
         read += len(tail)
         if progress is not None and tail:
             progress(len(tail))

@@ -47,10 +47,13 @@ class TableCheck:
 
 
 def build_into(db: ServiceDatabase, target: Engine, until: datetime | None = None) -> int:
-    """Apply the service's events (those learned by ``until``) to fresh projection tables in ``target``."""
+    """Apply the service's events (those learned by ``until``) to fresh projection tables in ``target``.
+
+    ``target`` must hold no projection rows yet: the appliers trust their replay memo.
+    """
     db.projection.metadata.create_all(target)
     with db.reading() as source, target.begin() as conn:
-        return apply_log(db, source, conn, until=until)[0]
+        return apply_log(db, source, conn, until=until, memo={})[0]
 
 
 def verify(db: ServiceDatabase, shown: int = 3) -> list[TableCheck]:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     insert,
     select,
     update,
@@ -83,12 +84,19 @@ reminders = Table(
 )
 
 
+# Built once, so a replay sends many of one kind in one round trip (``shared.batching``).
+_ADD_MATCH = insert(matches)
+_CLOSE_MATCH = update(matches).where(matches.c.match_id == bindparam("b_match_id")).values(
+    **{column: bindparam(f"b_{column}") for column in (
+        "status", "closed_on", "close_reason", "close_initiator", "close_anticipated", "rematch_allowed")})
+
+
 def _matched(conn: Connection, event: Event) -> None:
     p = event.payload
-    conn.execute(insert(matches).values(
-        match_id=p["match_id"], referral_id=p["referral_id"], volunteer_id=p["volunteer_id"],
-        region=p["region"], status=MatchStatus.ACTIVE, matched_on=date.fromisoformat(p["matched_on"]),
-        checkins=0))
+    conn.execute(_ADD_MATCH, {
+        "match_id": p["match_id"], "referral_id": p["referral_id"], "volunteer_id": p["volunteer_id"],
+        "region": p["region"], "status": MatchStatus.ACTIVE, "matched_on": date.fromisoformat(p["matched_on"]),
+        "checkins": 0})
 
 
 def _checked_in(conn: Connection, event: Event) -> None:
@@ -106,10 +114,10 @@ def _checked_in(conn: Connection, event: Event) -> None:
 
 def _closed(conn: Connection, event: Event) -> None:
     p = event.payload
-    conn.execute(update(matches).where(matches.c.match_id == p["match_id"]).values(
-        status=MatchStatus.CLOSED, closed_on=date.fromisoformat(p["closed_on"]),
-        close_reason=p["reason"], close_initiator=p["initiator"],
-        close_anticipated=p.get("anticipated"), rematch_allowed=closure_allows_rematch(p)))
+    conn.execute(_CLOSE_MATCH, {
+        "b_match_id": p["match_id"], "b_status": MatchStatus.CLOSED, "b_closed_on": date.fromisoformat(p["closed_on"]),
+        "b_close_reason": p["reason"], "b_close_initiator": p["initiator"],
+        "b_close_anticipated": p.get("anticipated"), "b_rematch_allowed": closure_allows_rematch(p)})
 
 
 def _followup_due(conn: Connection, event: Event) -> None:
@@ -136,7 +144,7 @@ PROJECTION = Projection(metadata, {
     "checked_in": _checked_in,
     "closed": _both(_closed, REPORT.closed),
     "followup_due": _followup_due,
-})
+}, row_keys={**REPORT.row_keys(), _ADD_MATCH: "match_id", _CLOSE_MATCH: "b_match_id"})
 
 
 def _date(value: str | None) -> date | None:

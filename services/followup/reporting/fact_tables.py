@@ -15,9 +15,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Date, Index, Integer, MetaData, String, Table, insert, select, text, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from services.followup.standing import six_month_mark
+from shared.batching import replay_memo
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.eventstore import learned
@@ -61,70 +76,115 @@ def tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
 
 
 class ReportStore:
-    """Appliers for the report's tables (one per event type the report folds)."""
+    """Appliers for the report's tables (one per event type the report folds).
+
+    In a replay the current version of each key is read from the replay's memo
+    (``shared.batching.replay_memo``) instead of the tables, so the writes go
+    out in batches; outside one, from the tables.
+    """
 
     def __init__(self, metadata: MetaData) -> None:
         self.matches, self.participants, self.approvals, self.volunteer_regions = tables(metadata)
+        self._keys = {self.matches: "match_id", self.participants: "referral_id", self.approvals: "volunteer_id"}
+        self._insert = {table: insert(table) for table in self._keys}
+        self._supersede = {table: update(table).where(table.c[key] == bindparam("b_key"),
+                                                      table.c.version == bindparam("b_version"))
+                           .values(superseded_at=bindparam("b_superseded_at")) for table, key in self._keys.items()}
+        regions = self.volunteer_regions
+        self._add_region = insert(regions)
+        self._move_region = update(regions).where(regions.c.volunteer_id == bindparam("b_volunteer_id")).values(
+            region=bindparam("b_region"))
 
     def appliers(self) -> dict[str, Any]:
         return {"referral_received": self.referral_received, "matched": self.matched, "closed": self.closed,
                 "volunteer_registered": self.volunteer_registered,
                 "volunteer_screened": self.volunteer_screened}
 
+    def row_keys(self) -> dict[Any, str | tuple[str, ...]]:
+        """The statements' rows (``shared.batching``): a version of a key, a volunteer's region."""
+        return {**{self._insert[table]: (key, "version") for table, key in self._keys.items()},
+                **{statement: ("b_key", "b_version") for statement in self._supersede.values()},
+                self._add_region: "volunteer_id", self._move_region: "b_volunteer_id"}
+
     def referral_received(self, conn: Connection, event: Event) -> None:
         p, person = event.payload, event.payload["participant"]
         attributes = {"site": p["referring_site"], "gender": person["gender"], "birth_year": person["birth_year"],
                       "country": person["country_of_birth"], "arrival_year": person["arrival_year"]}
-        self._new_version(conn, self.participants, "referral_id", p["referral_id"], attributes)
-        for row in conn.execute(select(self.matches).where(
-                self.matches.c.referral_id == p["referral_id"], CURRENT)).mappings().all():
-            self._new_version(conn, self.matches, "match_id", row["match_id"],
-                              _with_age({**_facts_of(row), **attributes}))
+        self._new_version(conn, self.participants, p["referral_id"], attributes)
+        for row in self._current_matches_of(conn, p["referral_id"]):
+            self._new_version(conn, self.matches, row["match_id"], _with_age({**_facts_of(row), **attributes}))
 
     def matched(self, conn: Connection, event: Event) -> None:
         p = event.payload
         matched_on = date.fromisoformat(p["matched_on"])
-        person = conn.execute(select(self.participants).where(
-            self.participants.c.referral_id == p["referral_id"], CURRENT)).mappings().first()
-        self._new_version(conn, self.matches, "match_id", p["match_id"], _with_age({
+        person = self._current(conn, self.participants, p["referral_id"])
+        self._new_version(conn, self.matches, p["match_id"], _with_age({
             "referral_id": p["referral_id"], "region": p["region"], "matched_on": matched_on,
             "six_month_on": six_month_mark(matched_on), "closed_on": None, **_attributes_of(person)}))
 
     def closed(self, conn: Connection, event: Event) -> None:
         p = event.payload
-        row = self._current(conn, self.matches, "match_id", p["match_id"])
+        row = self._current(conn, self.matches, p["match_id"])
         if row is not None:  # a closure of a match not (yet) known changes no figure
-            self._new_version(conn, self.matches, "match_id", p["match_id"],
+            self._new_version(conn, self.matches, p["match_id"],
                               _with_age({**_facts_of(row), **_attributes_of(row),
                                          "closed_on": date.fromisoformat(p["closed_on"])}))
 
     def volunteer_registered(self, conn: Connection, event: Event) -> None:
-        p, known = event.payload, self.volunteer_regions
-        if conn.execute(select(known.c.region).where(known.c.volunteer_id == p["volunteer_id"])).first():
-            conn.execute(update(known).where(known.c.volunteer_id == p["volunteer_id"]).values(region=p["region"]))
+        p = event.payload
+        if self._region(conn, p["volunteer_id"]) is not None:
+            conn.execute(self._move_region, {"b_volunteer_id": p["volunteer_id"], "b_region": p["region"]})
         else:
-            conn.execute(insert(known).values(volunteer_id=p["volunteer_id"], region=p["region"]))
+            conn.execute(self._add_region, {"volunteer_id": p["volunteer_id"], "region": p["region"]})
+        if (memo := replay_memo(conn, self.volunteer_regions.name)) is not None:
+            memo[p["volunteer_id"]] = (p["region"],)
 
     def volunteer_screened(self, conn: Connection, event: Event) -> None:
-        p, known = event.payload, self.volunteer_regions
+        p = event.payload
         if p["outcome"] != ScreeningOutcome.APPROVED:
             return
-        region = conn.execute(select(known.c.region).where(known.c.volunteer_id == p["volunteer_id"])).scalar()
-        self._new_version(conn, self.approvals, "volunteer_id", p["volunteer_id"],
-                          {"region": region, "approved_on": date.fromisoformat(p["screened_on"])})
+        known = self._region(conn, p["volunteer_id"])
+        self._new_version(conn, self.approvals, p["volunteer_id"],
+                          {"region": known[0] if known else None, "approved_on": date.fromisoformat(p["screened_on"])})
 
-    def _current(self, conn: Connection, table: Table, key: str, value: str) -> Any:
-        return conn.execute(select(table).where(table.c[key] == value, CURRENT)).mappings().first()
+    def _region(self, conn: Connection, volunteer_id: str) -> Any:
+        """(region,) of a registered volunteer, or None."""
+        memo = replay_memo(conn, self.volunteer_regions.name)
+        if memo is not None:
+            return memo.get(volunteer_id)
+        known = self.volunteer_regions
+        return conn.execute(select(known.c.region).where(known.c.volunteer_id == volunteer_id)).first()
 
-    def _new_version(self, conn: Connection, table: Table, key: str, value: str, values: dict[str, Any]) -> None:
+    def _current(self, conn: Connection, table: Table, value: str) -> Any:
+        memo = replay_memo(conn, table.name)
+        if memo is not None:
+            return memo.get(value)
+        return conn.execute(select(table).where(table.c[self._keys[table]] == value, CURRENT)).mappings().first()
+
+    def _current_matches_of(self, conn: Connection, referral_id: str) -> list[Any]:
+        memo = replay_memo(conn, "report_matches_of_referral")
+        if memo is not None:
+            current = replay_memo(conn, self.matches.name) or {}
+            return [current[match_id] for match_id in memo.get(referral_id, ())]
+        return list(conn.execute(select(self.matches).where(
+            self.matches.c.referral_id == referral_id, CURRENT)).mappings().all())
+
+    def _new_version(self, conn: Connection, table: Table, value: str, values: dict[str, Any]) -> None:
         """End the current version of ``value`` now and start the next one with ``values``."""
         _seq, now = learned(conn)
-        current = self._current(conn, table, key, value)
+        current = self._current(conn, table, value)
         if current is not None:
-            conn.execute(update(table).where(table.c[key] == value, table.c.version == current["version"])
-                         .values(superseded_at=now))
-        conn.execute(insert(table).values(**{key: value}, version=(current["version"] + 1) if current else 1,
-                                          learned_at=now, superseded_at=None, **values))
+            conn.execute(self._supersede[table], {"b_key": value, "b_version": current["version"],
+                                                  "b_superseded_at": now})
+        row = {self._keys[table]: value, "version": (current["version"] + 1) if current else 1,
+               "learned_at": now, "superseded_at": None, **values}
+        conn.execute(self._insert[table], row)
+        if (memo := replay_memo(conn, table.name)) is not None:
+            memo[value] = row
+            if table is self.matches:
+                of_referral = replay_memo(conn, "report_matches_of_referral")
+                assert of_referral is not None
+                of_referral.setdefault(values["referral_id"], {})[value] = None
 
 
 def _facts_of(row: Any) -> dict[str, Any]:
