@@ -23,17 +23,15 @@ def cells(conn: Connection, store: ReportStore, date_from: date, date_to: date, 
     active = and_(m.c.matched_on <= date_to, or_(m.c.closed_on.is_(None), m.c.closed_on > date_to))
     eligible = and_(established, m.c.six_month_on <= date_to)
     successful = and_(eligible, or_(m.c.closed_on.is_(None), m.c.closed_on >= m.c.six_month_on))
-    known = and_(established, m.c.gender.isnot(None))
-    columns = [
-        m.c.region, m.c.site, _flag(established), _flag(active), _flag(eligible), _flag(successful),
-        case((known, m.c.gender), else_=None), case((known, m.c.country), else_=None),
-        case((known, m.c.age_decade), else_=None),
-        _flag(and_(known, m.c.arrival_year <= 2014)),
-    ]
-    query = select(*columns, func.count()).where(valid_at(m, as_of), *_regions(m.c.region, region, regions))
-    rows = conn.execute(query.group_by(*columns)).all()
-    return [Cell(r[0], r[1], bool(r[2]), bool(r[3]), bool(r[4]), bool(r[5]), r[6], r[7],
-                 None if r[8] is None else int(r[8]), bool(r[9]), int(r[10])) for r in rows]
+    arrived = and_(established, m.c.gender.isnot(None), m.c.arrival_year <= 2014)
+    # Grouped in the order of ix_report_matches_cells, which holds every column read: one
+    # pass over an index, no sort, and a few hundred groups to add up.
+    groups = [m.c.region, m.c.site, m.c.gender, m.c.country, m.c.age_decade]
+    counts = [func.sum(_flag(condition)) for condition in (established, active, eligible, successful, arrived)]
+    query = select(*groups, *counts).where(valid_at(m, as_of), *_regions(m.c.region, region, regions))
+    rows = conn.execute(query.group_by(*groups)).all()
+    return [Cell(r[0], r[1], r[2], r[3], None if r[4] is None else int(r[4]), *(int(n) for n in r[5:]))
+            for r in rows]
 
 
 def approvals(conn: Connection, store: ReportStore, date_from: date, date_to: date, as_of: datetime | None,

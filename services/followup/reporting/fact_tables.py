@@ -58,7 +58,10 @@ def tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
         Column("age_decade", Integer), *_learned(),
         Index("ix_report_matches_current", "match_id", sqlite_where=CURRENT, postgresql_where=CURRENT),
         Index("ix_report_matches_referral", "referral_id"),
-        Index("ix_report_matches_learned", "learned_at"))
+        Index("ix_report_matches_learned", "learned_at"),
+        # Every column a summary reads, led by those it groups by (cell_counts.cells).
+        Index("ix_report_matches_cells", "region", "site", "gender", "country", "age_decade", "matched_on",
+              "six_month_on", "closed_on", "arrival_year", "learned_at", "superseded_at"))
     participants = Table(
         "report_participants", metadata,
         Column("referral_id", String(64), primary_key=True), Column("version", Integer, primary_key=True),

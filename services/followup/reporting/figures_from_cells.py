@@ -1,11 +1,11 @@
 """The evaluation's figures from counted cells, as ``figures_from_fold.summary`` gives them from folded facts. Pure.
 
-A *cell* is a number of matches sharing everything the figures tell apart:
-region, site, and, for those established in the period, the participant's
-gender, country, age decade at matching and arrival before 2015, and whether
-the match is active at the period's end, eligible for and successful at six
-months. The database counts the cells (``cell_counts``); this adds them up
-per scope (all, each region, each site) and words them as the contract does.
+A *cell* is the matches sharing what the figures break down by: region, site,
+and the participant's gender, country and age decade at matching, with how
+many of them count towards each figure of the period (established, active at
+its end, eligible for and successful at six months, arrived before 2015). The
+database counts the cells (``cell_counts``); this adds them up per scope (all,
+each region, each site) and words them as the contract does.
 """
 from __future__ import annotations
 
@@ -20,15 +20,14 @@ from services.followup.reporting.figures_from_fold import AGE_BANDS, TOP_COUNTRI
 class Cell(NamedTuple):
     region: str
     site: str | None
-    established: bool
-    active: bool
-    eligible: bool
-    successful: bool
-    gender: str | None  # None: participant not known (or not established)
+    gender: str | None  # None: participant not known
     country: str | None
     decade: int | None  # age at matching // 10
-    arrived_2014: bool
-    count: int
+    established: int  # how many of the cell's matches were established in the period,
+    active: int  # were active at its end,
+    eligible: int  # were established and are eligible at six months,
+    successful: int  # and successful,
+    arrived_2014: int  # were established and their (known) participant arrived before 2015
 
 
 @dataclass
@@ -43,19 +42,17 @@ class Tally:
     bands: Counter[str] = field(default_factory=Counter)
 
     def add(self, cell: Cell) -> None:
-        n = cell.count
-        self.active += n * cell.active
-        if not cell.established:
-            return
+        n = cell.established
+        self.active += cell.active
         self.established += n
-        self.eligible += n * cell.eligible
-        self.successful += n * cell.successful
-        if cell.gender is not None:
+        self.eligible += cell.eligible
+        self.successful += cell.successful
+        if n and cell.gender is not None:
             assert cell.country is not None and cell.decade is not None
             self.genders[cell.gender] += n
             self.countries[cell.country] += n
             self.bands[age_band(cell.decade * 10)] += n
-            self.arrived += n * cell.arrived_2014
+            self.arrived += cell.arrived_2014
 
 
 def summary(cells: list[Cell], approvals: dict[str | None, int], date_from: date, date_to: date,
