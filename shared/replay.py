@@ -68,10 +68,12 @@ def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datet
                batch: int) -> list[Any]:
     """The next ``batch`` rows (seq, event_type, recorded_at, envelope) of the log after ``after``.
 
-    Events the projection ignores are counted, not fetched: their envelope is None.
+    Events the projection ignores are counted, not fetched: their envelope and recorded_at are None.
     """
-    envelope = case((events.c.event_type.in_(sorted(db.projection.appliers)), events.c.envelope), else_=None)
-    query = (select(events.c.seq, events.c.event_type, events.c.recorded_at, envelope.label("envelope"))
+    applied = events.c.event_type.in_(sorted(db.projection.appliers))
+    envelope = case((applied, events.c.envelope), else_=None)
+    recorded_at = case((applied, events.c.recorded_at), else_=None)  # typed per row read: only where used
+    query = (select(events.c.seq, events.c.event_type, recorded_at.label("recorded_at"), envelope.label("envelope"))
              .where(events.c.seq > after))
     if until is not None:
         query = query.where(events.c.recorded_at <= until)
