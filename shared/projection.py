@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData
 
+from shared.batching import RowKeys
 from shared.envelope import Event
 
 Applier = Callable[[Connection, Event], None]
@@ -25,7 +25,7 @@ class Projection:
 
     def __init__(self, metadata: MetaData, appliers: Mapping[str, Applier],
                  subjects: Mapping[str, SubjectOf] | None = None,
-                 row_keys: Mapping[Any, str] | None = None) -> None:
+                 row_keys: RowKeys | None = None) -> None:
         self.metadata = metadata
         self.appliers = dict(appliers)
         self.subjects = dict(subjects or {})
