@@ -95,6 +95,9 @@ class InboxConsumer(Consumer):
             if retry:
                 attempt = max(to_delivery(m).attempt for m in retry)
                 eventlet.sleep(min(0.2 * 2 ** attempt, MAX_BACKOFF_SECONDS))
+            if not retry and _one_channel(batch):
+                _ack_up_to(batch[-1])
+                return result, exc_info
             for message in batch:
                 if any(message is r for r in retry):
                     self.queue_consumer.requeue_message(message)
@@ -108,6 +111,20 @@ class InboxConsumer(Consumer):
         finally:
             settled.send()
         return result, exc_info
+
+
+def _one_channel(batch: list[Any]) -> bool:
+    return all(message.channel is batch[-1].channel for message in batch)
+
+
+def _ack_up_to(last: Any) -> None:
+    """Ack a whole batch with one frame: every delivery up to ``last`` on its channel is in it.
+
+    Batches are taken in delivery order, one at a time, and each settled before the next,
+    so nothing delivered earlier on the channel is still unsettled.
+    """
+    if last.channel.connection:  # else the broker has already reclaimed them
+        last.channel.basic_ack(last.delivery_tag, multiple=True)
 
 
 def to_delivery(message: Any) -> Delivery:
