@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
@@ -27,6 +28,9 @@ def normalise(schema: Schema, data: Any, what: str, prefix: str = "") -> dict[st
         raise ValidationFailed(f"invalid {what}", flatten_errors(exc.messages, prefix)) from exc
 
 
+_propagated: WeakKeyDictionary[Schema, str] = WeakKeyDictionary()
+
+
 def command(schema_cls: type[Schema], data: Any, what: str,
             exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """Validate a command body strictly: unknown fields are an error, not ignored."""
@@ -35,6 +39,13 @@ def command(schema_cls: type[Schema], data: Any, what: str,
 
 def _propagate_unknown(schema: Schema, unknown: str) -> None:
     """Apply a schema's unknown-field policy to its nested objects too (marshmallow doesn't)."""
+    if _propagated.get(schema) == unknown:
+        return  # a schema built once and used for every event: its nested ones are set
+    _set_nested_unknown(schema, unknown)
+    _propagated[schema] = unknown
+
+
+def _set_nested_unknown(schema: Schema, unknown: str) -> None:
     for field in schema.fields.values():
         inner = field.inner if isinstance(field, fields.List) else field
         if isinstance(inner, fields.Nested):
