@@ -1,7 +1,7 @@
 """Decisions about volunteers and matches: pure functions, no I/O."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -70,11 +70,16 @@ def train(v: Volunteer, completed_on: str) -> dict[str, Any]:
 
 
 def match(referral: WaitingReferral | None, volunteer: Volunteer | None, *, referral_id: str,
-          volunteer_id: str, match_id: str, matched_on: date) -> dict[str, Any]:
-    """The ``matched`` payload, if every matching rule holds."""
-    if referral is None:
+          volunteer_id: str, match_id: str, matched_on: date,
+          regions: Collection[str] | None = None) -> dict[str, Any]:
+    """The ``matched`` payload, if every matching rule holds.
+
+    ``regions`` are the caller's (None: every region): a referral or volunteer outside
+    them is answered exactly as a missing one, so a refusal tells nothing about it.
+    """
+    if referral is None or not _visible(referral.region, regions):
         raise NotFound(f"no referral {referral_id} is known to matching")
-    if volunteer is None:
+    if volunteer is None or not _visible(volunteer.region, regions):
         raise NotFound(f"no volunteer {volunteer_id}")
     if referral.status == ReferralStatus.MATCHED:
         raise Conflict(f"participant of referral {referral_id} is already matched",
@@ -97,6 +102,10 @@ def match(referral: WaitingReferral | None, volunteer: Volunteer | None, *, refe
                            {"matched_on": ["before referred_on"]})
     return {"match_id": match_id, "referral_id": referral_id, "volunteer_id": volunteer_id,
             "region": referral.region, "matched_on": matched_on.isoformat()}
+
+
+def _visible(region: str, regions: Collection[str] | None) -> bool:
+    return regions is None or region in regions
 
 
 def _check_preferences(referral: WaitingReferral, volunteer: Volunteer) -> None:

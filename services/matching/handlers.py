@@ -7,6 +7,7 @@ Each is a plain function of a unit of work (``shared/ports.py``) whose repositor
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -47,8 +48,10 @@ def erase_volunteer(work: Work[Matching], volunteer_id: str, command: dict[str, 
                   work.repository.matches_of)
 
 
-def match_participant(work: Work[Matching], command: dict[str, Any]) -> str:
-    """Record ``matched`` if the rules allow; two consultants can't both win.
+def match_participant(work: Work[Matching], command: dict[str, Any],
+                      regions: Collection[str] | None = None) -> str:
+    """Record ``matched`` if the rules allow, within the caller's ``regions`` (None: all);
+    two consultants can't both win.
 
     The rules are checked inside the writing transaction: SQLite lets one
     writer in at a time (BEGIN IMMEDIATE), PostgreSQL locks the two rows, and
@@ -60,7 +63,7 @@ def match_participant(work: Work[Matching], command: dict[str, Any]) -> str:
         work.repository.waiting_referral(referral_id, for_update=True),
         work.repository.volunteer(volunteer_id, for_update=True),
         referral_id=referral_id, volunteer_id=volunteer_id,
-        match_id=match_id, matched_on=date.fromisoformat(command["matched_on"]))
+        match_id=match_id, matched_on=date.fromisoformat(command["matched_on"]), regions=regions)
     proposal_id = command.get("proposal_id")
     choice = domain.choose(work.repository.proposal(proposal_id) if proposal_id else None,
                            proposal_id=proposal_id, referral_id=referral_id,

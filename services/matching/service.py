@@ -54,10 +54,12 @@ class MatchingService(operations.Operations, consumer.ConsumesEvents):
         return {"volunteer_id": volunteer_id, "erased": True}
 
     @rpc
-    def match_participant(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
+    def match_participant(self, body: dict[str, Any], actor: dict[str, Any],
+                          regions: list[str] | None = None) -> dict[str, str]:
+        """Match within the caller's ``regions`` (None: every region), as the gateway says."""
         command = validation.command(schemas.MatchParticipant, body, "match")
         with work(self.db, SqlMatching, actor=actor) as uow:
-            return {"match_id": handlers.match_participant(uow, command)}
+            return {"match_id": handlers.match_participant(uow, command, regions)}
 
     @rpc
     def get_volunteer(self, volunteer_id: str, include_personal: bool = False,

@@ -137,9 +137,14 @@ class FakeMatching(FakeService):
         self.get_volunteer(volunteer_id)
         return {"volunteer_id": volunteer_id, "erased": True}
 
-    def match_participant(self, body: dict[str, Any], actor: dict[str, Any]) -> dict[str, str]:
+    def match_participant(self, body: dict[str, Any], actor: dict[str, Any],
+                          regions: list[str] | None = None) -> dict[str, str]:
         referral = region_of(body["referral_id"], f"no referral {body['referral_id']} is known to matching")
+        if regions is not None and referral not in regions:
+            raise NotFound(f"no referral {body['referral_id']} is known to matching")
         volunteer = region_of(body["volunteer_id"], f"no volunteer {body['volunteer_id']}")
+        if regions is not None and volunteer not in regions:
+            raise NotFound(f"no volunteer {body['volunteer_id']}")
         if referral != volunteer:
             raise RuleViolated(f"volunteer is in {volunteer}, the participant in {referral}")
         return {"match_id": "m-new"}

@@ -83,22 +83,24 @@ def test_system_may_not_read(gateway: Any) -> None:
         gateway.list_matches(request("system"))
 
 
-def test_consultant_cannot_match_a_referral_outside_its_regions(gateway: Any) -> None:
-    gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "hovedstaden"}
+def test_a_consultants_match_is_decided_by_matching_within_its_regions(gateway: Any) -> None:
+    gateway.matching.match_participant.return_value = {"match_id": "m1"}
     body = {"referral_id": "r1", "volunteer_id": "v1", "matched_on": "2023-02-01"}
-    with pytest.raises(NotFound):
-        gateway.match_participant(request("consultant", "syddanmark", method="POST", body=body))
-    gateway.matching.match_participant.assert_not_called()
+    response = gateway.match_participant(request("consultant", "syddanmark", method="POST", body=body))
+    assert response.status_code == 202 and response.json == {"match_id": "m1"}
+    (sent, _actor, regions), _ = gateway.matching.match_participant.call_args
+    assert (sent["referral_id"], regions) == ("r1", ["syddanmark"])
+    # Matching's projection holds both regions: no round trip to referrals or for the volunteer.
+    gateway.referrals.get_referral.assert_not_called()
+    gateway.matching.get_volunteer.assert_not_called()
 
 
-def test_consultant_learns_nothing_of_another_regions_volunteer(gateway: Any) -> None:
-    gateway.referrals.get_referral.return_value = {"referral_id": "r1", "region": "syddanmark"}
-    gateway.matching.get_volunteer.return_value = {"volunteer_id": "v1", "region": "hovedstaden"}
+def test_a_coordinators_match_is_decided_in_every_region(gateway: Any) -> None:
+    gateway.matching.match_participant.return_value = {"match_id": "m1"}
     body = {"referral_id": "r1", "volunteer_id": "v1", "matched_on": "2023-02-01"}
-    with pytest.raises(NotFound) as caught:
-        gateway.match_participant(request("consultant", "syddanmark", method="POST", body=body))
-    assert str(caught.value) == "no volunteer v1"
-    gateway.matching.match_participant.assert_not_called()
+    gateway.match_participant(request("coordinator", method="POST", body=body))
+    (_sent, _actor, regions), _ = gateway.matching.match_participant.call_args
+    assert regions is None
 
 
 def test_check_in_is_scoped_by_the_matchs_region(gateway: Any) -> None:

@@ -16,9 +16,9 @@ WAITING = WaitingReferral("r-1", "hovedstaden", ReferralStatus.WAITING, date(202
 
 
 def do_match(referral: WaitingReferral | None = WAITING, volunteer: Volunteer | None = READY,
-             matched_on: date = date(2023, 2, 1)) -> dict:
+             matched_on: date = date(2023, 2, 1), regions: list[str] | None = None) -> dict:
     return domain.match(referral, volunteer, referral_id="r-1", volunteer_id="v-1",
-                        match_id="m-1", matched_on=matched_on)
+                        match_id="m-1", matched_on=matched_on, regions=regions)
 
 
 @pytest.mark.parametrize("screening, trained, active, expected", [
@@ -79,6 +79,24 @@ def test_match_with_unknown_referral_is_not_found() -> None:
 def test_match_with_unknown_volunteer_is_not_found() -> None:
     with pytest.raises(NotFound):
         do_match(volunteer=None)
+
+
+def test_a_referral_outside_the_callers_regions_is_answered_as_missing() -> None:
+    with pytest.raises(NotFound) as missing:
+        do_match(referral=None, regions=["syddanmark"])
+    with pytest.raises(NotFound) as foreign:
+        do_match(referral=replace(WAITING, status=ReferralStatus.MATCHED), regions=["syddanmark"])
+    assert foreign.value.message == missing.value.message == "no referral r-1 is known to matching"
+
+
+def test_a_volunteer_outside_the_callers_regions_is_answered_as_missing_whatever_its_status() -> None:
+    with pytest.raises(NotFound) as foreign:
+        do_match(volunteer=replace(READY, region="syddanmark", trained=False), regions=["hovedstaden"])
+    assert foreign.value.message == "no volunteer v-1"
+
+
+def test_a_match_within_the_callers_regions_is_decided_by_the_rules() -> None:
+    assert do_match(regions=["hovedstaden", "sjaelland"])["region"] == "hovedstaden"
 
 
 def test_matching_an_already_matched_participant_is_a_conflict() -> None:

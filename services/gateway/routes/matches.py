@@ -17,11 +17,10 @@ class MatchRoutes(Routes):
     @route("POST", "/api/v1/matches", "Match a participant with a volunteer",
            roles=STAFF, body=MatchParticipant, answer=answers.MatchId, status=202)
     def match_participant(self, call: Call) -> Any:
-        # Both sides must be in the consultant's regions before matching says anything
-        # about either (a refusal would tell a foreign volunteer's status).
-        self._check_referral_region(call.principal, call.body["referral_id"])
-        self._check_volunteer_region(call.principal, call.body["volunteer_id"])
-        return self.matching.match_participant(call.body, call.principal.actor)
+        # Matching holds both sides' regions: it answers one outside the consultant's
+        # regions as missing, before any rule could tell its status.
+        return self.matching.match_participant(call.body, call.principal.actor,
+                                               scoped_regions(call.principal, None))
 
     @route("GET", "/api/v1/matches", "List matches", description=ON,
            roles=STAFF, query=arguments.MatchFilters, answer=answers.MatchPage)
