@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
+import orjson
+
 # Per green thread: nameko runs each delivery in a worker of its own.
 _current: ContextVar[dict[str, str | None]] = ContextVar("lgv_log_context", default={})
 
@@ -30,7 +32,7 @@ def log_context(body: bytes) -> Iterator[None]:
 
 def _ids(body: bytes) -> dict[str, str | None]:
     try:
-        data = json.loads(body)
+        data = orjson.loads(body)
     except (ValueError, RecursionError):
         return {}
     if not isinstance(data, dict):
