@@ -28,6 +28,8 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.sql.dml import UpdateBase
 
+from shared import sqlite_runs
+
 RowKeys = Mapping[Any, str | tuple[str, ...]]
 
 
@@ -65,7 +67,8 @@ class Batched:
     def flush(self) -> None:
         runs, self._runs, self._rows, self._strict = self._runs, {}, {}, False
         for statement, params in runs.items():
-            self.conn.execute(statement, params)
+            if len(params) == 1 or not sqlite_runs.send(self.conn, statement, params):
+                self.conn.execute(statement, params)
 
     @property
     def info(self) -> dict[Any, Any]:
@@ -80,3 +83,4 @@ def replay_memo(conn: Any, name: str) -> dict[Any, Any] | None:
     """The dict kept under ``name`` for the rest of this replay, or None outside a replay."""
     memo = conn.memo if isinstance(conn, Batched) else None
     return None if memo is None else memo.setdefault(name, {})
+

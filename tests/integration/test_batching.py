@@ -1,10 +1,12 @@
 """Writes held by ``shared.batching.Batched`` land as if sent one by one."""
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, insert, select, update
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, bindparam, insert, select, update
 
 from shared.batching import Batched
-from shared.db import make_engine
+from shared.db import UtcDateTime, make_engine
 
 metadata = MetaData()
 rows = Table("rows", metadata, Column("key", String(10), primary_key=True), Column("value", Integer),
@@ -43,3 +45,35 @@ def test_batched_writes_end_as_the_same_rows_as_one_by_one(tmp_path):
     engine.dispose()
     assert results[0] == results[1] == results[2]
     assert ("a", 3, "x") in results[0]  # the write before its row existed changed nothing
+
+
+
+typed = Table("typed", metadata, Column("key", String(10), primary_key=True), Column("at", UtcDateTime()),
+              Column("on", Date), Column("flag", Boolean), Column("note", String(20)))
+ADD_TYPED = insert(typed)
+STAMP = update(typed).where(typed.c.key == bindparam("b_key")).values(
+    at=bindparam("b_at"), flag=True, note="stamped")  # literal values beside parameters
+
+
+def test_runs_with_typed_columns_and_literal_values_land_as_sent_one_by_one(tmp_path):
+    start = datetime(2023, 5, 1, 12, 30, tzinfo=timezone(timedelta(hours=2)))
+    writes = [(ADD_TYPED, {"key": f"t{n}", "at": start + timedelta(minutes=n), "on": date(2023, 1, n + 1),
+                           "flag": n % 2 == 0, "note": None}) for n in range(6)]
+    writes += [(STAMP, {"b_key": f"t{n}", "b_at": start - timedelta(days=n)}) for n in range(1, 6, 2)]
+    engine = make_engine(f"sqlite:///{tmp_path / 'typed.db'}")
+    metadata.create_all(engine)
+    results = []
+    for wrap in (lambda c: c, lambda c: Batched(c, {ADD_TYPED: "key", STAMP: "b_key"})):
+        with engine.begin() as conn:
+            conn.execute(typed.delete())
+            target = wrap(conn)
+            for statement, params in writes:
+                target.execute(statement, params)
+            if isinstance(target, Batched):
+                target.flush()
+            # as stored, not as read back: verify compares SQLite's text (shared.verify)
+            results.append(conn.exec_driver_sql('SELECT * FROM typed ORDER BY "key"').all())
+    engine.dispose()
+    assert results[0] == results[1]
+    assert results[0][:2] == [("t0", "2023-05-01 10:30:00.000000", "2023-01-01", 1, None),
+                              ("t1", "2023-04-30 10:30:00.000000", "2023-01-02", 1, "stamped")]

@@ -1,0 +1,76 @@
+"""One statement's run of many rows sent to SQLite with one ``executemany``, its parameters typed here.
+
+SQLAlchemy builds and processes a parameter set per row of an ``executemany``
+in Python; for the runs a replay sends (tens of thousands of rows of a few
+statements) that costs as much as SQLite's own work. The statement is compiled
+once, and each row's values go through the same bind processors, so the rows
+stored are the same text SQLAlchemy would have stored.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+
+def send(conn: Connection, statement: Any, params: list[dict[str, Any]]) -> bool:
+    """Send ``params`` through ``statement`` when this can (SQLite, nothing only SQLAlchemy can send)."""
+    plan = _plan(conn, statement, params[0])
+    if plan is None:
+        return False
+    plan.send(conn, params)
+    return True
+
+
+class _Plan:
+    """A statement compiled for SQLite, and where each positional parameter comes from."""
+
+    def __init__(self, sql: str, binds: list[tuple[str, Any, Any]]) -> None:
+        self.sql, self.binds = sql, binds
+
+    def send(self, conn: Connection, params: list[dict[str, Any]]) -> None:
+        binds = self.binds
+        rows = [tuple((process(p[name]) if process else p[name]) if name is not None else constant
+                      for name, process, constant in binds) for p in params]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self.sql, rows)
+        except Exception as exc:  # as SQLAlchemy would raise it, without the parameters
+            raise DBAPIError.instance(self.sql, None, exc, Exception, hide_parameters=True) from exc
+        finally:
+            cursor.close()
+
+
+_PLANS: dict[tuple[Any, frozenset[str]], _Plan | None] = {}
+
+
+def _plan(conn: Connection, statement: Any, first: dict[str, Any]) -> _Plan | None:
+    """The statement's plan on SQLite, or None (another backend, or what only SQLAlchemy can send)."""
+    if conn.dialect.name != "sqlite" or conn._execution_options.get("schema_translate_map"):
+        return None
+    key = (statement, frozenset(first))
+    if key not in _PLANS:
+        if len(_PLANS) > 1000:  # statements built per call would otherwise be kept for ever
+            _PLANS.clear()
+        _PLANS[key] = _compiled(conn, statement, list(first))
+    return _PLANS[key]
+
+
+def _compiled(conn: Connection, statement: Any, keys: list[str]) -> _Plan | None:
+    compiled: Any = statement.compile(dialect=conn.dialect, column_keys=keys)
+    if (compiled.insert_prefetch or compiled.update_prefetch or compiled.escaped_bind_names
+            or compiled.literal_execute_params or compiled.post_compile_params or compiled.positiontup is None):
+        return None  # Python-side defaults, renamed or expanded parameters: SQLAlchemy's own path
+    by_name = {name: bind for bind, name in compiled.bind_names.items()}
+    binds = []
+    for name in compiled.positiontup:
+        bind = by_name[name]
+        if bind.key in keys:
+            binds.append((bind.key, compiled._bind_processors.get(name), None))
+        elif bind.callable is None and not bind.required:
+            process = compiled._bind_processors.get(name)
+            binds.append((None, None, process(bind.value) if process else bind.value))
+        else:
+            return None
+    return _Plan(compiled.string, binds)
