@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from shared.envelope import Event, new_event_id, utcnow
 from shared.errors import ConcurrencyConflict
@@ -131,6 +131,25 @@ class TestEventStoreOnSQLite(EventStoreContract):
     @pytest.fixture
     def url(self, tmp_path):
         return f"sqlite:///{tmp_path / 'store.db'}"
+
+    def test_the_audit_lookup_searches_the_subject_index_and_reads_events_by_key(self, db):
+        with db.engine.begin() as conn:
+            for n in range(50):
+                db.store.append(conn, f"match-m{n}", [_event("checked_in", match_id=f"m{n}")])
+        asked: list[tuple[str, object]] = []
+
+        def heard(_conn, _cursor, statement, parameters, _context, _many):
+            asked.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", heard)
+        with db.reading() as conn:
+            db.store.about(conn, "m7", after=(utcnow(), "e"), limit=10)
+        event.remove(db.engine, "before_cursor_execute", heard)
+        statement, parameters = asked[-1]
+        with db.engine.connect() as conn:
+            plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+        assert any("event_subjects USING INDEX ix_event_subjects_position (subject_id=?" in step for step in plan), plan
+        assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), plan
 
 
 class TestEventStoreOnPostgreSQL(EventStoreContract):
