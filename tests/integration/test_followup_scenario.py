@@ -151,7 +151,7 @@ def matched(service: Any, label: str, matched_on: str, region: str) -> None:
         "region": region, "matched_on": matched_on}, source="matching",
         stream_id=f"match-{match_id(label)}", stream_version=1,
         recorded_at=f"{matched_on}T12:00:00+00:00")
-    assert service.handle_inbox(ev.published(message)) == APPLIED
+    assert service.handle_inbox([ev.published(message)]) == [APPLIED]
 
 
 def run(service: Any, steps: list[tuple]) -> None:
