@@ -89,8 +89,12 @@ def _typed_compare(table: Table, live: Connection, rebuilt: Connection, shown: i
 def _raw(table: Table, conn: Connection) -> tuple[int, str]:
     """Count and digest of the rows as the SQLite driver returns them."""
     names = ", ".join(f'"{column.name}"' for column in table.columns)
-    cursor = conn.exec_driver_sql(f'SELECT {names} FROM "{table.name}"')
-    return _digest(orjson.dumps(row, default=_plain) for row in cursor)
+    # The driver's own cursor: plain tuples, every value whole.
+    cursor = conn.connection.driver_connection.execute(f'SELECT {names} FROM "{table.name}"')  # type: ignore[union-attr]
+    try:
+        return _digest(orjson.dumps(row, default=_plain) for row in cursor)
+    finally:
+        cursor.close()
 
 
 def _typed(table: Table, conn: Connection) -> list[bytes]:

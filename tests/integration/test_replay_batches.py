@@ -83,3 +83,26 @@ def test_verify_names_exactly_the_row_altered_by_hand(db):
     assert [(r["referral_id"], r["region"]) for r in different.only_rebuilt] == [(target["referral_id"],
                                                                                   target["region"])]
     assert different.live_rows == different.rebuilt_rows == len(rows(str(db.engine.url), "referrals"))
+
+
+def test_verify_finds_one_character_changed_in_the_middle_of_a_long_sealed_value(db):
+    """A long value counts whole (printed rows are cut short in the middle)."""
+    _history(db)
+    referral_id = next(r["referral_id"] for r in rows(str(db.engine.url), "referrals") if r["status"] == "waiting")
+    from services.referrals.handlers import withdraw_referral
+    from services.referrals.repository import SqlReferrals
+    from shared.stored_work import work
+    with work(db, SqlReferrals) as uow:
+        withdraw_referral(uow, referral_id, "moved", "moved away, and asked us to say why at length. " * 12)
+    with db.engine.connect() as conn:
+        sealed = conn.execute(text("SELECT withdrawn_reason FROM referrals WHERE referral_id = :r"),
+                              {"r": referral_id}).scalar()
+    assert len(sealed) > 600
+    middle = len(sealed) // 2
+    altered = sealed[:middle] + ("A" if sealed[middle] != "A" else "B") + sealed[middle + 1:]
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE referrals SET withdrawn_reason = :p WHERE referral_id = :r"),
+                     {"p": altered, "r": referral_id})
+    different = {check.table: check for check in verify(db)}["referrals"]
+    assert not different.same
+    assert [r["referral_id"] for r in different.only_live] == [referral_id]
