@@ -1,6 +1,7 @@
 """Engines for a service's own database: SQLite by default, any SQLAlchemy URL."""
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import datetime, timezone
@@ -9,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, make_url
 from sqlalchemy.pool import QueuePool
+
+log = logging.getLogger(__name__)
 
 READ_ONLY = "lgv_read_only"
 
@@ -56,6 +59,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # A destroyed key's bytes are overwritten, not left in a freed part of a page.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute("PRAGMA journal_size_limit=0")  # a reset log is emptied, not reused in place
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -65,6 +71,26 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN" if connection.info.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def forget_freed(engine: Engine) -> None:
+    """Drop the copies of overwritten rows the database's files still hold (after an erasure).
+
+    On SQLite the write-ahead log keeps every page as it was written until a checkpoint,
+    and its file is reused, not emptied, while connections stay open: a destroyed key
+    would stay readable there. A truncating checkpoint copies the log into the database
+    (where ``secure_delete`` zeroed the old bytes) and empties the log file.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        busy, _frames, _done = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.warning("the write-ahead log could not be emptied after an erasure (a reader held it); "
+                        "it is emptied when the log is next reset")
+    finally:
+        raw.close()
 
 
 def _owner_only(database: str | None) -> None:

@@ -73,6 +73,10 @@ _NEW_KEY = {"sqlite": sqlite_insert(subject_keys).on_conflict_do_nothing(),
             "postgresql": postgresql_insert(subject_keys).on_conflict_do_nothing()}
 
 
+# Set on a connection whose transaction destroyed keys (``ServiceDatabase.transaction``
+# then has the database drop the old copies its files may hold: ``shared.db.forget_freed``).
+KEYS_DESTROYED = "lgv.keys_destroyed"
+
 class Erased:
     """What a sealed value reads as once its subject's key is destroyed."""
 
@@ -173,6 +177,7 @@ class Keyring:
     def destroy(self, conn: Connection, subject_ids: list[str], kind: str) -> int:
         """Destroy the subjects' keys (tombstones for subjects never seen); returns how many were live."""
         destroyed = 0
+        conn.info[KEYS_DESTROYED] = True  # the database's files are cleared after the commit
         for subject_id in subject_ids:
             row = conn.execute(select(subject_keys.c.wrapped_key)
                                .where(subject_keys.c.subject_id == subject_id)).first()

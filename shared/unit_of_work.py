@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from shared import access_log, deadletters, migrations, ordering  # noqa: F401  (their tables belong to the store)
-from shared.db import READ_ONLY
+from shared.db import READ_ONLY, forget_freed
 from shared.envelope import Event, checked_actor, new_event_id, utcnow
 from shared.eventstore import EventStore
 from shared.eventstore import metadata as store_metadata
-from shared.keyring import Keyring
+from shared.keyring import KEYS_DESTROYED, Keyring
 from shared.personal import seal_event
 from shared.projection import Projection
 from shared.registry import SchemaRegistry
@@ -120,6 +120,9 @@ class ServiceDatabase:
         with self.engine.begin() as conn:
             uow = UnitOfWork(conn, self, cause=cause, actor=actor)
             yield uow
+            shredded = conn.info.pop(KEYS_DESTROYED, False)
+        if shredded:
+            forget_freed(self.engine)
         if uow.recorded:
             for callback in self._after_commit:
                 callback()

@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
 from shared import masterkey
 from shared.db import make_engine
@@ -14,6 +15,7 @@ from shared.keyring import ERASED, Keyring, is_sealed, subject_keys
 from shared.masterkey import MasterKey, WrongMasterKey
 from shared.personal import open_fields, public_view, seal_event
 from shared.runtime.counters import SEALED_VALUES_UNREADABLE
+from tests.support.store import make_database
 
 CANARY = "Canary-Kx7Q"
 
@@ -134,3 +136,20 @@ def test_databases_and_their_directory_are_readable_by_their_owner_only(tmp_path
         assert {f.name for f in files} >= {"referrals.db", "referrals.db-wal", "referrals.db-shm"}
         assert {oct(f.stat().st_mode & 0o777) for f in files} == {oct(0o600)}
     assert var.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_destroyed_key_is_in_no_file_of_the_database_while_its_connections_stay_open(tmp_path):
+    db = make_database(f"sqlite:///{tmp_path / 'referrals.db'}")
+    with db.transaction() as uow:
+        db.keyring.seal(uow.conn, "subject-1", {"name": "Kari"}, "referral")
+        wrapped = uow.conn.execute(select(subject_keys.c.wrapped_key)
+                                   .where(subject_keys.c.subject_id == "subject-1")).scalar_one()
+    assert any(wrapped in f.read_bytes() for f in tmp_path.iterdir()), "the key should be on disk first"
+
+    with db.transaction() as uow:
+        assert db.keyring.destroy(uow.conn, ["subject-1"], "referral") == 1
+    try:
+        holding = [f.name for f in tmp_path.iterdir() if wrapped in f.read_bytes()]
+        assert holding == [], f"the destroyed key is still readable in {holding}"
+    finally:
+        db.engine.dispose()
