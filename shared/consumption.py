@@ -155,16 +155,20 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
     before and after it are applied again as batches of their own.
     ``around(body)`` wraps the handling of each delivery (the log context).
     """
+    if not deliveries:
+        return []
     done: list[str] = []
+    begun = False
     try:
         with db.transaction() as uow:
+            begun = True
             for delivery in deliveries:
                 with around(delivery.body):
                     done.append(take(uow, handlers, delivery))
         return done
     except Exception as exc:
         failed = len(done)
-        if failed == len(deliveries):  # the commit failed: no delivery to blame
+        if not begun or failed == len(deliveries):  # BEGIN or COMMIT failed: no delivery to blame
             log.warning("a batch of %s deliveries failed to commit (%s); one by one", failed, exc)
             return [_alone(db, handlers, delivery, max_attempts, around) for delivery in deliveries]
         with around(deliveries[failed].body):

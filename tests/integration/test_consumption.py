@@ -120,3 +120,18 @@ def test_an_unexpected_failure_in_a_batch_retries_that_delivery_alone(db):
     assert seen(db, "referral_submitted") == 2 and _letters(db) == []
     assert consume_batch(db, handlers, [_delivery(ev.body(poison), attempt=3)], 3) == [REJECTED]
     assert "gave up after 3 attempts" in _letters(db)[0]["error"]
+
+
+def test_a_batch_whose_transaction_cannot_begin_blames_none_of_its_deliveries(db, monkeypatch):
+    real, calls = db.transaction, []
+
+    def locked_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("database is locked")  # as SQLite says after its busy wait
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(db, "transaction", locked_once)
+    last_tries = [_delivery(ev.body(ev.referral_submitted()), attempt=3) for _ in range(2)]
+    assert consume_batch(db, {}, last_tries, 3) == [APPLIED, APPLIED]
+    assert seen(db, "referral_submitted") == 2 and _letters(db) == []
