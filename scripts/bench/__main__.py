@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scripts.bench import bus, data, reads
+from scripts.bench import bus, data, encryption, reads
 from shared import replay, verify
 from tests.support import broker, postgres
 from tests.support.processes import System
@@ -103,6 +103,12 @@ def bench_bus(system: System, amqp_uri: str, label: str, n: int, times: int) -> 
     return rate
 
 
+def bench_encryption(tmp: Path, times: int) -> None:
+    runs = iter(range(times))
+    share = reads.median_of(times, lambda: encryption.sealing_share(tmp / f"enc-{next(runs)}", 2000))
+    figure("sealing personal data: share of referrals' consuming CPU", f"{share:.1%}", "< 20 %", share < 0.20)
+
+
 def bench_candidates() -> None:
     done = subprocess.run([sys.executable, "scripts/bench_candidates.py"], capture_output=True, text=True,
                           timeout=1800)
@@ -119,7 +125,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000, help="events in the referrals log")
     parser.add_argument("--matches", type=int, default=100_000, help="matches behind the report")
     parser.add_argument("--messages", type=int, default=300, help="messages per bus run")
-    parser.add_argument("--only", nargs="*", default=["replay", "reads", "bus", "postgres", "candidates"])
+    parser.add_argument("--only", nargs="*", default=["replay", "reads", "bus", "postgres", "candidates", "encryption"])
     args = parser.parse_args()
     os.environ.setdefault("LGV_SECRET", "bench-" + uuid.uuid4().hex * 2)
     load = os.getloadavg()[0]
@@ -154,6 +160,8 @@ def main() -> None:
                     figure("two instances against one (PostgreSQL)", f"{two / one:.2f} x", "> 1 x", two > one)
         if "candidates" in args.only:
             bench_candidates()
+        if "encryption" in args.only:
+            bench_encryption(Path(tmp), args.times)
     missed = [name for name, _v, _t, met in rows if not met]
     print(f"{len(rows) - len(missed)} of {len(rows)} figures met their targets"
           + (f"; missed: {', '.join(missed)}" if missed else ""))
