@@ -83,7 +83,9 @@ def _stream_event(seed: int, stream: int, version: int) -> Message:
 def _poison(seed: int, i: int) -> Message:
     good = ev.referral_submitted(external_ref=f"CTP-P{seed}-{i}")
     kinds = [
-        ("not JSON", "referral_submitted", b"{not json"),
+        # Each poison body its own: a redelivery of a body already kept counts as that dead letter
+        # again (shared/deadletters.py), and identical bodies that are not JSON cannot be told apart.
+        ("not JSON", "referral_submitted", f"{{not json {seed}-{i}".encode()),
         ("unknown site", "referral_submitted",
          json.dumps({**good, "payload": {**good["payload"], "referring_site": "NOWHERE"}})),
         ("consent not given", "referral_submitted",
