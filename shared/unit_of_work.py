@@ -119,8 +119,10 @@ class ServiceDatabase:
                     actor: dict[str, Any] | None = None) -> Iterator[UnitOfWork]:
         with self.engine.begin() as conn:
             uow = UnitOfWork(conn, self, cause=cause, actor=actor)
-            yield uow
-            shredded = conn.info.pop(KEYS_DESTROYED, False)
+            try:
+                yield uow
+            finally:  # a pooled connection keeps its info: a rolled-back erasure leaves no flag
+                shredded = conn.info.pop(KEYS_DESTROYED, False)
         if shredded:
             forget_freed(self.engine)
         if uow.recorded:
