@@ -43,6 +43,7 @@ idempotency_keys = Table(
 )
 
 _engines: dict[str, Engine] = {}
+_by_environment: dict[tuple[str | None, str | None], Engine] = {}
 _lock = threading.Lock()
 
 
@@ -53,6 +54,12 @@ def database_url() -> str:
 
 def engine() -> Engine:
     """The gateway database's engine, migrated to the newest revision on first use."""
+    # Every request asks (its token's revocation): the variables that name the database are
+    # looked up, not the var/ directory made and checked again.
+    named_by = (os.environ.get("GATEWAY_DATABASE_URL"), os.environ.get("LGV_VAR_DIR"))
+    found = _by_environment.get(named_by)
+    if found is not None:
+        return found
     url = database_url()
     with _lock:
         if url not in _engines:
@@ -60,6 +67,7 @@ def engine() -> Engine:
             made = make_engine(url)
             upgrade(made)
             _engines[url] = made
+        _by_environment[named_by] = _engines[url]
         return _engines[url]
 
 

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
+from shared.db import READ_ONLY
 from shared.errors import NotFound
 
 from . import database, tokens
@@ -61,10 +62,22 @@ def revoke(token_id: str, now: datetime | None = None) -> IssuedToken:
     return _token(row)
 
 
+# Every request asks: built once.
+_REVOKED_AT = select(_table.c.revoked_at).where(_table.c.token_id == bindparam("b_token_id"))
+
+
 def refusal(token_id: str) -> str | None:
-    """Why the token with this id may not be used (never recorded here, or revoked), or None."""
+    """Why the token with this id may not be used (never recorded here, or revoked), or None.
+
+    Asked of the database on every request, so a revocation holds from the moment it is
+    committed, in every gateway process; a read needs no write lock (``READ_ONLY``).
+    """
     with database.engine().connect() as conn:
-        found = conn.execute(select(_table.c.revoked_at).where(_table.c.token_id == token_id)).first()
+        conn.info[READ_ONLY] = True  # kept with the pooled connection: taken off again below
+        try:
+            found = conn.execute(_REVOKED_AT, {"b_token_id": token_id}).first()
+        finally:
+            conn.info.pop(READ_ONLY, None)
     if found is None:
         return "it was not issued here"
     return "it has been revoked" if found.revoked_at is not None else None

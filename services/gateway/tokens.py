@@ -13,6 +13,7 @@ import os
 import secrets
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -136,15 +137,34 @@ def verify(token: str, refusal: Callable[[str], str | None] | None = None) -> di
 
     ``refusal(jti)`` says why a well-signed token may not be used (e.g. revoked), or None.
     """
-    claims = jwt.decode(token, signing_key(), algorithms=[ALGORITHM],
-                        options={"require": ["sub", "role", "exp", "iat", "jti"]})
+    claims = _checked_claims(token, signing_key())
+    refused = refusal(str(claims["jti"])) if refusal is not None else None
+    if refused:
+        raise jwt.InvalidTokenError(refused)
+    return claims
+
+
+# Tokens whose signature and claims were checked, by (key, token): a token is presented on
+# every request, and checking it again (base64, JSON, HMAC, claims) gives the same answer
+# until it expires, which is checked every time. Revocation is not cached (``refusal``).
+_checked: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+CHECKED_TOKENS_KEPT = 1024
+
+
+def _checked_claims(token: str, key: str) -> dict[str, Any]:
+    known = _checked.get((key, token))
+    if known is not None and known["exp"] > time.time():  # as PyJWT: expired at exp
+        _checked.move_to_end((key, token))
+        return known
+    claims: dict[str, Any] = jwt.decode(token, key, algorithms=[ALGORITHM],
+                                        options={"require": ["sub", "role", "exp", "iat", "jti"]})
     if not isinstance(claims["exp"], int | float) or not isinstance(claims["iat"], int | float):
         raise jwt.InvalidTokenError("its times are not numbers")
     if claims["exp"] - claims["iat"] > MAX_LIFETIME.total_seconds():
         raise jwt.InvalidTokenError("it lives longer than 30 days")
-    refused = refusal(str(claims["jti"])) if refusal is not None else None
-    if refused:
-        raise jwt.InvalidTokenError(refused)
+    _checked[(key, token)] = claims
+    if len(_checked) > CHECKED_TOKENS_KEPT:
+        _checked.popitem(last=False)
     return claims
 
 

@@ -18,6 +18,7 @@ from services.gateway.errors import Unauthorized
 from services.gateway.json_server import JsonWebServer
 from shared.config import REPO_ROOT
 from shared.errors import NotFound
+from tests.support.waiting import wait_for
 
 KEY = "unit-test-secret-" + "s" * 32
 
@@ -80,6 +81,24 @@ def test_a_revoked_token_is_unauthorized_and_others_still_work() -> None:
     with pytest.raises(Unauthorized, match="revoked"):
         authenticate(f"Bearer {revoked}")
     assert authenticate(f"Bearer {kept}").name == "bo"
+
+
+def test_a_token_accepted_before_expires_on_time() -> None:
+    # Issued so that it has two seconds left: accepted now (its checked claims are kept),
+    # then refused once its time is up, kept or not.
+    lifetime = timedelta(hours=1)
+    token = token_registry.issue("coordinator", (), "ann", lifetime,
+                                 now=datetime.now(UTC) - lifetime + timedelta(seconds=2))
+    assert authenticate(f"Bearer {token}").name == "ann"
+
+    def refused() -> bool:
+        try:
+            authenticate(f"Bearer {token}")
+        except Unauthorized as exc:
+            return "expired" in str(exc)
+        return False
+
+    wait_for(refused, timeout=10, interval=0.1, what="the token to expire")
 
 
 def test_a_well_signed_token_never_recorded_is_unauthorized() -> None:
