@@ -170,8 +170,7 @@ class Keyring:
         return sealed
 
     def erased(self, conn: Connection, subject_id: str) -> bool:
-        row = conn.execute(select(subject_keys.c.wrapped_key)
-                           .where(subject_keys.c.subject_id == subject_id)).first()
+        row = conn.execute(_WRAPPED, {"b_subject": subject_id}).first()
         return row is not None and row.wrapped_key is None
 
     def destroy(self, conn: Connection, subject_ids: list[str], kind: str) -> int:

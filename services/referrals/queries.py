@@ -5,7 +5,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from services.referrals.projection import LIST_ORDER, referrals
 from shared.errors import NotFound
@@ -15,10 +15,13 @@ from shared.paging import keyset_page
 from shared.personal import disclose
 from shared.vocabulary import ReferralStatus
 
+# Every single read runs it: built once.
+_BY_ID = select(referrals).where(referrals.c.referral_id == bindparam("b_referral_id"))
+
 
 def get_referral(conn: Connection, referral_id: str, include_personal: bool,
                  today: date, keyring: Keyring) -> dict[str, Any]:
-    row = conn.execute(select(referrals).where(referrals.c.referral_id == referral_id)).first()
+    row = conn.execute(_BY_ID, {"b_referral_id": referral_id}).first()
     if row is None:
         raise NotFound(f"no referral {referral_id}")
     disclosed: dict[str, Any] = disclose(keyring, conn, referral_id, json.loads(row.personal))
