@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from shared import compiled_schema
 from shared.errors import ValidationFailed
 
 ACTOR_KINDS = ("system", "consultant", "volunteer")
@@ -109,14 +110,22 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-# Built once: building a marshmallow schema costs more than loading with it.
+# Built once: building a marshmallow schema costs more than loading with it. The compiled
+# loaders answer as they would, faster, for the envelopes they can vouch for.
 _STRICT, _TOLERANT = EnvelopeSchema(unknown=RAISE), EnvelopeSchema(unknown=EXCLUDE)
+_FAST = {True: compiled_schema.loader(_STRICT), False: compiled_schema.loader(_TOLERANT)}
 
 
 def load_envelope(data: Any, *, strict: bool = False) -> Event:
     """Validate an envelope dict; raise ``ValidationFailed`` with field errors."""
     if not isinstance(data, dict):
         raise ValidationFailed("the message is not a JSON object")
+    fast = _FAST[strict]
+    if fast is not None:
+        try:
+            return Event(**fast(data))
+        except compiled_schema.Unsure:
+            pass
     try:
         loaded = (_STRICT if strict else _TOLERANT).load(data)
     except ValidationError as exc:

@@ -18,7 +18,7 @@ from shared.errors import ValidationFailed
 
 def normalise(schema: Schema, data: Any, what: str, prefix: str = "") -> dict[str, Any]:
     """``data`` validated by ``schema``, as JSON-ready values; field errors name dotted paths."""
-    _propagate_unknown(schema, schema.unknown)
+    propagate_unknown(schema)
     if not isinstance(data, dict):
         raise ValidationFailed(f"{what} must be a JSON object",
                                {prefix or "_schema": ["not an object"]})
@@ -37,8 +37,12 @@ def command(schema_cls: type[Schema], data: Any, what: str,
     return normalise(schema_cls(unknown=RAISE, exclude=exclude), data, what)
 
 
-def _propagate_unknown(schema: Schema, unknown: str) -> None:
+def propagate_unknown(schema: Schema) -> None:
     """Apply a schema's unknown-field policy to its nested objects too (marshmallow doesn't)."""
+    _propagate_unknown(schema, schema.unknown)
+
+
+def _propagate_unknown(schema: Schema, unknown: str) -> None:
     if _propagated.get(schema) == unknown:
         return  # a schema built once and used for every event: its nested ones are set
     _set_nested_unknown(schema, unknown)
