@@ -242,8 +242,7 @@ def drain(uow: UnitOfWork, handlers: Handlers, source: str, stream_id: str) -> i
                     return applied
                 event = parse(_delivery_of(parked, ordering.parked_body(conn, db.keyring, parked)), db)
                 uow.cause = event
-                if not db.store.contains(conn, event.event_id):
-                    _apply(uow, handlers, event)
+                _apply(uow, handlers, event)  # applied before (a duplicate): it still advances
                 ordering.advance(conn, source, stream_id, last + 1)
             applied += 1
         except _REJECTABLE as exc:
@@ -276,28 +275,31 @@ def sweep(db: ServiceDatabase, handlers: Handlers, now: datetime, max_wait: time
 
 def _apply_or_park(uow: UnitOfWork, handlers: Handlers, event: Event, delivery: Delivery) -> str:
     db, conn = uow.db, uow.conn
-    if db.store.contains(conn, event.event_id):
-        return DUPLICATE
     if _ordered(event, delivery.exchange):
         assert event.stream_id is not None and event.stream_version is not None
         last = ordering.position(conn, event.source, event.stream_id)
         if event.stream_version <= last:
             return DUPLICATE
         if event.stream_version > last + 1:
+            if db.store.contains(conn, event.event_id):
+                return DUPLICATE
             ordering.park(conn, db.keyring, event, delivery.exchange, delivery.routing_key,
                           delivery.text(), delivery.attempt)
             return PARKED
         ordering.advance(conn, event.source, event.stream_id, event.stream_version)
-    _apply(uow, handlers, event)
-    return APPLIED
+    # The inbox (``UnitOfWork.consume``) tells a repeated event id: once, here.
+    return APPLIED if _apply(uow, handlers, event) else DUPLICATE
 
 
-def _apply(uow: UnitOfWork, handlers: Handlers, event: Event) -> None:
+def _apply(uow: UnitOfWork, handlers: Handlers, event: Event) -> bool:
+    """Keep and project the event, then run its handler; False when it was applied before."""
     current = uow.consume(event)
-    if current is not None:
-        handler = handlers.get(current.event_type)
-        if handler is not None:
-            handler(uow, current)
+    if current is None:
+        return False
+    handler = handlers.get(current.event_type)
+    if handler is not None:
+        handler(uow, current)
+    return True
 
 
 def _ordered(event: Event, exchange: str) -> bool:

@@ -111,7 +111,13 @@ class Keyring:
         return self._master
 
     def check(self, conn: Connection) -> None:
-        """Refuse a master key other than the one this database's keys are wrapped under."""
+        """Refuse a master key other than the one this database's keys are wrapped under.
+
+        Once per transaction: what it read stays what this transaction sees.
+        """
+        transaction = conn.get_transaction()
+        if transaction is not None and conn.info.get(_CHECKED_IN) is transaction:
+            return
         row = conn.execute(_CHECK_VALUE).first()
         if row is None:
             try:
@@ -127,6 +133,7 @@ class Keyring:
                     "database's data keys are wrapped under; restore the right key, or after "
                     "`lgv keys rotate` restart with the new one")
             self._checked = row.check_value
+        conn.info[_CHECKED_IN] = transaction
 
     def seal(self, conn: Connection, subject_id: str, value: Any, kind: str) -> str | None:
         """``value`` (any JSON) sealed under the subject's key; None when the subject is erased."""
@@ -177,6 +184,7 @@ class Keyring:
         """Destroy the subjects' keys (tombstones for subjects never seen); returns how many were live."""
         destroyed = 0
         conn.info[KEYS_DESTROYED] = True  # the database's files are cleared after the commit
+        conn.info.pop(_CREATED, None)
         for subject_id in subject_ids:
             row = conn.execute(select(subject_keys.c.wrapped_key)
                                .where(subject_keys.c.subject_id == subject_id)).first()
@@ -207,9 +215,13 @@ class Keyring:
                          .values(wrapped_key=new.wrap(row.subject_id, data_key)))
         conn.execute(update(key_check).where(key_check.c.id == 1)
                      .values(check_value=new.check_value()))
+        conn.info.pop(_CHECKED_IN, None)  # this keyring's master no longer matches
         return len(rows)
 
     def _key(self, conn: Connection, subject_id: str, kind: str, *, create: bool) -> AESGCM | None:
+        created = _created_here(conn)
+        if created is not None and subject_id in created:
+            return created[subject_id]
         row = conn.execute(_WRAPPED, {"b_subject": subject_id}).first()
         if row is None:
             return self._create(conn, subject_id, kind) if create else None
@@ -237,10 +249,36 @@ class Keyring:
         if new_key is not None:  # one statement, which leaves a key a concurrent writer made alone
             if conn.execute(new_key, row).rowcount != 1:
                 return self._key(conn, subject_id, kind, create=False)
-            return self._unwrapped(subject_id, wrapped)
+            aead = self._unwrapped(subject_id, wrapped)
+            _note_created(conn, subject_id, aead)
+            return aead
         try:
             with conn.begin_nested():
                 conn.execute(insert(subject_keys).values(**row))
         except IntegrityError:
             return self._key(conn, subject_id, kind, create=False)  # a concurrent writer made it
         return self._unwrapped(subject_id, wrapped)
+
+
+# Notes on a connection: the transaction that checked the master key, and the keys made in
+# the innermost transaction (savepoint) now open, which later seals in it need not read back.
+_CHECKED_IN = "lgv.key_checked_in"
+_CREATED = "lgv.keys_created"
+
+
+def _innermost(conn: Connection) -> Any:
+    return conn.get_nested_transaction() or conn.get_transaction()
+
+
+def _created_here(conn: Connection) -> dict[str, AESGCM] | None:
+    """Keys made in the innermost transaction open now (rolled back to before them: none)."""
+    found = conn.info.get(_CREATED)
+    return found[1] if found is not None and found[0] is _innermost(conn) else None
+
+
+def _note_created(conn: Connection, subject_id: str, aead: AESGCM) -> None:
+    created = _created_here(conn)
+    if created is None:
+        created = {}
+        conn.info[_CREATED] = (_innermost(conn), created)
+    created[subject_id] = aead

@@ -67,8 +67,12 @@ _NEXT = select(parked_events).where(
     parked_events.c.stream_version == bindparam("b_version"))
 _ANY_PARKED = select(parked_events.c.id).where(
     parked_events.c.source == bindparam("b_source"), parked_events.c.stream_id == bindparam("b_stream")).limit(1)
-_NEW_STREAM = {"sqlite": sqlite_insert(stream_positions).on_conflict_do_nothing(),
-               "postgresql": postgresql_insert(stream_positions).on_conflict_do_nothing()}
+# One statement that creates the stream's row (version 0) or, when it exists, locks it
+# (PostgreSQL: an upsert's update locks the row as FOR UPDATE does) and returns its version.
+_TAKE_STREAM = {dialect: insert_(stream_positions).on_conflict_do_update(
+    index_elements=[stream_positions.c.source, stream_positions.c.stream_id],
+    set_={"version": stream_positions.c.version}).returning(stream_positions.c.version)
+    for dialect, insert_ in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
 
 
 def is_ordered(event: Event) -> bool:
@@ -82,11 +86,11 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
     Two consumers of one stream serialise here, so neither parks an event the
     other is about to make applicable without seeing it.
     """
+    take_stream = _TAKE_STREAM.get(conn.dialect.name)
+    if take_stream is not None:  # leaves a stream someone created alone
+        return int(conn.execute(take_stream, {"source": source, "stream_id": stream_id,
+                                              "version": 0}).scalar_one())
     key = {"b_source": source, "b_stream": stream_id}
-    new_stream = _NEW_STREAM.get(conn.dialect.name)
-    if new_stream is not None:  # one statement that leaves a stream someone created alone
-        conn.execute(new_stream, {"source": source, "stream_id": stream_id, "version": 0})
-        return int(conn.execute(_POSITION, key).scalar_one())
     found = conn.execute(_POSITION, key).first()
     if found is not None:
         return int(found.version)

@@ -153,3 +153,33 @@ def test_a_destroyed_key_is_in_no_file_of_the_database_while_its_connections_sta
         assert holding == [], f"the destroyed key is still readable in {holding}"
     finally:
         db.engine.dispose()
+
+
+def test_a_key_made_in_a_rolled_back_savepoint_is_made_again_not_remembered(engine):
+    keys = keyring()
+    with engine.begin() as conn:
+        keys.check(conn)
+        rolled_back = conn.begin_nested()
+        keys.seal(conn, "r-9", {"name": "first try"}, "referral")
+        rolled_back.rollback()
+        with conn.begin_nested():
+            token = keys.seal(conn, "r-9", {"name": CANARY}, "referral")
+            assert keys.seal(conn, "r-9", {"name": "again"}, "referral") is not None
+    with engine.connect() as conn:
+        assert conn.execute(select(subject_keys.c.wrapped_key)
+                            .where(subject_keys.c.subject_id == "r-9")).one().wrapped_key is not None
+        assert keyring_of(keys).open(conn, token) == {"name": CANARY}
+
+
+def test_a_key_destroyed_in_the_transaction_that_made_it_seals_nothing_more(engine):
+    keys = keyring()
+    with engine.begin() as conn:
+        keys.check(conn)
+        keys.seal(conn, "r-8", {"name": CANARY}, "referral")
+        keys.destroy(conn, ["r-8"], "referral")
+        assert keys.seal(conn, "r-8", {"name": CANARY}, "referral") is None
+
+
+def keyring_of(keys: Keyring) -> Keyring:
+    """A keyring with the same master key and nothing cached."""
+    return Keyring(keys.master)
