@@ -149,10 +149,12 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
                   max_attempts: int, around: Around = _nothing) -> list[str]:
     """Apply deliveries in queue order in one transaction, each as ``consume`` would.
 
-    Each delivery has a savepoint of its own, so a bad one is kept as a dead letter
-    without undoing the others. An unexpected failure undoes the batch: the one that
-    failed is ``RETRY`` (to deliver again) or, after ``max_attempts``, kept; those
-    before and after it are applied again as batches of their own.
+    A bad message is kept as a dead letter without undoing the others: in the batch when
+    it is refused before it wrote anything; otherwise the batch is undone and applied
+    again without it, and it alone (``consume``, under a savepoint of its own). An
+    unexpected failure undoes the batch: the one that failed is ``RETRY`` (to deliver
+    again) or, after ``max_attempts``, kept; those before and after it are applied again
+    as batches of their own.
     ``around(body)`` wraps the handling of each delivery (the log context).
     """
     if not deliveries:
@@ -164,8 +166,13 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
             begun = True
             for delivery in deliveries:
                 with around(delivery.body):
-                    done.append(take(uow, handlers, delivery))
+                    done.append(take(uow, handlers, delivery, isolated=False))
         return done
+    except Undo:
+        failed = len(done)
+        return (consume_batch(db, handlers, deliveries[:failed], max_attempts, around)
+                + [_alone(db, handlers, deliveries[failed], max_attempts, around)]
+                + consume_batch(db, handlers, deliveries[failed + 1:], max_attempts, around))
     except Exception as exc:
         failed = len(done)
         if not begun or failed == len(deliveries):  # BEGIN or COMMIT failed: no delivery to blame
@@ -200,20 +207,33 @@ def _gives_up(db: ServiceDatabase, delivery: Delivery, exc: Exception, max_attem
     return True
 
 
-def take(uow: UnitOfWork, handlers: Handlers, delivery: Delivery) -> str:
+class Undo(Exception):
+    """A delivery of a batch was refused after it wrote: undo the batch, take that one alone."""
+
+
+def take(uow: UnitOfWork, handlers: Handlers, delivery: Delivery, isolated: bool = True) -> str:
     """One delivery inside ``uow``'s transaction: applied, a duplicate, parked or kept as rejected.
 
+    ``isolated``: its writes under a savepoint of their own, so a refusal undoes only them.
+    Without (in a batch), a refusal after it wrote raises ``Undo``. A message refused
+    before anything is written (size, origin, envelope, payload) is kept either way.
     Raises for unexpected failures (the caller's transaction then rolls back).
     """
     db = uow.db
     try:
-        with uow.conn.begin_nested():
-            delivery = admit(delivery, db.service)
-            # Who published it is judged before the payload: a forgery is kept as one.
-            event = validated(authentic(read_envelope(delivery), delivery), db)
-            uow.cause = event
+        delivery = admit(delivery, db.service)
+        # Who published it is judged before the payload: a forgery is kept as one.
+        event = validated(authentic(read_envelope(delivery), delivery), db)
+    except _REJECTABLE as exc:
+        _keep(uow.conn, db, delivery, Rejection(exc.message, exc.fields))
+        return REJECTED
+    uow.cause = event
+    try:
+        with uow.conn.begin_nested() if isolated else nullcontext():
             outcome = _apply_or_park(uow, handlers, event, delivery)
     except _REJECTABLE as exc:
+        if not isolated:
+            raise Undo() from exc
         _keep(uow.conn, db, delivery, Rejection(exc.message, exc.fields))
         return REJECTED
     if outcome != PARKED and _ordered(event, delivery.exchange):

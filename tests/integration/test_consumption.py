@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from shared import deadletters
 from shared.consumption import APPLIED, DUPLICATE, REJECTED, RETRY, Delivery, consume, consume_batch
+from shared.errors import RuleViolated
 from shared.eventstore import events
 from tests.support import events as ev
 from tests.support.store import make_database, seen
@@ -135,3 +136,17 @@ def test_a_batch_whose_transaction_cannot_begin_blames_none_of_its_deliveries(db
     last_tries = [_delivery(ev.body(ev.referral_submitted()), attempt=3) for _ in range(2)]
     assert consume_batch(db, {}, last_tries, 3) == [APPLIED, APPLIED]
     assert seen(db, "referral_submitted") == 2 and _letters(db) == []
+
+
+def test_a_message_refused_by_its_handler_in_a_batch_is_kept_and_its_writes_undone(db):
+    def refuses_madrid(uow, event):
+        if event.payload["participant"]["municipality"] == "Madrid":
+            raise RuleViolated("no referrals from Madrid")
+
+    madrid = ev.referral_submitted(participant=ev.participant(municipality="Madrid"))
+    batch = [_delivery(ev.body(ev.referral_submitted())), _delivery(ev.body(madrid)),
+             _delivery(ev.body(ev.referral_submitted())), _delivery(ev.body(madrid))]
+    outcomes = consume_batch(db, {"referral_submitted": refuses_madrid}, batch, 3)
+    assert outcomes == [APPLIED, REJECTED, APPLIED, REJECTED]
+    assert seen(db, "referral_submitted") == 2  # the refused one's inbox row went with it
+    assert [letter["error"] for letter in _letters(db)] == ["no referrals from Madrid"] * 2
