@@ -55,7 +55,7 @@ def apply_log(db: ServiceDatabase, source: Connection, target: Connection, after
         if progress is not None and rows:
             progress(len(rows))
         if rows:
-            after = rows[-1].seq
+            after = rows[-1][0]
         if len(rows) < batch:
             return read, after, True
         if batches is not None:
@@ -69,7 +69,11 @@ def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datet
     """The next ``batch`` rows (seq, event_type, recorded_at, envelope) of the log after ``after``.
 
     Events the projection ignores are counted, not fetched: their envelope and recorded_at are None.
+    On SQLite the rows come from the driver's own cursor, the envelope as bytes
+    (the JSON parser takes them undecoded) and recorded_at typed as SQLAlchemy types it.
     """
+    if source.dialect.name == "sqlite":
+        return _read_sqlite(db, source, after, until, batch)
     applied = events.c.event_type.in_(sorted(db.projection.appliers))
     envelope = case((applied, events.c.envelope), else_=None)
     recorded_at = case((applied, events.c.recorded_at), else_=None)  # typed per row read: only where used
@@ -80,6 +84,28 @@ def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datet
     return list(source.execute(query.order_by(events.c.seq).limit(batch)).all())
 
 
+def _read_sqlite(db: ServiceDatabase, source: Connection, after: int, until: datetime | None,
+                 batch: int) -> list[Any]:
+    types = sorted(db.projection.appliers)
+    applied = f"event_type IN ({', '.join('?' * len(types))})" if types else "0"
+    sql = (f"SELECT seq, event_type, CASE WHEN {applied} THEN recorded_at END, "
+           f"CASE WHEN {applied} THEN CAST(envelope AS BLOB) END FROM {events.name} WHERE seq > ?"
+           + (" AND recorded_at <= ?" if until is not None else "") + " ORDER BY seq LIMIT ?")
+    column = events.c.recorded_at.type.dialect_impl(source.dialect)  # as the dialect types it
+    bound = column.bind_processor(source.dialect)
+    bounds = [] if until is None else [bound(until) if bound else until]
+    cursor = source.connection.driver_connection.execute(  # type: ignore[union-attr]
+        sql, (*types, *types, after, *bounds, batch))
+    try:
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    typed = column.result_processor(source.dialect, None)
+    if typed is None:
+        return rows
+    return [row if row[2] is None else (row[0], row[1], typed(row[2]), row[3]) for row in rows]
+
+
 def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Any],
                memo: dict[str, Any] | None = None) -> None:
     """Apply rows of ``read_batch`` in order, many writes per round trip."""
@@ -87,10 +113,11 @@ def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Any],
         # Long transactions: keep their pages in memory instead of spilling them early.
         target.exec_driver_sql("PRAGMA cache_size = -131072")
     conn = Batched(target, db.projection.row_keys, memo)
-    for row in rows:
-        if row.envelope is not None:
-            applying(target, row.seq, row.recorded_at)
-            db.apply(conn, event_from_json(row.envelope))  # type: ignore[arg-type]
+    apply = db.apply
+    for seq, _event_type, recorded_at, envelope in rows:
+        if envelope is not None:
+            applying(target, seq, recorded_at)
+            apply(conn, event_from_json(envelope))  # type: ignore[arg-type]
     conn.flush()
 
 
@@ -130,7 +157,7 @@ def _rebuild_aside(db: ServiceDatabase, progress: Progress | None, batch: int) -
         tail: list[Any] = []
         while len(batch_rows := read_batch(db, conn, position, None, batch)) > 0:
             tail += batch_rows
-            position = batch_rows[-1].seq
+            position = batch_rows[-1][0]
         # From here on this connection's statements go to the tables built aside.
         apply_rows(db, conn.execution_options(schema_translate_map={None: aside}), tail, memo)
         read += len(tail)
