@@ -31,6 +31,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from shared import sqlite_runs
 
 RowKeys = Mapping[Any, str | tuple[str, ...]]
+_DIRECT, _STRICT = object(), object()  # sent at once; held, kept in strict order
 
 
 class Batched:
@@ -44,25 +45,35 @@ class Batched:
         self._runs: dict[Any, list[dict[str, Any]]] = {}
         self._rows: dict[tuple[Any, Any], Any] = {}  # (table, key) -> the statement that wrote it
         self._strict = False  # the held writes include a statement that is not row-local
+        self._kinds: dict[Any, Any] = {}  # statement -> _DIRECT, _STRICT or its row key
 
     def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
-        if not (isinstance(parameters, dict) and not kwargs and isinstance(statement, UpdateBase)
-                and not statement._returning):
+        kind: Any = self._kinds.get(statement) if isinstance(parameters, dict) and not kwargs else _DIRECT
+        if kind is None:
+            kind = self._kind(statement)
+            if kind is not _DIRECT:  # reads are often built per call: not kept
+                self._kinds[statement] = kind
+        if kind is _DIRECT:
             self.flush()
             return self.conn.execute(statement, parameters, **kwargs)
-        key_name = self._row_keys.get(statement)
-        if key_name is None:
+        if kind is _STRICT:
             if self._runs and (not self._strict or statement not in self._runs):
                 self.flush()
             self._strict = True
         else:
-            row = (statement.table, parameters[key_name] if isinstance(key_name, str)
-                   else tuple(parameters[name] for name in key_name))
+            row = (statement.table, parameters[kind] if isinstance(kind, str)
+                   else tuple(parameters[name] for name in kind))
             if self._strict or self._rows.get(row, statement) is not statement:
                 self.flush()
             self._rows[row] = statement
         self._runs.setdefault(statement, []).append(parameters)
         return None
+
+    def _kind(self, statement: Any) -> Any:
+        """How a write of ``statement`` is held: not at all, in strict order, or by the row it names."""
+        if not isinstance(statement, UpdateBase) or statement._returning:
+            return _DIRECT
+        return self._row_keys.get(statement, _STRICT)
 
     def flush(self) -> None:
         runs, self._runs, self._rows, self._strict = self._runs, {}, {}, False

@@ -1,7 +1,6 @@
 """The referrals read model: one row per referral with its status."""
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 
 from services.referrals import domain
-from shared import referral_lifecycle
+from shared import json_text, referral_lifecycle
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
@@ -125,8 +124,7 @@ def _closed(conn: Connection, event: Event) -> None:
                               "b_status": ReferralStatus.CLOSED, "b_closed_on": date.fromisoformat(p["closed_on"])})
 
 
-# json.dumps with options builds an encoder per call; one encoder writes the same text.
-_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_json = json_text.dumps
 
 
 def referral_for(conn: Connection, event: Event) -> str:
