@@ -13,8 +13,9 @@ audit trail is a lookup by exact id, in (recorded_at, event_id) order.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -228,9 +229,14 @@ def _with_recorded_at(event: Event, learned: datetime) -> Event:
 _APPLYING = "lgv_applying"
 
 
-def applying(conn: Connection, seq: int, recorded_at: datetime) -> None:
-    """Note on ``conn`` the log position and learning time of the event about to be projected."""
-    conn.info[_APPLYING] = (seq, recorded_at)
+def applying(conn: Connection, seq: int, recorded_at: Any,
+             typed: Callable[[Any], datetime] | None = None) -> None:
+    """Note on ``conn`` the log position and learning time of the event about to be projected.
+
+    ``typed``: ``recorded_at`` is given as stored, and this makes it a datetime
+    (a replay types it only for the appliers that ask ``learned``).
+    """
+    conn.info[_APPLYING] = (seq, recorded_at, typed)
 
 
 def learned(conn: Connection) -> tuple[int, datetime]:
@@ -242,7 +248,11 @@ def learned(conn: Connection) -> tuple[int, datetime]:
     found = conn.info.get(_APPLYING)
     if found is None:
         raise RuntimeError("no event is being applied on this connection")
-    return found  # type: ignore[no-any-return]
+    seq, recorded_at, typed = found
+    if typed is not None:
+        recorded_at = typed(recorded_at)
+        conn.info[_APPLYING] = (seq, recorded_at, None)
+    return seq, recorded_at
 
 
 def pending_outbox(conn: Connection, limit: int = 100, claim: bool = False) -> list[tuple[int, str, str, str]]:

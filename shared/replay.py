@@ -22,6 +22,7 @@ from shared.eventstore import applying, events
 from shared.unit_of_work import ServiceDatabase
 
 Progress = Callable[[int], None]
+Recorded = Callable[[Any], datetime] | None  # what makes a row's recorded_at as stored a datetime
 BATCH = 5000
 
 
@@ -49,8 +50,8 @@ def apply_log(db: ServiceDatabase, source: Connection, target: Connection, after
     """
     read = 0
     while True:
-        rows = read_batch(db, source, after, until, batch)
-        apply_rows(db, target, rows, memo)
+        rows, typed = read_batch(db, source, after, until, batch)
+        apply_rows(db, target, rows, memo, typed)
         read += len(rows)
         if progress is not None and rows:
             progress(len(rows))
@@ -65,12 +66,13 @@ def apply_log(db: ServiceDatabase, source: Connection, target: Connection, after
 
 
 def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datetime | None,
-               batch: int) -> list[Any]:
+               batch: int) -> tuple[list[Any], Recorded]:
     """The next ``batch`` rows (seq, event_type, recorded_at, envelope) of the log after ``after``.
 
     Events the projection ignores are counted, not fetched: their envelope and recorded_at are None.
-    On SQLite the rows come from the driver's own cursor, the envelope as bytes
-    (the JSON parser takes them undecoded) and recorded_at typed as SQLAlchemy types it.
+    Also returns what types a row's recorded_at, or None when the rows hold it typed:
+    on SQLite the rows come from the driver's own cursor, recorded_at as stored and
+    the envelope as bytes (the JSON parser takes them undecoded).
     """
     if source.dialect.name == "sqlite":
         return _read_sqlite(db, source, after, until, batch)
@@ -81,11 +83,11 @@ def read_batch(db: ServiceDatabase, source: Connection, after: int, until: datet
              .where(events.c.seq > after))
     if until is not None:
         query = query.where(events.c.recorded_at <= until)
-    return list(source.execute(query.order_by(events.c.seq).limit(batch)).all())
+    return list(source.execute(query.order_by(events.c.seq).limit(batch)).all()), None
 
 
 def _read_sqlite(db: ServiceDatabase, source: Connection, after: int, until: datetime | None,
-                 batch: int) -> list[Any]:
+                 batch: int) -> tuple[list[Any], Recorded]:
     types = sorted(db.projection.appliers)
     applied = f"event_type IN ({', '.join('?' * len(types))})" if types else "0"
     sql = (f"SELECT seq, event_type, CASE WHEN {applied} THEN recorded_at END, "
@@ -100,14 +102,12 @@ def _read_sqlite(db: ServiceDatabase, source: Connection, after: int, until: dat
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    typed = column.result_processor(source.dialect, None)
-    if typed is None:
-        return rows
-    return [row if row[2] is None else (row[0], row[1], typed(row[2]), row[3]) for row in rows]
+    typed: Recorded = column.result_processor(source.dialect, None)  # type: ignore[assignment]
+    return rows, typed
 
 
 def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Any],
-               memo: dict[str, Any] | None = None) -> None:
+               memo: dict[str, Any] | None = None, typed: Recorded = None) -> None:
     """Apply rows of ``read_batch`` in order, many writes per round trip."""
     if target.dialect.name == "sqlite":
         # Long transactions: keep their pages in memory instead of spilling them early.
@@ -116,7 +116,7 @@ def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Any],
     apply = db.apply
     for seq, _event_type, recorded_at, envelope in rows:
         if envelope is not None:
-            applying(target, seq, recorded_at)
+            applying(target, seq, recorded_at, typed)
             apply(conn, event_from_json(envelope))  # type: ignore[arg-type]
     conn.flush()
 
@@ -155,7 +155,7 @@ def _rebuild_aside(db: ServiceDatabase, progress: Progress | None, batch: int) -
             raise ReplayInterrupted(f"{int(below or 0) - read} events were written below position {position} "
                                     "while the rebuild ran; run it again (the projection is unchanged)")
         tail: list[Any] = []
-        while len(batch_rows := read_batch(db, conn, position, None, batch)) > 0:
+        while len(batch_rows := read_batch(db, conn, position, None, batch)[0]) > 0:  # PostgreSQL: typed
             tail += batch_rows
             position = batch_rows[-1][0]
         # From here on this connection's statements go to the tables built aside.

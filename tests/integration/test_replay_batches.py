@@ -119,7 +119,34 @@ def test_verify_finds_no_difference_when_the_live_rows_were_stored_in_another_or
     assert all(check.same for check in verify(db))
     target = sorted(rows(str(db.engine.url), "referrals"), key=lambda r: r["referral_id"])[-1]
     with db.engine.begin() as conn:
-        conn.execute(text("UPDATE referrals SET status = 'closed' WHERE referral_id = :r"),
+        conn.execute(text("UPDATE referrals SET region = 'elsewhere' WHERE referral_id = :r"),
                      {"r": target["referral_id"]})
     different = {check.table: check for check in verify(db)}["referrals"]
     assert [r["referral_id"] for r in different.only_live] == [target["referral_id"]]
+
+
+def test_the_log_read_through_sqlites_cursor_is_the_log_sqlalchemy_reads(tmp_path):
+    """Raw rows, typed when an applier asks: the same positions, moments and envelopes, --until included."""
+    from sqlalchemy import select
+
+    from shared.eventstore import applying, events, learned
+    database = ServiceDatabase("referrals", make_engine(f"sqlite:///{tmp_path / 'r.db'}"), PROJECTION, REGISTRY)
+    database.create_tables()
+    _history(database)
+    with database.engine.connect() as conn:
+        stored = conn.execute(select(events.c.seq, events.c.event_type, events.c.recorded_at, events.c.envelope)
+                              .order_by(events.c.seq)).all()
+        until = stored[len(stored) // 2].recorded_at
+        for bound in (None, until):
+            rows, typed = replay.read_batch(database, conn, 0, bound, 1000)
+            expected = [r for r in stored if bound is None or r.recorded_at <= bound]
+            assert bound is None or 0 < len(expected) < len(stored)
+            assert [row[:2] for row in rows] == [tuple(r[:2]) for r in expected]
+            for row, r in zip(rows, expected):
+                if r.event_type in PROJECTION.appliers:
+                    applying(conn, row[0], row[2], typed)
+                    assert learned(conn) == (r.seq, r.recorded_at) and learned(conn)[1].tzinfo is not None
+                    assert row[3].decode() == r.envelope
+                else:
+                    assert row[2] is row[3] is None
+    database.engine.dispose()
