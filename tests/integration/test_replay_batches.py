@@ -150,3 +150,30 @@ def test_the_log_read_through_sqlites_cursor_is_the_log_sqlalchemy_reads(tmp_pat
                 else:
                     assert row[2] is row[3] is None
     database.engine.dispose()
+
+
+def test_a_replay_leaves_cycle_collection_as_it_found_it_also_when_an_applier_fails(tmp_path):
+    import gc
+
+    from shared.projection import Projection
+
+    def refuse(conn, event):
+        raise RuntimeError("this applier refuses")
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    database = ServiceDatabase("referrals", make_engine(url), PROJECTION, REGISTRY)
+    database.create_tables()
+    _history(database)
+    replay.rebuild(database)
+    assert gc.isenabled()
+    failing = ServiceDatabase("referrals", database.engine, Projection(metadata, {"matched": refuse}), REGISTRY)
+    with pytest.raises(RuntimeError, match="refuses"):
+        replay.rebuild(failing)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        replay.rebuild(database)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    database.engine.dispose()
