@@ -8,7 +8,7 @@ tables row for row and a new policy version needs no replay.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -183,5 +183,14 @@ def match_history(conn: Connection, match_id: str) -> MatchHistory | None:
 
 def reminded(conn: Connection, match_id: str) -> set[date]:
     """The due dates a ``followup_due`` was already recorded for."""
-    rows = conn.execute(select(reminders.c.due_on).where(reminders.c.match_id == match_id))
-    return {row.due_on for row in rows}
+    return reminded_of(conn, [match_id])[match_id]
+
+
+def reminded_of(conn: Connection, match_ids: Sequence[str]) -> dict[str, set[date]]:
+    """``reminded`` of each of ``match_ids`` (a batch's: one query)."""
+    found: dict[str, set[date]] = {match_id: set() for match_id in match_ids}
+    if match_ids:
+        for row in conn.execute(select(reminders.c.match_id, reminders.c.due_on)
+                                .where(reminders.c.match_id.in_(match_ids))):
+            found[row.match_id].add(row.due_on)
+    return found

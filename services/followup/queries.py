@@ -51,11 +51,18 @@ def due_matches(conn: Connection, on: date, regions: list[str] | None,
 
 def due_batch(conn: Connection, on: date, policies: Sequence[Policy], after: str,
               limit: int) -> tuple[list[tuple[Any, Standing]], str | None]:
-    """Of the next ``limit`` matches active on ``on`` by id after ``after``, those due; and the
-    last id read, to go on after (None: there are no more)."""
+    """Of the next ``limit`` matches active on ``on`` by id after ``after``, those due and not yet
+    reminded of that due date; and the last id read, to go on after (None: there are no more).
+
+    A national sweep runs every hour over matches mostly reminded already: they are left out
+    here in one query per batch, not each looked at again in a transaction of its own.
+    """
     query = _active_on(on).where(matches.c.match_id > after).order_by(matches.c.match_id).limit(limit)
     rows = conn.execute(query).all()
-    return _due(conn, rows, on, policies), rows[-1].match_id if len(rows) == limit else None
+    due = _due(conn, rows, on, policies)
+    reminded = projection.reminded_of(conn, [row.match_id for row, _ in due])
+    pending = [(row, st) for row, st in due if st.due is None or st.due.due_on not in reminded[row.match_id]]
+    return pending, rows[-1].match_id if len(rows) == limit else None
 
 
 def urgency(pair: tuple[Any, Standing]) -> tuple[bool, int, str]:

@@ -34,8 +34,8 @@ class Followup(Protocol):
     def due_batch(self, on: date, policies: Sequence[Policy], after: str, limit: int
                   ) -> tuple[list[tuple[Urgency, str]], str | None]:
         """Of the next ``limit`` matches active on ``on`` by id after ``after``, those whose
-        contact is due or overdue, each with its urgency (the due list's order); and the last
-        id read, to go on after (None: there are no more)."""
+        contact is due or overdue and not yet reminded of that due date, each with its urgency
+        (the due list's order); and the last id read, to go on after (None: there are no more)."""
 
     def matches_of(self, erased: dict[str, Any]) -> list[str]:
         """The matches of an erased party (a ``subject_erased`` payload)."""

@@ -7,7 +7,7 @@ as a racing run's would, to show the backstop holds.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import eventlet
 import pytest
@@ -62,11 +62,25 @@ def test_a_run_that_missed_a_racing_runs_reminder_still_records_none_twice(db, m
     on = date(2023, 2, 20)  # first contacts were due on 15 Feb
 
     assert handlers.publish_due_reminders(StoredStore(db, SqlFollowup), on, POLICIES) == ["m1", "m2", "m3"]
-    monkeypatch.setattr("services.followup.projection.reminded", lambda conn, match_id: set())
+    monkeypatch.setattr("services.followup.projection.reminded_of", lambda conn, ids: {i: set() for i in ids})
     with caplog.at_level("INFO", logger="services.followup.handlers"):
         assert handlers.publish_due_reminders(StoredStore(db, SqlFollowup), on, POLICIES) == []
     assert caplog.text.count("was recorded by another run") == 3
     assert reminders(db) == [(m, "2023-02-15") for m in ("m1", "m2", "m3")]
+
+
+def test_a_sweep_over_matches_already_reminded_looks_at_none_of_them_again(db, monkeypatch):
+    for match_id in ("m1", "m2", "m3"):
+        matched(db, match_id)
+    on = date(2023, 2, 20)
+    handlers.publish_due_reminders(StoredStore(db, SqlFollowup), on, POLICIES)
+    looked_at: list[str] = []
+    remind = handlers.remind
+    monkeypatch.setattr(handlers, "remind", lambda work, match_id, *a: looked_at.append(match_id)
+                        or remind(work, match_id, *a))
+
+    assert handlers.publish_due_reminders(StoredStore(db, SqlFollowup), on + timedelta(days=1), POLICIES) == []
+    assert looked_at == []
 
 
 def test_a_later_due_date_is_reminded_on_its_own(db):
