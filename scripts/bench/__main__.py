@@ -83,9 +83,12 @@ def bench_reads(system: System, var_dir: Path, times: int) -> None:
     rate, p99 = reads.median_of(times, lambda: reads.single_reads(system.gateway, ids))
     figure("GET /referrals/{id}, 8 clients: requests/s", f"{rate:,.0f} req/s", ">= 200 req/s", rate >= 200)
     figure("GET /referrals/{id}, 8 clients: p99", f"{p99:.1f} ms", "<= 25 ms", p99 <= 25)
-    seen, p99, slowest = reads.median_of(times, lambda: reads.list_pages(system.gateway))
-    figure(f"GET /referrals pages of 500, all {int(seen):,}: p99", f"{p99:.1f} ms (max {slowest:.0f})",
-           "<= 50 ms", p99 <= 50)
+    # The consultants' web page asks its lists in pages of 200: that is the figure for a
+    # consultant's page; the API's default page (50) and the largest a client may ask (500) beside it.
+    for limit in (reads.web_page_size(), reads.DEFAULT_PAGE, reads.LARGEST_PAGE):
+        seen, p99, slowest = reads.median_of(times, lambda n=limit: reads.list_pages(system.gateway, n))
+        figure(f"GET /referrals pages of {limit}, all {int(seen):,}: p99", f"{p99:.1f} ms (max {slowest:.0f})",
+               "<= 50 ms", p99 <= 50)
     period = {"from": "2022-01-01", "to": "2024-12-31"}
     for label, params in (("", {}), (" region", {"region": "hovedstaden"}),
                           (" as_of", {"as_of": "2023-06-01T00:00:00+00:00"}), (" CSV", {"format": "csv"})):
@@ -124,6 +127,7 @@ def main() -> None:
     parser.add_argument("--times", type=int, default=3, help="runs per figure (the median is shown)")
     parser.add_argument("--events", type=int, default=100_000, help="events in the referrals log")
     parser.add_argument("--matches", type=int, default=100_000, help="matches behind the report")
+    parser.add_argument("--referrals", type=int, default=100_000, help="referrals behind the reads")
     parser.add_argument("--messages", type=int, default=300, help="messages per bus run")
     parser.add_argument("--only", nargs="*", default=["replay", "reads", "bus", "postgres", "candidates", "encryption"])
     args = parser.parse_args()
@@ -134,13 +138,16 @@ def main() -> None:
         var_dir = Path(tmp) / "var"
         var_dir.mkdir(mode=0o700)
         os.environ["LGV_VAR_DIR"] = str(var_dir)  # its master key opens what the cache sealed
-        if {"replay", "reads"} & set(args.only):
-            data.prepared(var_dir, args.events, args.matches)
         if "replay" in args.only:
+            data.prepared(var_dir, args.events, args.matches)
             bench_replay(var_dir, args.times)
         if "reads" in args.only:
-            with broker.vhost("lgv-bench") as amqp_uri, running(amqp_uri, var_dir) as system:
-                bench_reads(system, var_dir, args.times)
+            reads_var = Path(tmp) / "var-reads"
+            reads_var.mkdir(mode=0o700)
+            os.environ["LGV_VAR_DIR"] = str(reads_var)
+            data.prepared(reads_var, args.events, args.matches, read_referrals=args.referrals)
+            with broker.vhost("lgv-bench") as amqp_uri, running(amqp_uri, reads_var) as system:
+                bench_reads(system, reads_var, args.times)
         if "bus" in args.only:
             # An empty system, as the PostgreSQL figure: the read benchmarks' 100,000 matches would
             # have followup's reminder sweep measured instead of the bus.

@@ -59,6 +59,16 @@ def referral_history(n_events: int, seed: int = 11) -> History:
             produced += 2
 
 
+def referrals_of(n_referrals: int, seed: int = 13) -> History:
+    """``referral_history`` until it has received ``n_referrals`` referrals (about 2.5 events each)."""
+    received = 0
+    for origin, event in referral_history(10 * n_referrals + 1000, seed):
+        yield origin, event
+        received += event.event_type == "referral_received"
+        if received >= n_referrals:
+            return
+
+
 def followup_history(n_matches: int, seed: int = 12) -> History:
     """What followup learns for the report: participants, volunteers approved, matches and closures.
 

@@ -1,6 +1,7 @@
 """Gateway reads as an outside client makes them: single reads under load, list pages at every depth, reports."""
 from __future__ import annotations
 
+import re
 import statistics
 import threading
 import time
@@ -10,6 +11,18 @@ from typing import Any
 import requests
 
 from services.gateway import token_registry
+from shared.config import REPO_ROOT
+
+DEFAULT_PAGE = 50  # CONTRACTS.md: a list's ``limit`` when none is asked
+LARGEST_PAGE = 500  # the most a client may ask for
+
+
+def web_page_size() -> int:
+    """The ``limit`` the consultants' web page asks its lists in (``PAGE`` in its api.js)."""
+    script = (REPO_ROOT / "services/gateway/webpage/js/api.js").read_text()
+    found = re.search(r"^const PAGE = (\d+);", script, re.MULTILINE)
+    assert found, "api.js no longer says its PAGE"
+    return int(found.group(1))
 
 
 def client(base: str, role: str = "coordinator") -> requests.Session:
@@ -53,7 +66,7 @@ def single_reads(base: str, ids: list[str], clients: int = 8, seconds: float = 1
     return len(latencies) / (time.perf_counter() - started), quantile(latencies, 0.99)
 
 
-def list_pages(base: str, limit: int = 500) -> tuple[int, float, float]:
+def list_pages(base: str, limit: int = DEFAULT_PAGE) -> tuple[int, float, float]:
     """Walk every page of ``GET /api/v1/referrals``: (rows seen, p99 ms, slowest ms)."""
     session, cursor, seen, latencies = client(base), None, 0, []
     while True:
