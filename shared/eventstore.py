@@ -117,7 +117,9 @@ class EventStore:
         number is checked, and a concurrent writer that got there first makes
         the unique (stream_id, stream_version) index refuse the second.
         """
-        current = self.stream_version(conn, stream_id)
+        # A new stream (expected at 0) is not read first: its version 1 is refused by the same
+        # unique index when the stream exists, as ConcurrencyConflict like a stale read.
+        current = 0 if expected_version == 0 else self.stream_version(conn, stream_id)
         if expected_version is not None and expected_version != current:
             raise ConcurrencyConflict(
                 f"stream {stream_id} is at version {current}, not {expected_version}")
@@ -125,7 +127,12 @@ class EventStore:
         for offset, event in enumerate(new, start=1):
             event = event.evolve(stream_id=stream_id, stream_version=current + offset,
                                  recorded_at=utcnow())
-            seq = self._insert(conn, event, RECORDED)
+            try:
+                seq = self._insert(conn, event, RECORDED)
+            except ConcurrencyConflict as exc:
+                if expected_version != 0:
+                    raise
+                raise ConcurrencyConflict(f"stream {stream_id} is at version 1 or later, not 0") from exc
             conn.execute(_INSERT_OUTBOX, {"seq": seq, "exchange": self.exchange,
                                           "routing_key": event.event_type})
             stored.append(event)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     delete,
+    exists,
     insert,
     select,
     update,
@@ -68,11 +69,16 @@ _NEXT = select(parked_events).where(
 _ANY_PARKED = select(parked_events.c.id).where(
     parked_events.c.source == bindparam("b_source"), parked_events.c.stream_id == bindparam("b_stream")).limit(1)
 # One statement that creates the stream's row (version 0) or, when it exists, locks it
-# (PostgreSQL: an upsert's update locks the row as FOR UPDATE does) and returns its version.
+# (PostgreSQL: an upsert's update locks the row as FOR UPDATE does) and returns its version,
+# and whether some event of the stream is parked.
+_PARKED_HERE = exists().where(parked_events.c.source == bindparam("b_source"),
+                              parked_events.c.stream_id == bindparam("b_stream")).label("parked")
 _TAKE_STREAM = {dialect: insert_(stream_positions).on_conflict_do_update(
     index_elements=[stream_positions.c.source, stream_positions.c.stream_id],
-    set_={"version": stream_positions.c.version}).returning(stream_positions.c.version)
+    set_={"version": stream_positions.c.version}).returning(stream_positions.c.version, _PARKED_HERE)
     for dialect, insert_ in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
+# What ``position`` saw parked, by stream, for the rest of the transaction (``any_parked``).
+_SEEN_PARKED = "lgv.parked_seen"
 
 
 def is_ordered(event: Event) -> bool:
@@ -86,11 +92,12 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
     Two consumers of one stream serialise here, so neither parks an event the
     other is about to make applicable without seeing it.
     """
+    key = {"b_source": source, "b_stream": stream_id}
     take_stream = _TAKE_STREAM.get(conn.dialect.name)
     if take_stream is not None:  # leaves a stream someone created alone
-        return int(conn.execute(take_stream, {"source": source, "stream_id": stream_id,
-                                              "version": 0}).scalar_one())
-    key = {"b_source": source, "b_stream": stream_id}
+        row = conn.execute(take_stream, {"source": source, "stream_id": stream_id, "version": 0, **key}).one()
+        _seen_parked(conn)[(source, stream_id)] = bool(row.parked)
+        return int(row.version)
     found = conn.execute(_POSITION, key).first()
     if found is not None:
         return int(found.version)
@@ -107,8 +114,26 @@ def advance(conn: Connection, source: str, stream_id: str, version: int) -> None
 
 
 def any_parked(conn: Connection, source: str, stream_id: str) -> bool:
-    """Whether some event of the stream is waiting (most streams have none)."""
+    """Whether some event of the stream is waiting (most streams have none).
+
+    Answered from what ``position`` saw in this transaction when it can: from then on the
+    stream is this transaction's (its row locked, or SQLite's one writer) and its own parking
+    is noted, so nothing can have been parked unseen. Else (another transaction, or a
+    savepoint rolled back) it is asked again.
+    """
+    seen = _seen_parked(conn).get((source, stream_id))
+    if seen is not None:
+        return seen
     return conn.execute(_ANY_PARKED, {"b_source": source, "b_stream": stream_id}).first() is not None
+
+
+def _seen_parked(conn: Connection) -> dict[tuple[str, str], bool]:
+    """This transaction's notes (a new transaction, or a rolled-back savepoint's end, starts afresh)."""
+    innermost = conn.get_nested_transaction() or conn.get_transaction()
+    found = conn.info.get(_SEEN_PARKED)
+    if found is None or found[0] is not innermost:
+        found = conn.info[_SEEN_PARKED] = (innermost, {})
+    return found[1]  # type: ignore[no-any-return]
 
 
 def park(conn: Connection, keyring: Keyring, event: Event, exchange: str, routing_key: str,
@@ -118,10 +143,11 @@ def park(conn: Connection, keyring: Keyring, event: Event, exchange: str, routin
     The body is sealed at rest like a dead letter's (``parked_body`` opens it).
     """
     assert event.stream_id is not None and event.stream_version is not None
-    exists = conn.execute(select(parked_events.c.id).where(
+    found = conn.execute(select(parked_events.c.id).where(
         parked_events.c.source == event.source, parked_events.c.stream_id == event.stream_id,
         parked_events.c.stream_version == event.stream_version)).first()
-    if exists is None:
+    _seen_parked(conn)[(event.source, event.stream_id)] = True
+    if found is None:
         conn.execute(insert(parked_events).values(
             source=event.source, stream_id=event.stream_id, stream_version=event.stream_version,
             event_id=event.event_id, exchange=exchange, routing_key=routing_key,

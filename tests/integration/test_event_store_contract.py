@@ -34,9 +34,14 @@ class EventStoreContract:
     def test_append_at_a_stale_version_is_a_conflict(self, db):
         with db.engine.begin() as conn:
             db.store.append(conn, "s-2", [_event()], expected_version=0)
-        with pytest.raises(ConcurrencyConflict, match="version 1, not 0"):
+        with pytest.raises(ConcurrencyConflict, match="version 1 or later, not 0"):
             with db.engine.begin() as conn:
                 db.store.append(conn, "s-2", [_event()], expected_version=0)
+        with db.engine.begin() as conn:
+            db.store.append(conn, "s-2", [_event()], expected_version=1)
+        with pytest.raises(ConcurrencyConflict, match="version 2, not 1"):
+            with db.engine.begin() as conn:
+                db.store.append(conn, "s-2", [_event()], expected_version=1)
 
     def test_recorded_events_have_a_global_position_across_streams(self, db):
         with db.engine.begin() as conn:
