@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from services.followup import cadence
 from services.followup.cadence import Due, Policy
@@ -92,6 +92,18 @@ def concern_since(ordered: Sequence[CheckIn]) -> date | None:
 def six_month_mark(matched_on: date) -> date:
     """``matched_on`` + 6 calendar months (CONTRACTS.md), clamped to the month's last day."""
     return cadence.add_months(matched_on, SIX_MONTHS)
+
+
+def last_eligible_matched_on(on: date) -> date:
+    """The last ``matched_on`` whose six-month mark lies on or before ``on``.
+
+    The mark never goes back as ``matched_on`` goes on, so a match is eligible by
+    ``on`` exactly when it was matched on or before this day: a range of days.
+    """
+    day = cadence.add_months(on, -SIX_MONTHS)  # its mark is on or before ``on``
+    while six_month_mark(day + timedelta(days=1)) <= on:
+        day += timedelta(days=1)
+    return day
 
 
 def successful(mark: date, closed_on: date | None, on: date | None) -> bool | None:
