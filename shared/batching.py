@@ -19,6 +19,10 @@ there what they wrote, by key, and read it back instead of querying, so reads do
 not send the batch early. It is authoritative because a replay starts from empty
 tables and is their only writer; outside a replay there is no memo, and appliers
 query the database as before.
+
+Writes that only add an amount to a row (counters: an upsert adding to a column)
+may be *summed* instead (``sums``): held as one amount per row and sent as one
+run when the batch is, so a thousand additions to one row are one write.
 """
 from __future__ import annotations
 
@@ -46,6 +50,7 @@ class Batched:
         self._rows: dict[tuple[Any, Any], Any] = {}  # (table, key) -> the statement that wrote it
         self._strict = False  # the held writes include a statement that is not row-local
         self._kinds: dict[Any, Any] = {}  # statement -> _DIRECT, _STRICT or its row key
+        self._sums: dict[Any, tuple[tuple[str, ...], str, dict[tuple[Any, ...], Any]]] = {}
 
     def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
         kind: Any = self._kinds.get(statement) if isinstance(parameters, dict) and not kwargs else _DIRECT
@@ -77,6 +82,10 @@ class Batched:
 
     def flush(self) -> None:
         runs, self._runs, self._rows, self._strict = self._runs, {}, {}, False
+        sums, self._sums = self._sums, {}
+        for statement, (key, amount, held) in sums.items():
+            runs.setdefault(statement, []).extend(
+                {**dict(zip(key, row)), amount: total} for row, total in held.items())
         for statement, params in runs.items():
             if len(params) == 1 or not sqlite_runs.send(self.conn, statement, params):
                 self.conn.execute(statement, params)
@@ -85,9 +94,25 @@ class Batched:
     def info(self) -> dict[Any, Any]:
         return self.conn.info  # notes on the connection, not a statement: nothing to send first
 
+    @property
+    def dialect(self) -> Any:
+        return self.conn.dialect  # which database, not a statement: nothing to send first
+
     def __getattr__(self, name: str) -> Any:
         self.flush()
         return getattr(self.conn, name)
+
+
+def sums(conn: Any, statement: Any, key: tuple[str, ...], amount: str) -> dict[tuple[Any, ...], Any] | None:
+    """Amounts to add through ``statement`` by row (the values of ``key``), sent with the batch; None unbatched.
+
+    ``statement`` must add its parameter ``amount`` to the row ``key`` names, and
+    only that (adding commutes: the sum of a batch's additions is one addition).
+    Every row added to is written, also when its amounts add up to nothing.
+    """
+    if not isinstance(conn, Batched):
+        return None
+    return conn._sums.setdefault(statement, (key, amount, {}))[2]
 
 
 def replay_memo(conn: Any, name: str) -> dict[Any, Any] | None:

@@ -1,22 +1,29 @@
-"""The report projection gives exactly the fold's figures, for any history and any moment (the fold is the oracle)."""
+"""The report projection gives exactly the fold's figures, for any history and any moment (the fold is the oracle).
+
+The events are learned over many months (the store's clock is the test's), so a
+summary reads whole months from the count rows, edge days and the partial month
+of ``as_of`` from the fact rows, and each is compared with the fold.
+"""
 from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from alembic import command
 from sqlalchemy import select
 
+from cli.services import schemas, upgrade
 from services.followup.projection import PROJECTION, metadata
 from services.followup.reporting import figures_from_fold as reports
 from services.followup.reporting import summary as reporting
 from services.followup.reporting.fold import fold
 from services.followup.standing import six_month_mark
-from shared import replay
+from shared import eventstore, migrations, replay
 from shared.contracts import REGISTRY
 from shared.db import make_engine
-from shared.envelope import Event, utcnow
+from shared.envelope import Event
 from shared.eventstore import metadata as store_metadata
 from shared.unit_of_work import ServiceDatabase
 from shared.verify import verify
@@ -27,7 +34,35 @@ COUNTRIES = ("SY", "AF", "IQ", "ER", "SO", "IR", "UA")
 REGIONS = ("hovedstaden", "syddanmark", "midtjylland")
 SITES = {"CTP": "hovedstaden", "OASIS": "hovedstaden", "ATT_VEJLE": "syddanmark"}
 PERIODS = [(date(2022, 1, 1), date(2022, 12, 31)), (date(2022, 6, 1), date(2023, 8, 31)),
-           (date(2021, 1, 1), date(2024, 12, 31)), (date(2022, 3, 15), date(2022, 3, 15))]
+           (date(2021, 1, 1), date(2024, 12, 31)), (date(2022, 3, 15), date(2022, 3, 15)),
+           # edges inside months; ends whose eligible day ends a month (Feb 28 → Aug 31) or does not
+           (date(2021, 7, 16), date(2023, 2, 28)), (date(2022, 2, 1), date(2022, 8, 30)),
+           (date(2022, 1, 31), date(2022, 3, 1)), (date(2021, 9, 2), date(2022, 9, 29))]
+START = datetime(2021, 6, 3, 9, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    """The store's clock: each event learned from a few seconds to three weeks after the one before."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng, self.now = rng, START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self) -> datetime:
+        self.now += self.rng.choice([timedelta(0), timedelta(seconds=5), timedelta(hours=7),
+                                     timedelta(days=self.rng.randint(1, 21))])
+        return self.now
+
+
+def _moments(rng: random.Random, learned: list[datetime]) -> list[datetime | None]:
+    """Now, moments events were learned (a row learned then is known then), just before them,
+    month starts and moments inside a month."""
+    starts = sorted({datetime(m.year, m.month, 1, tzinfo=timezone.utc) for m in learned})
+    picked = rng.sample(learned, 3)
+    return [None, *picked, *(m - timedelta(microseconds=1) for m in picked[:2]), *rng.sample(starts, 2),
+            learned[len(learned) // 2] + timedelta(days=2, hours=3), START - timedelta(days=1)]
 
 
 def _history(rng: random.Random, size: int) -> list[tuple[str, dict]]:
@@ -70,7 +105,7 @@ def _history(rng: random.Random, size: int) -> list[tuple[str, dict]]:
 
 
 def _consume(db: ServiceDatabase, event_type: str, payload: dict) -> None:
-    event = Event(str(uuid.uuid4()), event_type, 1, utcnow(), "test",
+    event = Event(str(uuid.uuid4()), event_type, 1, datetime.now(timezone.utc), "test",
                   REGISTRY.validate(event_type, 1, payload, strict=False), actor={"kind": "system", "id": "t"})
     with db.transaction(cause=event) as uow:
         uow.consume(event)
@@ -86,16 +121,17 @@ def _oracle(db: ServiceDatabase, params: dict, as_of) -> dict:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_figures_equal_the_folds_at_every_moment(tmp_path, seed):
+def test_figures_equal_the_folds_at_every_moment(tmp_path, seed, monkeypatch):
     rng = random.Random(seed)
+    clock = Clock(rng)
+    monkeypatch.setattr(eventstore, "utcnow", clock)
     db = ServiceDatabase("followup", make_engine(f"sqlite:///{tmp_path / 'f.db'}"), PROJECTION, REGISTRY)
     db.create_tables()
-    moments = []
+    learned = []
     for event_type, payload in _history(rng, 60 + seed * 20):
+        learned.append(clock.tick())
         _consume(db, event_type, payload)
-        moments.append(utcnow())
-    asked = [None] + rng.sample(moments, 6)
-    for as_of in asked:
+    for as_of in _moments(rng, learned):
         for date_from, date_to in PERIODS:
             for region, regions in ((None, None), ("hovedstaden", None), (None, ["syddanmark", "midtjylland"]),
                                     ("syddanmark", ["syddanmark"]), ("midtjylland", ["hovedstaden"])):
@@ -110,11 +146,15 @@ def test_figures_equal_the_folds_at_every_moment(tmp_path, seed):
     db.engine.dispose()
 
 
-def test_a_replay_on_postgresql_in_small_batches_rebuilds_the_report_tables_row_for_row(postgres_url):
+def test_a_replay_on_postgresql_in_small_batches_rebuilds_the_report_tables_row_for_row(postgres_url,
+                                                                                          monkeypatch):
     url = emptied(postgres_url, metadata, store_metadata)
     db = ServiceDatabase("followup", make_engine(url), PROJECTION, REGISTRY)
     db.create_tables()
+    clock = Clock(random.Random(3))
+    monkeypatch.setattr(eventstore, "utcnow", clock)
     for event_type, payload in _history(random.Random(3), 150):
+        clock.tick()
         _consume(db, event_type, payload)
     assert all(check.same for check in verify(db))  # applied one by one, live, against a replay
     live = _report_rows(db)
@@ -128,3 +168,24 @@ def _report_rows(db: ServiceDatabase) -> dict[str, list[dict]]:
     with db.reading() as conn:
         return {table.name: sorted((dict(r) for r in conn.execute(select(table)).mappings()), key=repr)
                 for table in metadata.sorted_tables if table.name.startswith("report_")}
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_migration_fills_the_counts_the_appliers_keep(tmp_path, monkeypatch, seed):
+    """A database of the release before (facts, no counts) migrated to head: the counts of a live run."""
+    clock = Clock(random.Random(seed))
+    monkeypatch.setattr(eventstore, "utcnow", clock)
+    engine = make_engine(f"sqlite:///{tmp_path / 'f.db'}")
+    db = ServiceDatabase("followup", engine, PROJECTION, REGISTRY)
+    upgrade("followup", engine)
+    for event_type, payload in _history(random.Random(seed), 150):
+        clock.tick()
+        _consume(db, event_type, payload)
+    live = _report_rows(db)["report_counts"]
+    assert len(live) > 20 and any(row["learned"] != row["month"] for row in live)
+    with engine.begin() as conn:
+        command.downgrade(migrations.alembic_config("followup", schemas()["followup"], conn), "0004")
+    upgrade("followup", engine)
+    assert _report_rows(db)["report_counts"] == live
+    assert all(check.same for check in verify(db))
+    db.engine.dispose()

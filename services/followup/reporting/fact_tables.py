@@ -9,6 +9,8 @@ read exactly what the fold over the log up to that moment would
 
 A match row carries its participant's attributes: the participant known when
 the row's version began (a participant learned later starts a new version).
+Each new version of a match or an approval also adds its difference to the
+counts by month (``count_tables``), which a summary reads instead of the rows.
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ from sqlalchemy import (
     update,
 )
 
+from services.followup.reporting import contributions
+from services.followup.reporting.count_tables import CountTable
 from services.followup.standing import six_month_mark
 from shared.batching import replay_memo
 from shared.db import UtcDateTime
@@ -58,10 +62,9 @@ def tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
         Column("age_decade", Integer), *_learned(),
         Index("ix_report_matches_current", "match_id", sqlite_where=CURRENT, postgresql_where=CURRENT),
         Index("ix_report_matches_referral", "referral_id"),
-        Index("ix_report_matches_learned", "learned_at"),
-        # Every column a summary reads, led by those it groups by (cell_counts.cells).
-        Index("ix_report_matches_cells", "region", "site", "gender", "country", "age_decade", "matched_on",
-              "six_month_on", "closed_on", "arrival_year", "learned_at", "superseded_at"))
+        # The days and moments a summary reads from the rows, not the counts (edge_counts).
+        Index("ix_report_matches_learned", "learned_at"), Index("ix_report_matches_superseded", "superseded_at"),
+        Index("ix_report_matches_matched_on", "matched_on"), Index("ix_report_matches_closed_on", "closed_on"))
     participants = Table(
         "report_participants", metadata,
         Column("referral_id", String(64), primary_key=True), Column("version", Integer, primary_key=True),
@@ -71,7 +74,9 @@ def tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
     approvals = Table(
         "report_approvals", metadata,
         Column("volunteer_id", String(64), primary_key=True), Column("version", Integer, primary_key=True),
-        Column("region", String(50)), Column("approved_on", Date, nullable=False), *_learned())
+        Column("region", String(50)), Column("approved_on", Date, nullable=False), *_learned(),
+        Index("ix_report_approvals_learned", "learned_at"), Index("ix_report_approvals_superseded", "superseded_at"),
+        Index("ix_report_approvals_approved_on", "approved_on"))
     volunteer_regions = Table(
         "report_volunteer_regions", metadata,
         Column("volunteer_id", String(64), primary_key=True), Column("region", String(50), nullable=False))
@@ -88,6 +93,8 @@ class ReportStore:
 
     def __init__(self, metadata: MetaData) -> None:
         self.matches, self.participants, self.approvals, self.volunteer_regions = tables(metadata)
+        self.counts = CountTable(metadata)
+        self._counted = {self.matches: contributions.of_match, self.approvals: contributions.of_approval}
         self._keys = {self.matches: "match_id", self.participants: "referral_id", self.approvals: "volunteer_id"}
         self._insert = {table: insert(table) for table in self._keys}
         self._supersede = {table: update(table).where(table.c[key] == bindparam("b_key"),
@@ -107,7 +114,7 @@ class ReportStore:
         """The statements' rows (``shared.batching``): a version of a key, a volunteer's region."""
         return {**{self._insert[table]: (key, "version") for table, key in self._keys.items()},
                 **{statement: ("b_key", "b_version") for statement in self._supersede.values()},
-                self._add_region: "volunteer_id", self._move_region: "b_volunteer_id"}
+                self._add_region: "volunteer_id", self._move_region: "b_volunteer_id", **self.counts.row_keys()}
 
     def referral_received(self, conn: Connection, event: Event) -> None:
         p, person = event.payload, event.payload["participant"]
@@ -182,6 +189,8 @@ class ReportStore:
         row = {self._keys[table]: value, "version": (current["version"] + 1) if current else 1,
                "learned_at": now, "superseded_at": None, **values}
         conn.execute(self._insert[table], row)
+        if (counted := self._counted.get(table)) is not None:
+            self.counts.add(conn, contributions.change(counted(current) if current else [], counted(row)), now)
         if (memo := replay_memo(conn, table.name)) is not None:
             memo[value] = row
             if table is self.matches:

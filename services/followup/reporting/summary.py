@@ -5,7 +5,8 @@ from datetime import date
 from typing import Any
 
 from services.followup.projection import REPORT
-from services.followup.reporting import cell_counts, csv_output, disclosure_control, figures_from_cells
+from services.followup.reporting import csv_output, disclosure_control, edge_counts, figures_from_counts, month_counts
+from services.followup.reporting.spans import report_spans
 from shared import reference, validation
 from shared.errors import ValidationFailed
 from shared.unit_of_work import ServiceDatabase
@@ -20,11 +21,11 @@ def summary(db: ServiceDatabase, params: dict[str, Any]) -> dict[str, Any]:
     region = params.get("region") or None
     if region is not None and region not in reference.regions():
         raise ValidationFailed(f"unknown region {region!r}", {"region": ["unknown region"]})
-    regions = params.get("regions")
+    regions, spans = params.get("regions"), report_spans(date_from, date_to)
     with db.reading() as conn:
-        cells = cell_counts.cells(conn, REPORT, date_from, date_to, as_of, region, regions)
-        approvals = cell_counts.approvals(conn, REPORT, date_from, date_to, as_of, region, regions)
-    report = figures_from_cells.summary(cells, approvals, date_from, date_to, region)
+        counts = month_counts.counts(conn, REPORT.counts.table, spans, as_of, region, regions)
+        counts.update(edge_counts.counts(conn, REPORT, spans, as_of, region, regions))
+    report = figures_from_counts.summary(counts, date_from, date_to, region)
     report["as_of"] = as_of.isoformat() if as_of else None
     below, round_to = _whole(params, "suppress_below", 0), _whole(params, "round_to", 1)
     if below:  # 0: nothing suppressed (a coordinator's choice, CONTRACTS.md 4.3)
@@ -46,5 +47,3 @@ def _date(params: dict[str, Any], name: str) -> date:
         return date.fromisoformat(str(params[name]))
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationFailed(f"{name} is required as YYYY-MM-DD", {name: ["required date"]}) from exc
-
-
