@@ -40,7 +40,6 @@ def upgrade() -> None:
         sa.Column("learned", sa.Integer(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("region", "site", "measure", "key", "month", "learned"),
-        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("report_matches", schema=None) as batch_op:
         batch_op.drop_index("ix_report_matches_cells")

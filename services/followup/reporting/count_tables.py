@@ -33,8 +33,7 @@ def table(metadata: MetaData) -> Table:
         Column("region", String(50), primary_key=True), Column("site", String(50), primary_key=True),
         Column("measure", String(20), primary_key=True), Column("key", String(20), primary_key=True),
         Column("month", Integer, primary_key=True), Column("learned", Integer, primary_key=True),
-        Column("n", Integer, nullable=False),
-        sqlite_with_rowid=False)  # the rows in key order: a report reads them in one pass, no lookups
+        Column("n", Integer, nullable=False))
 
 
 class CountTable:
