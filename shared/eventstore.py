@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from shared import sqlite_runs
 from shared.db import UtcDateTime
 from shared.envelope import Event, event_from_json, utcnow
 from shared.errors import ConcurrencyConflict
@@ -87,7 +88,7 @@ event_subjects = Table(
 )
 
 # The statements every consumed or recorded event runs, built once (building one costs
-# more than executing it).
+# more than executing it) and sent through the driver on SQLite (``shared.sqlite_runs``).
 _CONTAINS = select(events.c.seq).where(events.c.event_id == bindparam("event_id"))
 _STREAM_VERSION = select(func.max(events.c.stream_version)).where(
     events.c.stream_id == bindparam("stream_id"), events.c.origin == RECORDED)
@@ -133,7 +134,7 @@ class EventStore:
                 if expected_version != 0:
                     raise
                 raise ConcurrencyConflict(f"stream {stream_id} is at version 1 or later, not 0") from exc
-            conn.execute(_INSERT_OUTBOX, {"seq": seq, "exchange": self.exchange,
+            sqlite_runs.write_one(conn, _INSERT_OUTBOX, {"seq": seq, "exchange": self.exchange,
                                           "routing_key": event.event_type})
             stored.append(event)
         return stored
@@ -146,7 +147,7 @@ class EventStore:
         return True
 
     def contains(self, conn: Connection, event_id: str) -> bool:
-        return conn.execute(_CONTAINS, {"event_id": event_id}).first() is not None
+        return sqlite_runs.first_row(conn, _CONTAINS, {"event_id": event_id}) is not None
 
     def read_stream(self, conn: Connection, stream_id: str) -> list[Event]:
         rows = conn.execute(
@@ -207,7 +208,7 @@ class EventStore:
     def _insert(self, conn: Connection, event: Event, origin: str) -> int:
         recorded_at = (event.recorded_at if origin == RECORDED else None) or utcnow()
         try:
-            result = conn.execute(_INSERT_EVENT, {
+            seq = sqlite_runs.insert_one(conn, _INSERT_EVENT, {
                 "event_id": event.event_id, "origin": origin, "event_type": event.event_type,
                 "stream_id": event.stream_id, "stream_version": event.stream_version,
                 "recorded_at": recorded_at, "envelope": event.to_json()})
@@ -215,17 +216,17 @@ class EventStore:
             raise ConcurrencyConflict(
                 f"event {event.event_id} or version {event.stream_version} of stream "
                 f"{event.stream_id} was written concurrently") from exc
-        key = result.inserted_primary_key
-        assert key is not None
-        self._index(conn, int(key[0]), event, recorded_at)
-        applying(conn, int(key[0]), recorded_at)
-        return int(key[0])
+        self._index(conn, seq, event, recorded_at)
+        applying(conn, seq, recorded_at)
+        return seq
 
     def _index(self, conn: Connection, seq: int, event: Event, learned: datetime) -> None:
         at = event.recorded_at or learned
         rows = [{"subject_id": subject, "seq": seq, "recorded_at": at, "event_id": event.event_id}
                 for subject in sorted(subjects_of(event))]
-        if rows:
+        if len(rows) == 1:
+            sqlite_runs.write_one(conn, _INSERT_SUBJECTS, rows[0])
+        elif rows:
             conn.execute(_INSERT_SUBJECTS, rows)
 
 

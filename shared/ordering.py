@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from shared import sqlite_runs
 from shared.db import UtcDateTime
 from shared.envelope import Event, utcnow
 from shared.eventstore import metadata
@@ -95,9 +96,12 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
     key = {"b_source": source, "b_stream": stream_id}
     take_stream = _TAKE_STREAM.get(conn.dialect.name)
     if take_stream is not None:  # leaves a stream someone created alone
-        row = conn.execute(take_stream, {"source": source, "stream_id": stream_id, "version": 0, **key}).one()
-        _seen_parked(conn)[(source, stream_id)] = bool(row.parked)
-        return int(row.version)
+        row = sqlite_runs.first_row(conn, take_stream, {"source": source, "stream_id": stream_id,
+                                                         "version": 0, **key})
+        assert row is not None  # an upsert's RETURNING gives the row it made or kept
+        version, parked = row
+        _seen_parked(conn)[(source, stream_id)] = bool(parked)
+        return int(version)
     found = conn.execute(_POSITION, key).first()
     if found is not None:
         return int(found.version)
@@ -110,7 +114,7 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
 
 
 def advance(conn: Connection, source: str, stream_id: str, version: int) -> None:
-    conn.execute(_ADVANCE, {"b_source": source, "b_stream": stream_id, "b_version": version})
+    sqlite_runs.write_one(conn, _ADVANCE, {"b_source": source, "b_stream": stream_id, "b_version": version})
 
 
 def any_parked(conn: Connection, source: str, stream_id: str) -> bool:

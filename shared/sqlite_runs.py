@@ -41,6 +41,16 @@ class _Plan:
         finally:
             cursor.close()
 
+    def execute(self, conn: Connection, params: dict[str, Any]) -> Any:
+        """One parameter set; the driver's cursor, for the caller to read and close."""
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(self.sql, self.row(params))
+        except Exception as exc:
+            cursor.close()
+            raise DBAPIError.instance(self.sql, None, exc, Exception, hide_parameters=True) from exc
+        return cursor
+
 
 def _row_builder(binds: list[tuple[str | None, Any, Any]]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     """One function from a parameter dict to the positional row, each value through its processor.
@@ -98,3 +108,44 @@ def _compiled(conn: Connection, statement: Any, keys: list[str]) -> _Plan | None
         else:
             return None
     return _Plan(compiled.string, binds)
+
+
+def first_row(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of one statement (a query, or a write's RETURNING), straight through the driver on SQLite.
+
+    For the hot statements a consumer runs per event (SQLAlchemy's execution costs
+    more than SQLite's): only columns SQLAlchemy would hand back as the driver gives
+    them (integers, text), since no result processor runs here.
+    """
+    plan = _plan(conn, statement, params)
+    if plan is None:
+        row = conn.execute(statement, params).first()
+        return None if row is None else tuple(row)
+    cursor = plan.execute(conn, params)
+    try:
+        return cursor.fetchone()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()
+
+
+def write_one(conn: Connection, statement: Any, params: dict[str, Any]) -> None:
+    """One write straight through the driver on SQLite (as ``first_row``)."""
+    plan = _plan(conn, statement, params)
+    if plan is None:
+        conn.execute(statement, params)
+        return
+    plan.execute(conn, params).close()
+
+
+def insert_one(conn: Connection, statement: Any, params: dict[str, Any]) -> int:
+    """One row inserted straight through the driver on SQLite; its integer primary key."""
+    plan = _plan(conn, statement, params)
+    if plan is None:
+        key = conn.execute(statement, params).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+    cursor = plan.execute(conn, params)
+    try:
+        return int(cursor.lastrowid)
+    finally:
+        cursor.close()

@@ -157,6 +157,22 @@ class TestEventStoreOnSQLite(EventStoreContract):
         assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), plan
 
 
+    def test_rows_written_through_the_driver_are_the_rows_sqlalchemy_writes(self, db):
+        with db.engine.begin() as conn:
+            [stored] = db.store.append(conn, "match-m1", [_event("checked_in", match_id="m1")])
+            by_sqlalchemy = {**conn.execute(select(events).where(events.c.event_id == stored.event_id))
+                             .mappings().one(), "event_id": "copy", "seq": None, "stream_id": "copy"}
+            conn.execute(events.insert(), by_sqlalchemy)
+        with db.engine.connect() as conn:
+            raw = conn.exec_driver_sql("SELECT origin, event_type, stream_version, recorded_at, "
+                                       "envelope FROM events ORDER BY seq").all()
+            subjects = conn.exec_driver_sql("SELECT subject_id, recorded_at, event_id FROM event_subjects").all()
+            boxed = conn.exec_driver_sql("SELECT exchange, routing_key, published_at FROM outbox").all()
+        assert raw[0] == raw[1] and len(raw[0][3]) == len("2023-01-15 09:30:00.000000")
+        assert subjects == [("m1", raw[0][3], stored.event_id)]
+        assert boxed == [(db.store.exchange, "checked_in", None)]
+
+
 class TestEventStoreOnPostgreSQL(EventStoreContract):
     @pytest.fixture
     def url(self, postgres_url):
