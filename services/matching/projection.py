@@ -1,7 +1,6 @@
 """The matching read model: waiting list, volunteer pool and matches."""
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 
 from services.matching import domain
-from shared import referral_lifecycle
+from shared import json_text, referral_lifecycle
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
@@ -206,8 +205,7 @@ def _set_volunteer(conn: Connection, change: Any, parameters: dict[str, Any]) ->
                                          "b_status": domain.volunteer_status(current)})
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+_json = json_text.dumps
 
 
 PROJECTION = Projection(metadata, {
