@@ -187,9 +187,10 @@ def _trusted(data: dict[str, Any]) -> Event:
             or not isinstance(data["payload"], dict) or (actor is not None and not isinstance(actor, dict)):
         raise ValueError("not an envelope this system wrote")
     if actor is not None and "id" not in actor:
-        actor = {**actor, "id": None}
-    # data holds every field and nothing else (checked by event_from_json).
-    return _built({**data, "occurred_at": occurred_at, "recorded_at": recorded_at, "actor": actor})
+        data["actor"] = {**actor, "id": None}
+    # data is this call's own, and holds every field and nothing else (checked by event_from_json).
+    data["occurred_at"], data["recorded_at"] = occurred_at, recorded_at
+    return _built(data)
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The event envelope: what is refused, what is tolerated, and a lossless JSON round trip."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -90,6 +91,11 @@ def test_evolve_returns_a_changed_copy_and_leaves_the_original() -> None:
 
     assert (event.schema_version, later.schema_version) == (1, 2)
     assert later.event_id == event.event_id
+    assert later == Event(**{**event.to_dict(), "occurred_at": event.occurred_at, "schema_version": 2})
+    with pytest.raises(TypeError):
+        event.evolve(not_a_field=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        later.schema_version = 3  # type: ignore[misc]
 
 
 def test_stored_envelopes_read_back_as_the_strict_schema_reads_them():
@@ -101,7 +107,16 @@ def test_stored_envelopes_read_back_as_the_strict_schema_reads_them():
     ]
     for event in stored:
         text = event.to_json()
-        assert event_from_json(text) == load_envelope(json.loads(text), strict=True)
+        read = event_from_json(text)
+        assert read == load_envelope(json.loads(text), strict=True)
+        assert read.__dict__.keys() == event.__dict__.keys()
+
+
+def test_a_stored_envelope_this_system_did_not_write_goes_through_the_strict_schema():
+    text = Event("e1", "closed", 1, utcnow(), "followup", {}).to_json()
+    naive = text.replace("+00:00", "")  # a timestamp without an offset: not one this system wrote
+    with pytest.raises(ValidationFailed):
+        event_from_json(naive)
 
 
 @pytest.mark.parametrize("field", ["event_id", "source", "stream_id", "correlation_id", "causation_id"])
