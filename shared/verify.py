@@ -90,9 +90,13 @@ def _compare(table: Table, live: Connection, rebuilt: Connection, shown: int) ->
     return _typed_compare(table, live, rebuilt, shown)
 
 
-def _orders(table: Table) -> tuple[str, str]:
-    """The order rows were inserted in (a scan; a replay inserts most tables' rows as they were), then the key's."""
-    return "rowid", ", ".join(f'"{column.name}"' for column in (table.primary_key.columns or table.columns))
+def _orders(table: Table) -> tuple[str, ...]:
+    """The order rows were inserted in (a scan; a replay inserts most tables' rows as they were), then the key's.
+
+    A table without SQLite's rowid is stored in key order: only that.
+    """
+    key = ", ".join(f'"{column.name}"' for column in (table.primary_key.columns or table.columns))
+    return (key,) if table.dialect_options["sqlite"].get("with_rowid") is False else ("rowid", key)
 
 
 def _typed_compare(table: Table, live: Connection, rebuilt: Connection, shown: int) -> TableCheck:

@@ -177,3 +177,30 @@ def test_a_replay_leaves_cycle_collection_as_it_found_it_also_when_an_applier_fa
     finally:
         gc.enable()
     database.engine.dispose()
+
+
+def test_verify_compares_a_table_stored_without_sqlites_rowid(tmp_path):
+    from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+
+    from shared.projection import Projection
+    counts = MetaData()
+    per_region = Table("per_region", counts, Column("region", String(50), primary_key=True),
+                       Column("seen", Integer, nullable=False), sqlite_with_rowid=False)
+
+    def count(conn, event):
+        conn.execute(insert(per_region).prefix_with("OR IGNORE"), {"region": event.payload["region"], "seen": 0})
+        conn.execute(per_region.update().where(per_region.c.region == event.payload["region"])
+                     .values(seen=per_region.c.seen + 1))
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    referrals_db = ServiceDatabase("referrals", engine, PROJECTION, REGISTRY)
+    referrals_db.create_tables()
+    _history(referrals_db)
+    counting = ServiceDatabase("referrals", engine, Projection(counts, {"referral_received": count}), REGISTRY)
+    counting.create_tables()
+    replay.rebuild(counting)
+    assert all(check.same for check in verify(counting))
+    with engine.begin() as conn:
+        conn.execute(per_region.update().values(seen=99))
+    assert not any(check.same for check in verify(counting))
+    engine.dispose()
