@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 
+import orjson
 from kombu import Connection as BrokerConnection
 
 from shared import publishing, topology
@@ -70,7 +71,7 @@ class OutboxRelay:
         assert self._confirms is not None
         for _seq, exchange, routing_key, body in pending:
             publishing.publish(
-                producer, json.dumps(public_view(json.loads(body)), ensure_ascii=False),
+                producer, published_body(body),
                 exchange=exchange, routing_key=routing_key, user_id=self.user_id,
                 # Every inbox is declared (by the broker provisioning); mandatory turns a
                 # missing binding into an error (and a retry) instead of a silent drop.
@@ -95,6 +96,19 @@ class OutboxRelay:
             topology.declare_own(channel, self.db.service)
             self._declared = True
         return self._broker.Producer(channel)
+
+
+def published_body(stored: str) -> str:
+    """The stored envelope as published: its public view, as JSON text.
+
+    Read by the standard library (orjson would read an integer over 64 bits as a float)
+    and written by orjson, or by the standard library for what orjson refuses.
+    """
+    view = public_view(json.loads(stored))
+    try:
+        return orjson.dumps(view).decode("utf-8")
+    except TypeError:
+        return json.dumps(view, ensure_ascii=False)
 
 
 def run_forever(relay: OutboxRelay, wake: threading.Event | None, stopping: threading.Event,
