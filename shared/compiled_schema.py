@@ -43,6 +43,16 @@ def loader(schema: Schema) -> Callable[[Any], dict[str, Any]] | None:
     return None if load is None else _guarded(lambda data: load(data, None))
 
 
+def dumper(schema: Schema) -> Callable[[Any], dict[str, Any]] | None:
+    """``schema.dump`` for a dict it vouches for (else ``Unsure``), or None if not compilable.
+
+    A field named like a dict attribute (``items``) is compiled too: a dict lacking
+    it is ``Unsure`` (marshmallow would dump the dict's method).
+    """
+    dump = _schema_dump(schema, keys_like_attributes=True)
+    return None if dump is None else _guarded(lambda obj: dump(obj, None))
+
+
 def normaliser(schema: Schema) -> Callable[[Any], dict[str, Any]] | None:
     """``dict(schema.dump(schema.load(data)))`` for input it vouches for, or None if not compilable."""
     load, dump = _schema_load(schema, schema.unknown), _schema_dump(schema)
@@ -62,12 +72,12 @@ def _guarded(run: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, 
     return guarded
 
 
-def _compilable(schema: Schema) -> bool:
+def _compilable(schema: Schema, keys_like_attributes: bool = False) -> bool:
     processors = any(schema._hooks[tag] for tag in (PRE_LOAD, POST_LOAD, PRE_DUMP, POST_DUMP))
     if schema.many or schema.partial or schema.ordered or processors:
         return False
     return all(f.data_key is None and f.attribute is None and f.dump_default is missing
-               and not hasattr({}, name)  # a dict lacking such a key dumps its method instead
+               and (keys_like_attributes or not hasattr({}, name))  # a dict lacking it dumps its method
                and type(f).deserialize is fields.Field.deserialize
                and type(f).serialize is fields.Field.serialize for name, f in schema.fields.items())
 
@@ -186,27 +196,30 @@ def _validated(field: fields.Field, parse: Load, kind: type) -> Load:
     return load
 
 
-def _schema_dump(schema: Schema) -> Dump | None:
-    if not _compilable(schema):
+def _schema_dump(schema: Schema, keys_like_attributes: bool = False) -> Dump | None:
+    if not _compilable(schema, keys_like_attributes):
         return None
-    specs = [(name, _field_dump(field, name)) for name, field in schema.dump_fields.items()]
+    specs = [(name, _field_dump(field, name, keys_like_attributes), hasattr({}, name))
+             for name, field in schema.dump_fields.items()]
 
     def dump_schema(obj: Any, _parent: Any) -> dict[str, Any]:
         if type(obj) is not dict:
             raise Unsure()
         out = {}
-        for name, dump in specs:
+        for name, dump, like_attribute in specs:
             value = obj.get(name, missing)
             if value is not missing:
                 out[name] = dump(value, obj)
+            elif like_attribute:
+                raise Unsure()
         return out
     return dump_schema
 
 
-def _field_dump(field: fields.Field, name: str) -> Dump:
+def _field_dump(field: fields.Field, name: str, keys_like_attributes: bool = False) -> Dump:
     """``field._serialize`` (what ``serialize`` calls for a present value), done here where it is plain."""
     generic: Dump = lambda value, obj: field._serialize(value, name, obj)  # noqa: E731
-    native = _native_dump(field, name)
+    native = _native_dump(field, name, keys_like_attributes)
     if native is None:
         return generic
     kind, dump = native
@@ -215,13 +228,13 @@ def _field_dump(field: fields.Field, name: str) -> Dump:
         None if value is None else generic(value, obj)
 
 
-def _native_dump(field: Any, name: str) -> tuple[type, Dump] | None:
+def _native_dump(field: Any, name: str, keys_like_attributes: bool) -> tuple[type, Dump] | None:
     kind = type(field)
     if kind is fields.Nested:
-        nested = None if field.many or field.schema.many else _schema_dump(field.schema)
+        nested = None if field.many or field.schema.many else _schema_dump(field.schema, keys_like_attributes)
         return None if nested is None else (dict, nested)
     if kind is fields.List:
-        inner = _field_dump(field.inner, name)
+        inner = _field_dump(field.inner, name, keys_like_attributes)
         return list, lambda value, obj: [inner(item, obj) for item in value]
     if kind is fields.String:
         return str, lambda value, _obj: value
