@@ -18,11 +18,12 @@ from shared.vocabulary import ReferralStatus
 
 # Every single read runs it: built once.
 _BY_ID = select(referrals).where(referrals.c.referral_id == bindparam("b_referral_id"))
-# A list shows no personal data: its pages leave the sealed columns (most of a row's bytes) unread.
-_LISTED = select(*(referrals.c[name] for name in (
-    "referral_id", "external_ref", "referring_site", "region", "status", "referred_on", "received_at",
-    "participant", "needs", "preferences", "interpreter_needed", "match_id", "withdrawn_reason_code",
-    "closed_on")))
+# What a referral shows beside its personal data, in the order ``_shape`` takes it. A list shows
+# no personal data: its pages leave the sealed columns (most of a row's bytes) unread.
+_SHOWN = ("referral_id", "external_ref", "referring_site", "region", "status", "referred_on", "received_at",
+          "participant", "needs", "preferences", "interpreter_needed", "match_id", "withdrawn_reason_code",
+          "closed_on")
+_LISTED = select(*(referrals.c[name] for name in _SHOWN))
 
 
 def get_referral(conn: Connection, referral_id: str, include_personal: bool,
@@ -36,7 +37,7 @@ def get_referral(conn: Connection, referral_id: str, include_personal: bool,
         disclosed["withdrawn_reason"] = None if reason is ERASED else reason
     else:
         disclosed.pop("personal")
-    return {**_shape(row, today), **disclosed}
+    return {**_shape(tuple(getattr(row, name) for name in _SHOWN), today), **disclosed}
 
 
 def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
@@ -48,16 +49,17 @@ def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor
     return {"items": [_shape(row, today) for row in rows], "next_cursor": next_cursor}
 
 
-def _shape(row: Any, today: date) -> dict[str, Any]:
-    data = {
-        "referral_id": row.referral_id, "external_ref": row.external_ref,
-        "referring_site": row.referring_site, "region": row.region, "status": row.status,
-        "referred_on": row.referred_on.isoformat(), "received_at": row.received_at.isoformat(),
-        "days_waiting": (today - row.referred_on).days if row.status == ReferralStatus.WAITING else None,
-        "participant": orjson.loads(row.participant), "needs": orjson.loads(row.needs),
-        "preferences": orjson.loads(row.preferences), "interpreter_needed": row.interpreter_needed,
-        "match_id": row.match_id,
-        "withdrawn_reason_code": row.withdrawn_reason_code,
-        "closed_on": row.closed_on.isoformat() if row.closed_on else None,
+def _shape(shown: tuple[Any, ...], today: date) -> dict[str, Any]:
+    """A referral from its ``_SHOWN`` columns (unpacked by position: a page has 200 rows of 14)."""
+    (referral_id, external_ref, referring_site, region, status, referred_on, received_at, participant, needs,
+     preferences, interpreter_needed, match_id, withdrawn_reason_code, closed_on) = shown
+    return {
+        "referral_id": referral_id, "external_ref": external_ref, "referring_site": referring_site,
+        "region": region, "status": status, "referred_on": referred_on.isoformat(),
+        "received_at": received_at.isoformat(),
+        "days_waiting": (today - referred_on).days if status == ReferralStatus.WAITING else None,
+        "participant": orjson.loads(participant), "needs": orjson.loads(needs),
+        "preferences": orjson.loads(preferences), "interpreter_needed": interpreter_needed,
+        "match_id": match_id, "withdrawn_reason_code": withdrawn_reason_code,
+        "closed_on": closed_on.isoformat() if closed_on else None,
     }
-    return data
