@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timezone
 from typing import Any
 
+import kombu.serialization
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from shared.runtime.rpc import TRANSIENT, Responder
+from tests.unit.test_compiled_schema import same
 
 
 class Recorded:
@@ -45,3 +51,27 @@ def test_a_result_json_cannot_carry_is_answered_as_an_error() -> None:
     _, _, body, (result, exc_info) = reply({"on": object()})
     assert body["result"] is None and body["error"]["exc_type"] == "UnserializableValueError"
     assert result is None and exc_info is not None
+
+
+class _Code(str):
+    pass
+
+
+ODD_RESULTS = st.sampled_from([datetime(2023, 1, 15, 10, 0, tzinfo=timezone.utc), date(2023, 1, 15), b"bytes",
+                               _Code("c"), 2**70, -(2**64), (1, "a"), "æ\u2028\x00\"\\", 0.1, -0.0, 1e300])
+RESULTS = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6)
+                       | ODD_RESULTS, lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(st.text(max_size=4) | st.integers(-2, 2), inner, max_size=3), max_leaves=8)
+
+
+def _read(body: Any) -> Any:
+    return kombu.serialization.loads(body, "application/json", "utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(result=RESULTS)
+def test_a_reply_reads_back_as_kombus_own_encoding_of_it_reads(result: Any) -> None:
+    _, kwargs, _, _ = reply(result)
+    expected = _read(kombu.serialization.dumps({"result": result, "error": None}, "json")[2])
+    assert same(_read(Recorded.sent[0][1]), expected)
+    assert kwargs["content_type"] == "application/json" and kwargs["content_encoding"] == "utf-8"
