@@ -21,6 +21,7 @@ MAX_BODY_BYTES = 1024 * 1024
 # What json.dumps(ensure_ascii=False, default=str) would say, as orjson writes it (a page of 200
 # referrals: 0.1 ms, not 1.5): moments and dataclasses go to str as there, other keys than strings
 # are written as there; what orjson refuses (an integer beyond 64 bits, deep nesting) goes to json.
+# NaN and infinity, which json writes as tokens no JSON parser takes, are null.
 _ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 

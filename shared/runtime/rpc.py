@@ -13,7 +13,8 @@ A JSON reply of plain JSON values is written by orjson (a page of 200 referrals:
 not 1.5); the caller reads the same values back. What kombu's encoder writes its own
 way (moments, bytes, subclasses of str and int, keys other than strings, integers beyond
 64 bits) is left to kombu. Two differences no caller sees: a ``uuid.UUID`` arrives as its
-text, not rebuilt as a ``UUID``, and NaN as null (the gateway answers both so anyway).
+text, not rebuilt as a ``UUID``, and NaN or infinity as null (the gateway answers them so
+anyway).
 """
 from __future__ import annotations
 

@@ -21,8 +21,9 @@ class _Row:
 ODD = st.sampled_from([datetime(2023, 1, 15, 10, 0, tzinfo=timezone.utc), datetime(2023, 1, 15), date(2023, 1, 15),
                        uuid.UUID(int=7), _Row(1), {1, 2}, 2**70, -(2**64), "æ\u2028\x00\"\\", 0.1, -0.0, 1e300,
                        (1, "a"), b"bytes"])
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
 KEYS = st.one_of(st.text(max_size=4), st.integers(-3, 3), st.booleans(), st.none(), st.sampled_from([1.5]))
-VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6)
+VALUES = st.recursive(st.none() | st.booleans() | st.integers() | FINITE | st.text(max_size=6)
                       | ODD, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
                       max_leaves=8)
 
@@ -32,6 +33,10 @@ VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allo
 def test_an_answer_reads_back_as_json_dumps_wrote_it(value: Any) -> None:
     expected = json.loads(json.dumps(value, ensure_ascii=False, default=str))
     assert json.loads(json_response(value).get_data()) == expected
+
+
+def test_a_number_json_cannot_write_is_null_not_an_invalid_token() -> None:
+    assert json_response([float("nan"), float("inf"), -float("inf")]).get_data() == b"[null,null,null]"
 
 
 def test_an_answer_is_utf8_json() -> None:

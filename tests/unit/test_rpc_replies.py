@@ -59,7 +59,8 @@ class _Code(str):
 
 ODD_RESULTS = st.sampled_from([datetime(2023, 1, 15, 10, 0, tzinfo=timezone.utc), date(2023, 1, 15), b"bytes",
                                _Code("c"), 2**70, -(2**64), (1, "a"), "æ\u2028\x00\"\\", 0.1, -0.0, 1e300])
-RESULTS = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6)
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+RESULTS = st.recursive(st.none() | st.booleans() | st.integers() | FINITE | st.text(max_size=6)
                        | ODD_RESULTS, lambda inner: st.lists(inner, max_size=3)
                        | st.dictionaries(st.text(max_size=4) | st.integers(-2, 2), inner, max_size=3), max_leaves=8)
 
@@ -75,3 +76,7 @@ def test_a_reply_reads_back_as_kombus_own_encoding_of_it_reads(result: Any) -> N
     expected = _read(kombu.serialization.dumps({"result": result, "error": None}, "json")[2])
     assert same(_read(Recorded.sent[0][1]), expected)
     assert kwargs["content_type"] == "application/json" and kwargs["content_encoding"] == "utf-8"
+
+
+def test_a_number_json_cannot_write_arrives_as_null() -> None:
+    assert reply([float("nan"), float("inf")])[2] == {"result": [None, None], "error": None}
