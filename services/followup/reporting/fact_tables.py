@@ -101,6 +101,12 @@ class ReportStore:
                                                       table.c.version == bindparam("b_version"))
                            .values(superseded_at=bindparam("b_superseded_at")) for table, key in self._keys.items()}
         regions = self.volunteer_regions
+        # What an applier reads outside a replay, once per event: built once.
+        self._current_of = {table: select(table).where(table.c[key] == bindparam("b_key"), CURRENT)
+                            for table, key in self._keys.items()}
+        self._matches_of_referral = select(self.matches).where(
+            self.matches.c.referral_id == bindparam("b_referral_id"), CURRENT)
+        self._region_of = select(regions.c.region).where(regions.c.volunteer_id == bindparam("b_volunteer_id"))
         self._add_region = insert(regions)
         self._move_region = update(regions).where(regions.c.volunteer_id == bindparam("b_volunteer_id")).values(
             region=bindparam("b_region"))
@@ -162,22 +168,20 @@ class ReportStore:
         memo = replay_memo(conn, self.volunteer_regions.name)
         if memo is not None:
             return memo.get(volunteer_id)
-        known = self.volunteer_regions
-        return conn.execute(select(known.c.region).where(known.c.volunteer_id == volunteer_id)).first()
+        return conn.execute(self._region_of, {"b_volunteer_id": volunteer_id}).first()
 
     def _current(self, conn: Connection, table: Table, value: str) -> Any:
         memo = replay_memo(conn, table.name)
         if memo is not None:
             return memo.get(value)
-        return conn.execute(select(table).where(table.c[self._keys[table]] == value, CURRENT)).mappings().first()
+        return conn.execute(self._current_of[table], {"b_key": value}).mappings().first()
 
     def _current_matches_of(self, conn: Connection, referral_id: str) -> list[Any]:
         memo = replay_memo(conn, "report_matches_of_referral")
         if memo is not None:
             current = replay_memo(conn, self.matches.name) or {}
             return [current[match_id] for match_id in memo.get(referral_id, ())]
-        return list(conn.execute(select(self.matches).where(
-            self.matches.c.referral_id == referral_id, CURRENT)).mappings().all())
+        return list(conn.execute(self._matches_of_referral, {"b_referral_id": referral_id}).mappings().all())
 
     def _new_version(self, conn: Connection, table: Table, value: str, values: dict[str, Any]) -> None:
         """End the current version of ``value`` now and start the next one with ``values``."""
