@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -55,8 +57,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, issue BEGIN (so BEGIN IMMEDIATE below works).
         dbapi_connection.isolation_level = None
+        use_wal(dbapi_connection, timeout=30)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # A destroyed key's bytes are overwritten, not left in a freed part of a page.
@@ -71,6 +73,28 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN" if connection.info.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def use_wal(dbapi_connection: Any, timeout: float) -> None:
+    """Put the database in write-ahead-log mode, waiting up to ``timeout`` s for others to let it.
+
+    Turning a new database to WAL writes its header from inside a read: while another
+    connection holds the write lock (another instance turning it, or migrating it), SQLite
+    refuses at once with "database is locked" and calls no busy handler, so two instances
+    starting on a new file at once could have one fail. It is tried again until the other
+    is done (the mode is the file's: then it is already set).
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
 
 
 def forget_freed(engine: Engine) -> None:
