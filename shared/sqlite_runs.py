@@ -6,9 +6,15 @@ statements) that costs as much as SQLite's own work. The statement is compiled
 once, and each row's values go through the same bind processors, so the rows
 stored are the same text SQLAlchemy would have stored. A plan builds each row
 with one function made for its statement (no per-column loop in Python).
+
+The hot statements a consumer runs per event (``first_row``, ``write_one``,
+``insert_one``) go through the driver the same way on PostgreSQL too (psycopg,
+one cursor kept per connection): there SQLAlchemy's execution cost about twice
+psycopg's own per statement.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 def send(conn: Connection, statement: Any, params: list[dict[str, Any]]) -> bool:
     """Send ``params`` through ``statement`` when this can (SQLite, nothing only SQLAlchemy can send)."""
-    plan = _plan(conn, statement, params[0])
+    plan = _plan(conn, statement, params[0], backends=("sqlite",))
     if plan is None:
         return False
     plan.send(conn, params)
@@ -31,6 +37,12 @@ class _Plan:
     def __init__(self, sql: str, binds: list[tuple[str | None, Any, Any]]) -> None:
         self.sql, self.row = sql, _row_builder(binds)
 
+    def _cursor(self, conn: Connection) -> Any:
+        return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def _done(self, cursor: Any) -> None:
+        cursor.close()
+
     def send(self, conn: Connection, params: list[dict[str, Any]]) -> None:
         rows = list(map(self.row, params))
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -42,14 +54,38 @@ class _Plan:
             cursor.close()
 
     def execute(self, conn: Connection, params: dict[str, Any]) -> Any:
-        """One parameter set; the driver's cursor, for the caller to read and close."""
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        """One parameter set; the driver's cursor, for the caller to read and hand to ``_done``."""
+        cursor = self._cursor(conn)
         try:
             cursor.execute(self.sql, self.row(params))
         except Exception as exc:
-            cursor.close()
+            self._done(cursor)
             raise DBAPIError.instance(self.sql, None, exc, Exception, hide_parameters=True) from exc
         return cursor
+
+    def inserted_key(self, cursor: Any) -> int:
+        return int(cursor.lastrowid)
+
+
+class _PostgresPlan(_Plan):
+    """A statement compiled for psycopg; one cursor per connection serves every plan."""
+
+    def _cursor(self, conn: Connection) -> Any:
+        # ``info`` lives as long as the driver's connection: a replaced one starts without a cursor.
+        kept = conn.connection.info
+        cursor = kept.get(_CURSOR)
+        if cursor is None:
+            cursor = kept[_CURSOR] = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        return cursor
+
+    def _done(self, cursor: Any) -> None:
+        pass  # kept for the next statement on its connection
+
+    def inserted_key(self, cursor: Any) -> int:
+        return int(cursor.fetchone()[0])  # the insert's RETURNING of its primary key
+
+
+_CURSOR = "lgv_driver_cursor"
 
 
 def _row_builder(binds: list[tuple[str | None, Any, Any]]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -76,14 +112,16 @@ def _row_builder(binds: list[tuple[str | None, Any, Any]]) -> Callable[[dict[str
     return eval(f"lambda p: ({', '.join(items)},)", scope)  # type: ignore[no-any-return]
 
 
-_PLANS: dict[tuple[Any, frozenset[str]], _Plan | None] = {}
+_PLANS: dict[tuple[str, Any, frozenset[str]], _Plan | None] = {}
 
 
-def _plan(conn: Connection, statement: Any, first: dict[str, Any]) -> _Plan | None:
-    """The statement's plan on SQLite, or None (another backend, or what only SQLAlchemy can send)."""
-    if conn.dialect.name != "sqlite" or conn._execution_options.get("schema_translate_map"):
+def _plan(conn: Connection, statement: Any, first: dict[str, Any],
+          backends: tuple[str, ...] = ("sqlite", "postgresql")) -> _Plan | None:
+    """The statement's plan on SQLite or PostgreSQL, or None (another backend, or what only SQLAlchemy can send)."""
+    backend = conn.dialect.name
+    if backend not in backends or conn._execution_options.get("schema_translate_map"):
         return None
-    key = (statement, frozenset(first))
+    key = (backend, statement, frozenset(first))
     if key not in _PLANS:
         if len(_PLANS) > 1000:  # statements built per call would otherwise be kept for ever
             _PLANS.clear()
@@ -91,8 +129,17 @@ def _plan(conn: Connection, statement: Any, first: dict[str, Any]) -> _Plan | No
     return _PLANS[key]
 
 
+def _positional(dialect: Any) -> Any:
+    """The dialect as it is, but with positional parameters (psycopg's ``%s``), for ``positiontup``."""
+    if dialect.positional:
+        return dialect
+    positional = copy.copy(dialect)
+    positional.paramstyle, positional.positional = "format", True
+    return positional
+
+
 def _compiled(conn: Connection, statement: Any, keys: list[str]) -> _Plan | None:
-    compiled: Any = statement.compile(dialect=conn.dialect, column_keys=keys)
+    compiled: Any = statement.compile(dialect=_positional(conn.dialect), column_keys=keys)
     if (compiled.insert_prefetch or compiled.update_prefetch or compiled.escaped_bind_names
             or compiled.literal_execute_params or compiled.post_compile_params or compiled.positiontup is None):
         return None  # Python-side defaults, renamed or expanded parameters: SQLAlchemy's own path
@@ -107,15 +154,17 @@ def _compiled(conn: Connection, statement: Any, keys: list[str]) -> _Plan | None
             binds.append((None, None, process(bind.value) if process else bind.value))
         else:
             return None
+    if conn.dialect.name == "postgresql":
+        return _PostgresPlan(compiled.string, binds)
     return _Plan(compiled.string, binds)
 
 
 def first_row(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The first row of one statement (a query, or a write's RETURNING), straight through the driver on SQLite.
+    """The first row of one statement (a query, or a write's RETURNING), straight through the driver.
 
     For the hot statements a consumer runs per event (SQLAlchemy's execution costs
-    more than SQLite's): only columns SQLAlchemy would hand back as the driver gives
-    them (integers, text), since no result processor runs here.
+    more than the database's): only columns SQLAlchemy would hand back as the driver
+    gives them (integers, text, booleans), since no result processor runs here.
     """
     plan = _plan(conn, statement, params)
     if plan is None:
@@ -125,20 +174,20 @@ def first_row(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple
     try:
         return cursor.fetchone()  # type: ignore[no-any-return]
     finally:
-        cursor.close()
+        plan._done(cursor)
 
 
 def write_one(conn: Connection, statement: Any, params: dict[str, Any]) -> None:
-    """One write straight through the driver on SQLite (as ``first_row``)."""
+    """One write straight through the driver (as ``first_row``)."""
     plan = _plan(conn, statement, params)
     if plan is None:
         conn.execute(statement, params)
         return
-    plan.execute(conn, params).close()
+    plan._done(plan.execute(conn, params))
 
 
 def insert_one(conn: Connection, statement: Any, params: dict[str, Any]) -> int:
-    """One row inserted straight through the driver on SQLite; its integer primary key."""
+    """One row inserted straight through the driver; its integer primary key."""
     plan = _plan(conn, statement, params)
     if plan is None:
         key = conn.execute(statement, params).inserted_primary_key
@@ -146,6 +195,6 @@ def insert_one(conn: Connection, statement: Any, params: dict[str, Any]) -> int:
         return int(key[0])
     cursor = plan.execute(conn, params)
     try:
-        return int(cursor.lastrowid)
+        return plan.inserted_key(cursor)
     finally:
-        cursor.close()
+        plan._done(cursor)

@@ -131,6 +131,24 @@ class EventStoreContract:
         with db.reading() as conn:
             assert len(conn.execute(select(event_subjects)).all()) == 3
 
+    def test_rows_written_through_the_driver_are_the_rows_sqlalchemy_writes(self, db):
+        with db.engine.begin() as conn:
+            [stored] = db.store.append(conn, "match-m1", [_event("checked_in", match_id="m1")])
+            row = conn.execute(select(events).where(events.c.event_id == stored.event_id)).mappings().one()
+            by_sqlalchemy = {**{k: v for k, v in row.items() if k != "seq"}, "event_id": "copy", "stream_id": "copy"}
+            conn.execute(events.insert(), by_sqlalchemy)
+        with db.engine.connect() as conn:
+            raw = conn.exec_driver_sql("SELECT origin, event_type, stream_version, recorded_at, "
+                                       "envelope FROM events ORDER BY seq").all()
+            subjects = conn.exec_driver_sql("SELECT subject_id, recorded_at, event_id FROM event_subjects").all()
+            boxed = conn.exec_driver_sql("SELECT exchange, routing_key, published_at FROM outbox").all()
+        assert raw[0] == raw[1] and self.stored_time_as_written(raw[0][3], stored)
+        assert subjects == [("m1", raw[0][3], stored.event_id)]
+        assert boxed == [(db.store.exchange, "checked_in", None)]
+
+    def stored_time_as_written(self, stored_value, event):
+        raise NotImplementedError
+
 
 class TestEventStoreOnSQLite(EventStoreContract):
     @pytest.fixture
@@ -156,21 +174,9 @@ class TestEventStoreOnSQLite(EventStoreContract):
         assert any("event_subjects USING INDEX ix_event_subjects_position (subject_id=?" in step for step in plan), plan
         assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), plan
 
-
-    def test_rows_written_through_the_driver_are_the_rows_sqlalchemy_writes(self, db):
-        with db.engine.begin() as conn:
-            [stored] = db.store.append(conn, "match-m1", [_event("checked_in", match_id="m1")])
-            by_sqlalchemy = {**conn.execute(select(events).where(events.c.event_id == stored.event_id))
-                             .mappings().one(), "event_id": "copy", "seq": None, "stream_id": "copy"}
-            conn.execute(events.insert(), by_sqlalchemy)
-        with db.engine.connect() as conn:
-            raw = conn.exec_driver_sql("SELECT origin, event_type, stream_version, recorded_at, "
-                                       "envelope FROM events ORDER BY seq").all()
-            subjects = conn.exec_driver_sql("SELECT subject_id, recorded_at, event_id FROM event_subjects").all()
-            boxed = conn.exec_driver_sql("SELECT exchange, routing_key, published_at FROM outbox").all()
-        assert raw[0] == raw[1] and len(raw[0][3]) == len("2023-01-15 09:30:00.000000")
-        assert subjects == [("m1", raw[0][3], stored.event_id)]
-        assert boxed == [(db.store.exchange, "checked_in", None)]
+    def stored_time_as_written(self, stored_value, event):
+        """SQLite keeps UTC text with microseconds."""
+        return len(stored_value) == len("2023-01-15 09:30:00.000000")
 
 
 class TestEventStoreOnPostgreSQL(EventStoreContract):
@@ -180,3 +186,19 @@ class TestEventStoreOnPostgreSQL(EventStoreContract):
         from tests.support.store import metadata as projection_metadata
 
         return postgres.emptied(postgres_url, projection_metadata, store_metadata)
+
+    def test_the_driver_path_takes_a_connection_replaced_under_it(self, db):
+        with db.engine.begin() as conn:
+            db.store.append(conn, "match-m1", [_event("checked_in", match_id="m1")])
+            pooled = conn.connection.driver_connection
+        pooled.close()  # as a server restart would: the pool replaces it at the next checkout
+        with db.engine.begin() as conn:
+            assert conn.connection.driver_connection is not pooled
+            [again] = db.store.append(conn, "match-m2", [_event("checked_in", match_id="m2")])
+        with db.reading() as conn:
+            assert [e.event_id for e in db.store.read_stream(conn, "match-m2")] == [again.event_id]
+            assert db.store.contains(conn, again.event_id)
+
+    def stored_time_as_written(self, stored_value, event):
+        """PostgreSQL keeps a timestamptz: the moment itself."""
+        return stored_value == event.recorded_at
