@@ -1,6 +1,7 @@
 """Engines for a service's own database: SQLite by default, any SQLAlchemy URL."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
@@ -34,15 +35,83 @@ def cooperative_waits() -> None:
 
     psycopg 3 picks its C wait function by default, which blocks in ``poll()``
     outside eventlet: one slow query would stop every green thread of a service
-    (RPC, consumers, heartbeats, the outbox relay). Its pure-Python
-    ``wait_select`` calls ``select.select`` at call time, the patched one.
+    (RPC, consumers, heartbeats, the outbox relay). ``green_wait`` lets them run.
     """
     patcher = sys.modules.get("eventlet.patcher")
     if patcher is None or not patcher.is_monkey_patched("select"):
         return
     import psycopg.waiting
 
-    psycopg.waiting.wait = psycopg.waiting.wait_select
+    psycopg.waiting.wait = green_wait
+
+
+# How long a green thread waits for its query's answer in the OS before parking on the hub.
+_BRIEF_WAIT_MS = 1
+
+
+def green_wait(gen: Any, fileno: int, interval: float | None = None, timeout: float | None = None) -> Any:
+    """psycopg's ``wait``: run ``gen``; while it waits for its socket, let the other green threads run.
+
+    A wait to read first polls the socket in the OS for up to ``_BRIEF_WAIT_MS``
+    (most statements answer in a fraction of it; a round through eventlet's hub
+    cost more Python than the statement itself), then parks the green thread on
+    the hub until the socket is ready, as psycogreen did for psycopg2. So a slow
+    query holds the others up for a millisecond at most. A wait for either
+    direction (a large write not yet flushed) goes through the patched ``select``;
+    ``interval`` is psycopg's pause to notice Ctrl-C, which a green thread does not need.
+    """
+    from eventlet.green import select
+    from eventlet.hubs import trampoline
+    from psycopg import waiting
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        state = next(gen)
+        while True:
+            ready: int
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                if state == waiting.WAIT_R:
+                    if not _answered(fileno, _BRIEF_WAIT_MS if left is None else min(_BRIEF_WAIT_MS, int(left * 1000))):
+                        trampoline(fileno, read=True, timeout=left, timeout_exc=_WaitedEnough)
+                    ready = waiting.READY_R
+                elif state == waiting.WAIT_W:
+                    trampoline(fileno, write=True, timeout=left, timeout_exc=_WaitedEnough)
+                    ready = waiting.READY_W
+                else:
+                    readable, writable, _ = select.select([fileno], [fileno], [], left)
+                    ready = (waiting.READY_R if readable else 0) | (waiting.READY_W if writable else 0)
+            except _WaitedEnough:
+                ready = waiting.READY_NONE
+            state = gen.send(ready)
+            if deadline is not None and time.monotonic() >= deadline:
+                import psycopg.errors
+                raise psycopg.errors._WaitTimeout("wait timeout expired")
+    except StopIteration as done:
+        return done.value
+
+
+def _answered(fileno: int, within_ms: int) -> bool:
+    """Whether the socket has something to read within ``within_ms`` (blocking this OS thread meanwhile).
+
+    A closed socket counts as answered: the read that follows says so.
+    """
+    os_select = _os_select()
+    poller = os_select.poll()
+    poller.register(fileno, os_select.POLLIN | os_select.POLLERR | os_select.POLLHUP)
+    return bool(poller.poll(within_ms))
+
+
+@functools.cache
+def _os_select() -> Any:
+    """The ``select`` module as the OS gives it (eventlet's patched one would switch to the hub)."""
+    from eventlet import patcher
+
+    return patcher.original("select")
+
+
+class _WaitedEnough(Exception):
+    """A green wait's deadline came before its socket was ready."""
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
