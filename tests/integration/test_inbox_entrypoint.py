@@ -73,4 +73,6 @@ def test_a_failing_event_is_retried_a_bounded_number_of_times_then_kept(service,
         body = deadletters.get(conn, letter["dead_letter_id"], db.keyring)["body"]
     assert json.loads(body)["event_id"] == poison["event_id"]
     wait_for(lambda: seen(db, "checkin_reported") == 1, what="the healthy message applied")
-    assert ATTEMPTS.count(healthy["event_id"]) == 1
+    # Its effect is there once. When it came in the poison's batch, that batch was undone and it
+    # was applied again without the poison: two attempts, one effect (a busy machine batches them).
+    assert ATTEMPTS.count(healthy["event_id"]) in (1, 2)
