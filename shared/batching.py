@@ -103,6 +103,30 @@ class Batched:
         return getattr(self.conn, name)
 
 
+class Direct:
+    """Wraps a ``Connection`` for appliers outside a replay: each write of a row-local statement
+    goes to SQLite straight through the driver (``shared.sqlite_runs.write_one``), the rest to
+    SQLAlchemy.
+
+    As through ``Batched``, such a write answers None: appliers never read what a
+    row-local write returns. A consumer writes one event at a time, and SQLAlchemy's
+    execution costs several times SQLite's own for these one-row statements.
+    """
+
+    def __init__(self, conn: Connection, row_keys: RowKeys) -> None:
+        self.conn = conn
+        self._row_keys = row_keys
+
+    def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
+        if type(parameters) is dict and not kwargs and statement in self._row_keys:
+            sqlite_runs.write_one(self.conn, statement, parameters)
+            return None
+        return self.conn.execute(statement, parameters, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+
 def sums(conn: Any, statement: Any, key: tuple[str, ...], amount: str) -> dict[tuple[Any, ...], Any] | None:
     """Amounts to add through ``statement`` by row (the values of ``key``), sent with the batch; None unbatched.
 

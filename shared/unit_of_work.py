@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from shared import access_log, deadletters, migrations, ordering  # noqa: F401  (their tables belong to the store)
+from shared.batching import Direct
 from shared.db import READ_ONLY, forget_freed
 from shared.envelope import Event, checked_actor, new_event_id, utcnow
 from shared.eventstore import EventStore
@@ -107,6 +108,8 @@ class ServiceDatabase:
     def apply(self, conn: Connection, event: Event) -> Event:
         """Project a stored event, read in the current version of its schema."""
         current = self.registry.upcast(event)
+        if type(conn) is Connection and conn.dialect.name == "sqlite":  # not a replay's Batched
+            conn = Direct(conn, self.projection.row_keys)  # type: ignore[assignment]
         self.projection.apply(conn, current)
         return current
 

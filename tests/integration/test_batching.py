@@ -1,11 +1,11 @@
-"""Writes held by ``shared.batching.Batched`` land as if sent one by one."""
+"""Writes held by ``shared.batching.Batched``, or sent by ``Direct`` through the driver, land as if sent one by one."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, bindparam, insert, select, update
+from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, bindparam, event, insert, select, update
 
-from shared.batching import Batched
+from shared.batching import Batched, Direct
 from shared.db import UtcDateTime, make_engine
 
 metadata = MetaData()
@@ -63,9 +63,13 @@ def test_runs_with_typed_columns_and_literal_values_land_as_sent_one_by_one(tmp_
     engine = make_engine(f"sqlite:///{tmp_path / 'typed.db'}")
     metadata.create_all(engine)
     results = []
-    for wrap in (lambda c: c, lambda c: Batched(c, {ADD_TYPED: "key", STAMP: "b_key"})):
+    through_sqlalchemy: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: through_sqlalchemy.append(args[2]))
+    for wrap in (lambda c: c, lambda c: Batched(c, {ADD_TYPED: "key", STAMP: "b_key"}),
+                 lambda c: Direct(c, {ADD_TYPED: "key", STAMP: "b_key"})):
         with engine.begin() as conn:
             conn.execute(typed.delete())
+            through_sqlalchemy.clear()
             target = wrap(conn)
             for statement, params in writes:
                 target.execute(statement, params)
@@ -74,6 +78,7 @@ def test_runs_with_typed_columns_and_literal_values_land_as_sent_one_by_one(tmp_
             # as stored, not as read back: verify compares SQLite's text (shared.verify)
             results.append(conn.exec_driver_sql('SELECT * FROM typed ORDER BY "key"').all())
     engine.dispose()
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
+    assert [sql.split()[0] for sql in through_sqlalchemy] == ["SELECT"]  # Direct's writes went by the driver
     assert results[0][:2] == [("t0", "2023-05-01 10:30:00.000000", "2023-01-01", 1, None),
                               ("t1", "2023-04-30 10:30:00.000000", "2023-01-02", 1, "stamped")]
