@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from shared import masterkey
+from shared import masterkey, sqlite_runs
 from shared.db import UtcDateTime
 from shared.envelope import utcnow
 from shared.eventstore import metadata
@@ -222,12 +222,12 @@ class Keyring:
         created = _created_here(conn)
         if created is not None and subject_id in created:
             return created[subject_id]
-        row = conn.execute(_WRAPPED, {"b_subject": subject_id}).first()
+        row = sqlite_runs.first_row(conn, _WRAPPED, {"b_subject": subject_id})
         if row is None:
             return self._create(conn, subject_id, kind) if create else None
-        if row.wrapped_key is None:
+        if row[0] is None:
             return None
-        return self._unwrapped(subject_id, row.wrapped_key)
+        return self._unwrapped(subject_id, bytes(row[0]))
 
     def _unwrapped(self, subject_id: str, wrapped: bytes) -> AESGCM:
         aead = self._cache.get(wrapped)
@@ -247,7 +247,7 @@ class Keyring:
         row = {"subject_id": subject_id, "kind": kind, "wrapped_key": wrapped, "created_at": utcnow()}
         new_key = _NEW_KEY.get(conn.dialect.name)
         if new_key is not None:  # one statement, which leaves a key a concurrent writer made alone
-            if conn.execute(new_key, row).rowcount != 1:
+            if sqlite_runs.write_one(conn, new_key, row) != 1:
                 return self._key(conn, subject_id, kind, create=False)
             aead = self._unwrapped(subject_id, wrapped)
             _note_created(conn, subject_id, aead)

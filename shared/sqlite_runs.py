@@ -177,13 +177,16 @@ def first_row(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple
         plan._done(cursor)
 
 
-def write_one(conn: Connection, statement: Any, params: dict[str, Any]) -> None:
-    """One write straight through the driver (as ``first_row``)."""
+def write_one(conn: Connection, statement: Any, params: dict[str, Any]) -> int:
+    """One write straight through the driver (as ``first_row``); how many rows it changed."""
     plan = _plan(conn, statement, params)
     if plan is None:
-        conn.execute(statement, params)
-        return
-    plan._done(plan.execute(conn, params))
+        return int(conn.execute(statement, params).rowcount)
+    cursor = plan.execute(conn, params)
+    try:
+        return int(cursor.rowcount)
+    finally:
+        plan._done(cursor)
 
 
 def insert_one(conn: Connection, statement: Any, params: dict[str, Any]) -> int:
