@@ -15,16 +15,21 @@ from shared.keyring import ERASED, Keyring, is_sealed, subject_keys
 from shared.masterkey import MasterKey, WrongMasterKey
 from shared.personal import open_fields, public_view, seal_event
 from shared.runtime.counters import SEALED_VALUES_UNREADABLE
+from tests.support import postgres
 from tests.support.store import make_database
 
 CANARY = "Canary-Kx7Q"
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    # Keys are read and made through the driver on each backend (shared.sqlite_runs).
+    url = f"sqlite:///{tmp_path / 'keys.db'}" if request.param == "sqlite" else \
+        postgres.emptied(request.getfixturevalue("postgres_url"), metadata)
+    engine = make_engine(url)
     metadata.create_all(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 def keyring(key: bytes | None = None) -> Keyring:
