@@ -164,6 +164,8 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
     try:
         with db.transaction() as uow:
             begun = True
+            if uow.conn.dialect.name == "postgresql":  # row locks: see ordering.take_streams
+                ordering.take_streams(uow.conn, _streams(deliveries, db.service))
             for delivery in deliveries:
                 with around(delivery.body):
                     done.append(take(uow, handlers, delivery, isolated=False))
@@ -182,6 +184,23 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
             outcome = REJECTED if _gives_up(db, deliveries[failed], exc, max_attempts) else RETRY
     return (consume_batch(db, handlers, deliveries[:failed], max_attempts, around) + [outcome]
             + consume_batch(db, handlers, deliveries[failed + 1:], max_attempts, around))
+
+
+def _streams(deliveries: Sequence[Delivery], consumer: str) -> list[tuple[str, str]]:
+    """The (source, stream) of each delivery that ``take`` will keep in order (others are refused first)."""
+    streams = []
+    for delivery in deliveries:
+        try:
+            first = admit(delivery, consumer)
+            if first.exchange == INTAKE_EXCHANGE:
+                continue
+            event = authentic(read_envelope(first), first)
+        except Exception:  # ``take`` refuses it, or fails on it, as it would have
+            continue
+        if _ordered(event, first.exchange):
+            assert event.stream_id is not None
+            streams.append((event.source, event.stream_id))
+    return streams
 
 
 def _alone(db: ServiceDatabase, handlers: Handlers, delivery: Delivery, max_attempts: int,

@@ -80,11 +80,52 @@ _TAKE_STREAM = {dialect: insert_(stream_positions).on_conflict_do_update(
     for dialect, insert_ in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
 # What ``position`` saw parked, by stream, for the rest of the transaction (``any_parked``).
 _SEEN_PARKED = "lgv.parked_seen"
+# PostgreSQL: a batch's streams, created or locked in the order given (one statement), with
+# their versions and whether some event of each is parked.
+_TAKE_STREAMS = """
+INSERT INTO stream_positions (source, stream_id, version)
+SELECT source, stream_id, 0 FROM unnest(%(sources)s::varchar[], %(streams)s::varchar[])
+    WITH ORDINALITY AS taken(source, stream_id, n) ORDER BY n
+ON CONFLICT (source, stream_id) DO UPDATE SET version = stream_positions.version
+RETURNING source, stream_id, version, EXISTS (
+    SELECT 1 FROM parked_events WHERE parked_events.source = stream_positions.source
+    AND parked_events.stream_id = stream_positions.stream_id)
+"""
+# The versions ``take_streams`` read, kept up to date by ``advance`` (``position``).
+_TAKEN = "lgv.streams_taken"
 
 
 def is_ordered(event: Event) -> bool:
     """Only events a service recorded have a stream to keep in order."""
     return event.stream_id is not None and event.stream_version is not None
+
+
+def take_streams(conn: Connection, streams: list[tuple[str, str]]) -> None:
+    """Lock the (source, stream_id) rows a batch will read, all at once and in sorted order (PostgreSQL).
+
+    A batch holds its streams' rows until it commits; two instances whose batches took
+    them one by one, in the order their events came, could each wait for the other's
+    (a deadlock, which PostgreSQL ends by failing one). Taken in one order, the later
+    batch waits for the earlier. ``position`` then answers from what this read.
+    """
+    if conn.dialect.name != "postgresql" or not streams:
+        return
+    ordered = sorted(set(streams))
+    rows = conn.exec_driver_sql(_TAKE_STREAMS, {"sources": [s for s, _ in ordered],
+                                                "streams": [i for _, i in ordered]}).all()
+    seen, versions = _seen_parked(conn), {}
+    for source, stream_id, version, parked in rows:
+        seen[(source, stream_id)] = bool(parked)
+        versions[(source, stream_id)] = int(version)
+    conn.info[_TAKEN] = (conn.get_transaction(), versions)
+
+
+def _taken(conn: Connection) -> dict[tuple[str, str], int] | None:
+    """The versions this transaction took, while no savepoint is open (one could undo an advance)."""
+    found = conn.info.get(_TAKEN)
+    if found is None or found[0] is not conn.get_transaction() or conn.get_nested_transaction() is not None:
+        return None
+    return found[1]  # type: ignore[no-any-return]
 
 
 def position(conn: Connection, source: str, stream_id: str) -> int:
@@ -93,6 +134,9 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
     Two consumers of one stream serialise here, so neither parks an event the
     other is about to make applicable without seeing it.
     """
+    taken = _taken(conn)
+    if taken is not None and (source, stream_id) in taken:
+        return taken[(source, stream_id)]
     key = {"b_source": source, "b_stream": stream_id}
     take_stream = _TAKE_STREAM.get(conn.dialect.name)
     if take_stream is not None:  # leaves a stream someone created alone
@@ -115,6 +159,12 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
 
 def advance(conn: Connection, source: str, stream_id: str, version: int) -> None:
     sqlite_runs.write_one(conn, _ADVANCE, {"b_source": source, "b_stream": stream_id, "b_version": version})
+    found = conn.info.get(_TAKEN)
+    if found is not None and (source, stream_id) in found[1]:
+        if _taken(conn) is None:  # under a savepoint: what it leaves is read again
+            del found[1][(source, stream_id)]
+        else:
+            found[1][(source, stream_id)] = version
 
 
 def any_parked(conn: Connection, source: str, stream_id: str) -> bool:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import eventlet
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
 
 from shared import deadletters
 from shared.consumption import APPLIED, DUPLICATE, PARKED, Delivery, consume, consume_batch, sweep
@@ -16,6 +17,7 @@ from shared.projection import Projection
 from shared.unit_of_work import ServiceDatabase
 from tests.support import events as ev
 from tests.support import postgres
+from tests.support.waiting import wait_for
 
 metadata = MetaData()
 applied = Table("applied_order", metadata,
@@ -107,6 +109,11 @@ class OrderingContract:
         with db.reading() as conn:
             assert conn.execute(select(parked_events)).all() == []
 
+    def test_a_batch_knows_where_a_stream_is_after_applying_its_parked_events(self, db):
+        v1, v2, v3 = (_volunteer_event("p", n) for n in (1, 2, 3))
+        assert consume_batch(db, {}, [v2, v1, v3], 5) == [PARKED, APPLIED, APPLIED]
+        assert _order(db, "p") == [1, 2, 3]
+
 
 class TestOrderingOnSQLite(OrderingContract):
     @pytest.fixture
@@ -120,3 +127,32 @@ class TestOrderingOnPostgreSQL(OrderingContract):
         from shared.eventstore import metadata as store_metadata
 
         return postgres.emptied(postgres_url, metadata, store_metadata)
+
+    def test_two_instances_whose_batches_hold_the_same_streams_in_opposite_orders_both_apply(self, db, url):
+        # Each batch meets its streams in the other's reverse order. Taken one by one as they
+        # came, the first would hold a and wait for b while the second held b and waited for
+        # a: a deadlock, which PostgreSQL ends by failing one batch (its delivery retried).
+        other = ServiceDatabase("followup", make_engine(url), db.projection, REGISTRY)
+        watcher = make_engine(url)
+        first_applied = eventlet.event.Event()
+
+        def someone_waits_for_a_lock() -> bool:
+            with watcher.connect() as conn:
+                return bool(conn.execute(text(
+                    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock')")).scalar())
+
+        def hold_until_the_other_waits(_uow, event):
+            if not first_applied.ready():
+                first_applied.send()
+                wait_for(someone_waits_for_a_lock, 10, what="the second batch to wait for a lock")
+
+        one = eventlet.spawn(consume_batch, db, {"volunteer_registered": hold_until_the_other_waits},
+                             [_volunteer_event("a", 1), _volunteer_event("b", 1)], 5)
+        first_applied.wait()
+        two = eventlet.spawn(consume_batch, other, {}, [_volunteer_event("b", 2), _volunteer_event("a", 2)], 5)
+        outcomes = one.wait(), two.wait()
+        other.engine.dispose()
+        watcher.dispose()
+        assert outcomes == ([APPLIED, APPLIED], [APPLIED, APPLIED])
+        assert (_order(db, "a"), _order(db, "b")) == ([1, 2], [1, 2])
