@@ -71,10 +71,14 @@ def _verify(name: str, db: ServiceDatabase) -> bool:
     checks = verify_projection(db)
     for check in checks:
         state = "same" if check.same else "DIFFERENT"
-        click.echo(f"{name}.{check.table}: {state}  live {check.live_rows} rows {check.live_digest}  "
-                   f"rebuilt {check.rebuilt_rows} rows {check.rebuilt_digest}")
+        click.echo(f"{name}.{check.table}: {state}  live {check.live_rows} rows{_digest(check.live_digest)}  "
+                   f"rebuilt {check.rebuilt_rows} rows{_digest(check.rebuilt_digest)}")
         for row in check.only_live:
             click.echo(f"    only live:    {json.dumps(row, ensure_ascii=False)}")
         for row in check.only_rebuilt:
             click.echo(f"    only rebuilt: {json.dumps(row, ensure_ascii=False)}")
     return all(check.same for check in checks)
+
+
+def _digest(digest: str | None) -> str:
+    return f" {digest}" if digest else ""  # only a table read typed (it differed as stored) has one
