@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import click
@@ -53,22 +56,27 @@ def replay(service: str, check: bool, until: datetime | None, into: str | None,
             applied = build_into(db, make_engine(f"sqlite:///{target}"), until)
             click.echo(f"{name}: projection as of {until.isoformat()} from {applied} events in {target}")
         elif republish and queue:
-            with click.progressbar(length=replaying.count_events(db, RECORDED), label=f"{name:<10}",
-                                   file=click.get_text_stream("stderr")) as bar:
-                sent = republish_events(db, broker_users.login(name), queue,
-                                        broker_users.admin_uri(), bar.update)
+            with _progress(name, replaying.count_events(db, RECORDED)) as progress:
+                sent = republish_events(db, broker_users.login(name), queue, broker_users.admin_uri(), progress)
             click.echo(f"{name}: re-published {sent} recorded events to queue {queue}")
         else:
-            with click.progressbar(length=replaying.count_events(db), label=f"{name:<10}",
-                                   file=click.get_text_stream("stderr")) as bar:
-                applied = replaying.rebuild(db, bar.update)
+            with _progress(name, replaying.count_events(db)) as progress:
+                applied = replaying.rebuild(db, progress)
             click.echo(f"{name}: rebuilt {', '.join(db.projection.table_names())} from {applied} events")
     if failed:
         raise SystemExit(1)
 
 
+@contextmanager
+def _progress(name: str, events: int) -> Iterator[replaying.Progress]:
+    """A bar on stderr (stdout keeps the results); off a terminal click writes only its label, once."""
+    with click.progressbar(length=events, label=f"{name:<10}", file=sys.stderr) as bar:
+        yield bar.update
+
+
 def _verify(name: str, db: ServiceDatabase) -> bool:
-    checks = verify_projection(db)
+    with _progress(name, replaying.count_events(db)) as progress:
+        checks = verify_projection(db, progress=progress)
     for check in checks:
         state = "same" if check.same else "DIFFERENT"
         click.echo(f"{name}.{check.table}: {state}  live {check.live_rows} rows{_digest(check.live_digest)}  "

@@ -26,7 +26,7 @@ import orjson
 from sqlalchemy import Connection, Engine, Table, event, select
 
 from shared.db import make_engine
-from shared.replay import apply_log
+from shared.replay import Progress, apply_log
 from shared.unit_of_work import ServiceDatabase
 
 _MODULUS = 1 << 128
@@ -50,24 +50,29 @@ class TableCheck:
     only_rebuilt: list[dict[str, Any]] = field(default_factory=list)
 
 
-def build_into(db: ServiceDatabase, target: Engine, until: datetime | None = None) -> int:
+def build_into(db: ServiceDatabase, target: Engine, until: datetime | None = None,
+               progress: Progress | None = None) -> int:
     """Apply the service's events (those learned by ``until``) to fresh projection tables in ``target``.
 
     ``target`` must hold no projection rows yet: the appliers trust their replay memo.
+    ``progress`` is told how many events each batch read.
     """
     db.projection.metadata.create_all(target)
     with db.reading() as source, target.begin() as conn:
-        return apply_log(db, source, conn, until=until, memo={})[0]
+        return apply_log(db, source, conn, until=until, progress=progress, memo={})[0]
 
 
-def verify(db: ServiceDatabase, shown: int = 3) -> list[TableCheck]:
-    """Rebuild the projection in a scratch SQLite file and compare it with the live one."""
+def verify(db: ServiceDatabase, shown: int = 3, progress: Progress | None = None) -> list[TableCheck]:
+    """Rebuild the projection in a scratch SQLite file and compare it with the live one.
+
+    ``progress`` is told how many events each batch of the rebuild read.
+    """
     tables = db.projection.metadata.sorted_tables
     with tempfile.TemporaryDirectory(prefix="lgv-verify-") as scratch_dir:
         scratch = make_engine(f"sqlite:///{Path(scratch_dir) / 'scratch.db'}")
         event.listen(scratch, "connect", _throwaway)
         try:
-            build_into(db, scratch)
+            build_into(db, scratch, progress=progress)
             live_file = _sqlite_file(db.engine)
             as_stored = _compared_in_sqlite(scratch, live_file, tables) if live_file else {}
             checks = {name: check for name, check in as_stored.items() if check.same}
