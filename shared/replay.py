@@ -132,7 +132,7 @@ def apply_rows(db: ServiceDatabase, target: Connection, rows: list[Any],
         # Long transactions: keep their pages in memory instead of spilling them early.
         target.exec_driver_sql("PRAGMA cache_size = -131072")
     conn = Batched(target, db.projection.row_keys, memo)
-    apply = db.apply
+    apply = db.applier()
     for seq, _event_type, recorded_at, envelope in rows:
         if envelope is not None:
             applying(target, seq, recorded_at, typed)

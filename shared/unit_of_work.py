@@ -113,6 +113,19 @@ class ServiceDatabase:
         self.projection.apply(conn, current)
         return current
 
+    def applier(self) -> Callable[[Connection, Event], None]:
+        """``apply`` for a run of many events (a replay), its lookups made once: only an old event is upcast."""
+        current, upcast, appliers = self.registry.current_version, self.registry.upcast, self.projection.appliers
+
+        def apply(conn: Connection, event: Event) -> None:
+            if event.schema_version < current(event.event_type):
+                event = upcast(event)
+            applier = appliers.get(event.event_type)
+            if applier is not None:
+                applier(conn, event)
+
+        return apply
+
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every commit that recorded events (wakes the relay)."""
         self._after_commit.append(callback)
