@@ -16,14 +16,15 @@ from typing import Any
 
 import orjson
 
-# Per green thread: nameko runs each delivery in a worker of its own.
-_current: ContextVar[dict[str, str | None]] = ContextVar("lgv_log_context", default={})
+# Per green thread: nameko runs each delivery in a worker of its own. The body is kept as it
+# came and read only when a line is written (most deliveries log nothing).
+_current: ContextVar[bytes | None] = ContextVar("lgv_log_context", default=None)
 
 
 @contextmanager
 def log_context(body: bytes) -> Iterator[None]:
     """Name the event of a delivery's ``body`` in every line logged while it is handled."""
-    token = _current.set(_ids(body))
+    token = _current.set(body)
     try:
         yield
     finally:
@@ -49,7 +50,8 @@ class JsonFormatter(logging.Formatter):
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
-        ids = _current.get()
+        body = _current.get()
+        ids = {} if body is None else _ids(body)
         line: dict[str, Any] = {
             "timestamp": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
