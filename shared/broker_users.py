@@ -60,8 +60,12 @@ def admin_uri(env: Env | None = None) -> str:
 def user_name(role: str, env: Env | None = None) -> str:
     """The broker user of a role: what the AMQP ``user_id`` of its messages says."""
     _known(role)
-    environment = _env(env)
-    return environment.get("LGV_BROKER_USER_PREFIX", "") + role
+    return prefix(env) + role
+
+
+def prefix(env: Env | None = None) -> str:
+    """What every broker user name of this deployment begins with (none by default)."""
+    return _env(env).get("LGV_BROKER_USER_PREFIX", "")
 
 
 def uri_user(amqp_uri: str) -> str:

@@ -101,8 +101,16 @@ def authentic(event: Event, delivery: Delivery) -> Event:
 
 
 def service_users() -> dict[str, str]:
-    """Each service's broker user name, as this deployment configures it."""
-    return {service: broker_users.user_name(service) for service in config.SERVICES}
+    """Each service's broker user name, as this deployment configures it (read twice per delivery)."""
+    prefix = broker_users.prefix()
+    users = _SERVICE_USERS.get(prefix)
+    if users is None:
+        users = _SERVICE_USERS[prefix] = {service: broker_users.user_name(service) for service in config.SERVICES}
+    return users
+
+
+# By the prefix the names are made of: a deployment's (or a test's) own.
+_SERVICE_USERS: dict[str, dict[str, str]] = {}
 
 
 def parse(delivery: Delivery, db: ServiceDatabase) -> Event:
