@@ -210,6 +210,40 @@ def first_row(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple
         plan._done(cursor)
 
 
+def mappings(conn: Connection, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """A query's rows as dicts by column name, typed as SQLAlchemy types them, through the driver on SQLite.
+
+    Each column goes through its type's own result processor (dates, moments), so a
+    row reads as ``conn.execute(statement, params).mappings()`` would give it.
+    """
+    plan = _plan(conn, statement, params, backends=("sqlite",))
+    if plan is None:
+        return [dict(row) for row in conn.execute(statement, params).mappings()]
+    names, processors = _typing(conn, statement)
+    cursor = plan.execute(conn, params)
+    try:
+        rows = cursor.fetchall()
+    finally:
+        plan._done(cursor)
+    return [{name: value if process is None else process(value)
+             for name, process, value in zip(names, processors, row, strict=True)} for row in rows]
+
+
+_TYPING: dict[Any, tuple[list[str], list[Any]]] = {}
+
+
+def _typing(conn: Connection, statement: Any) -> tuple[list[str], list[Any]]:
+    """A query's column names and each one's result processor (None where the driver's value stands)."""
+    found = _TYPING.get(statement)
+    if found is None:
+        if len(_TYPING) > 1000:
+            _TYPING.clear()
+        columns = statement.compile(dialect=conn.dialect)._result_columns
+        found = _TYPING[statement] = ([column[0] for column in columns],
+                                      [column[3]._cached_result_processor(conn.dialect, None) for column in columns])
+    return found
+
+
 def write_one(conn: Connection, statement: Any, params: dict[str, Any]) -> int:
     """One write straight through the driver (as ``first_row``); how many rows it changed."""
     plan = _plan(conn, statement, params)

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, bindparam, event, insert, select, update
 
+from shared import sqlite_runs
 from shared.batching import Batched, Direct
 from shared.db import UtcDateTime, make_engine
 
@@ -82,3 +83,18 @@ def test_runs_with_typed_columns_and_literal_values_land_as_sent_one_by_one(tmp_
     assert [sql.split()[0] for sql in through_sqlalchemy] == ["SELECT"]  # Direct's writes went by the driver
     assert results[0][:2] == [("t0", "2023-05-01 10:30:00.000000", "2023-01-01", 1, None),
                               ("t1", "2023-04-30 10:30:00.000000", "2023-01-02", 1, "stamped")]
+
+
+def test_rows_read_through_the_driver_are_typed_as_sqlalchemy_types_them(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
+    metadata.create_all(engine)
+    at = datetime(2023, 5, 1, 12, 30, tzinfo=timezone(timedelta(hours=2)))
+    query = select(typed).where(typed.c.flag == bindparam("b_flag")).order_by(typed.c.key)
+    with engine.begin() as conn:
+        conn.execute(ADD_TYPED, [{"key": "a", "at": at, "on": date(2023, 1, 2), "flag": True, "note": "x"},
+                                 {"key": "b", "at": None, "on": None, "flag": True, "note": None}])
+        expected = [dict(row) for row in conn.execute(query, {"b_flag": True}).mappings()]
+        got = sqlite_runs.mappings(conn, query, {"b_flag": True})
+    engine.dispose()
+    assert got == expected and [type(v) for v in got[0].values()] == [type(v) for v in expected[0].values()]
+    assert got[0]["at"] == at and got[0]["at"].tzinfo is not None and got[0]["flag"] is True
