@@ -32,11 +32,14 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.exc import IntegrityError
 
 from shared import sqlite_runs
@@ -96,6 +99,27 @@ _INSERT_EVENT = insert(events)
 _INSERT_OUTBOX = insert(outbox)
 _INSERT_SUBJECTS = insert(event_subjects)
 
+
+def _keeping_consumed() -> Any:
+    """PostgreSQL: a consumed event kept and indexed in one statement; no row when its id is kept already."""
+    kept = (postgresql_insert(events).values(
+        event_id=bindparam("event_id", type_=events.c.event_id.type), origin=CONSUMED,
+        event_type=bindparam("event_type"), stream_id=bindparam("stream_id"),
+        stream_version=bindparam("stream_version"), recorded_at=bindparam("recorded_at", type_=UtcDateTime()),
+        envelope=bindparam("envelope"))
+        .on_conflict_do_nothing(index_elements=[events.c.event_id]).returning(events.c.seq).cte("kept"))
+    subject = func.unnest(bindparam("subjects", type_=ARRAY(String))).table_valued("subject_id") \
+        .render_derived(name="subject")
+    indexed = insert(event_subjects).from_select(
+        ["subject_id", "seq", "recorded_at", "event_id"],
+        select(subject.c.subject_id, kept.c.seq, bindparam("at", type_=UtcDateTime()),
+               bindparam("event_id", type_=events.c.event_id.type))
+        .select_from(kept).join(subject, literal_column("true"))).cte("indexed")
+    return select(kept.c.seq).add_cte(indexed)
+
+
+_KEEP_CONSUMED = _keeping_consumed()
+
 Position = tuple[datetime, str]
 """Where an audit trail page ends: (recorded_at, event_id) of its last event."""
 
@@ -141,9 +165,23 @@ class EventStore:
 
     def record_consumed(self, conn: Connection, event: Event) -> bool:
         """Keep a consumed event in the inbox; False when it was applied before."""
+        if conn.dialect.name == "postgresql":
+            return self._keep_consumed(conn, event)
         if self.contains(conn, event.event_id):
             return False
         self._insert(conn, event, CONSUMED)
+        return True
+
+    def _keep_consumed(self, conn: Connection, event: Event) -> bool:
+        """The inbox on PostgreSQL: its unique event id is the dedup, the subjects indexed with it."""
+        learned = utcnow()
+        row = sqlite_runs.first_row(conn, _KEEP_CONSUMED, {
+            "event_id": event.event_id, "event_type": event.event_type, "stream_id": event.stream_id,
+            "stream_version": event.stream_version, "recorded_at": learned, "envelope": event.to_json(),
+            "at": event.recorded_at or learned, "subjects": sorted(subjects_of(event))})
+        if row is None:
+            return False
+        applying(conn, int(row[0]), learned)
         return True
 
     def contains(self, conn: Connection, event_id: str) -> bool:
