@@ -147,11 +147,12 @@ class TestOrderingOnPostgreSQL(OrderingContract):
                 first_applied.send()
                 wait_for(someone_waits_for_a_lock, 10, what="the second batch to wait for a lock")
 
-        one = eventlet.spawn(consume_batch, db, {"volunteer_registered": hold_until_the_other_waits},
-                             [_volunteer_event("a", 1), _volunteer_event("b", 1)], 5)
-        first_applied.wait()
-        two = eventlet.spawn(consume_batch, other, {}, [_volunteer_event("b", 2), _volunteer_event("a", 2)], 5)
-        outcomes = one.wait(), two.wait()
+        with eventlet.Timeout(30):  # fails, never hangs
+            one = eventlet.spawn(consume_batch, db, {"volunteer_registered": hold_until_the_other_waits},
+                                 [_volunteer_event("a", 1), _volunteer_event("b", 1)], 5)
+            first_applied.wait()
+            two = eventlet.spawn(consume_batch, other, {}, [_volunteer_event("b", 2), _volunteer_event("a", 2)], 5)
+            outcomes = one.wait(), two.wait()
         other.engine.dispose()
         watcher.dispose()
         assert outcomes == ([APPLIED, APPLIED], [APPLIED, APPLIED])
