@@ -171,8 +171,8 @@ def shorter(type_: Any, dialect: Any, process: Callable[[Any], Any] | None) -> C
     their fields; ``isoformat`` gives the same text for the exact types, in UTC.
     Anything else, and any other storage format, goes to ``process`` itself.
     """
-    if process is None or dialect.name != "sqlite":
-        return process
+    if process is None or dialect.name != "sqlite" or getattr(dialect, "native_datetime", False):
+        return process  # (a driver typing moments itself writes its own text)
     impl = type_.dialect_impl(dialect)
     if isinstance(type_, UtcDateTime) and _default_format(impl.impl_instance, sqlite.DATETIME):
         def utc_moment(value: Any) -> Any:

@@ -47,6 +47,6 @@ def test_other_types_formats_and_backends_keep_their_own_processor():
     for type_ in (Integer(), String(), DateTime(), sqlite.DATE(storage_format="%(day)02d/%(month)02d/%(year)04d")):
         general = type_._cached_bind_processor(SQLITE)
         assert shorter(type_, SQLITE, general) is general
-    pg = postgresql.dialect()
-    general = UtcDateTime()._cached_bind_processor(pg)
-    assert shorter(UtcDateTime(), pg, general) is general
+    for dialect in (postgresql.dialect(), sqlite.dialect(native_datetime=True)):
+        general = UtcDateTime()._cached_bind_processor(dialect)
+        assert shorter(UtcDateTime(), dialect, general) is general
