@@ -100,14 +100,20 @@ _INSERT_OUTBOX = insert(outbox)
 _INSERT_SUBJECTS = insert(event_subjects)
 
 
-def _keeping_consumed() -> Any:
-    """PostgreSQL: a consumed event kept and indexed in one statement; no row when its id is kept already."""
-    kept = (postgresql_insert(events).values(
-        event_id=bindparam("event_id", type_=events.c.event_id.type), origin=CONSUMED,
-        event_type=bindparam("event_type"), stream_id=bindparam("stream_id"),
+def _kept_with_subjects(origin: str) -> Any:
+    """PostgreSQL: one statement that stores an event and indexes its subjects; its seq.
+
+    A consumed event's id is its dedup (no row when it is kept already); a recorded one
+    gets its outbox row too, and a stale stream version is refused by the unique index.
+    """
+    stored = postgresql_insert(events).values(
+        event_id=bindparam("event_id", type_=events.c.event_id.type), origin=origin,
+        event_type=bindparam("event_type", type_=events.c.event_type.type), stream_id=bindparam("stream_id"),
         stream_version=bindparam("stream_version"), recorded_at=bindparam("recorded_at", type_=UtcDateTime()),
         envelope=bindparam("envelope"))
-        .on_conflict_do_nothing(index_elements=[events.c.event_id]).returning(events.c.seq).cte("kept"))
+    if origin == CONSUMED:
+        stored = stored.on_conflict_do_nothing(index_elements=[events.c.event_id])
+    kept = stored.returning(events.c.seq).cte("kept")
     subject = func.unnest(bindparam("subjects", type_=ARRAY(String))).table_valued("subject_id") \
         .render_derived(name="subject")
     indexed = insert(event_subjects).from_select(
@@ -115,10 +121,16 @@ def _keeping_consumed() -> Any:
         select(subject.c.subject_id, kept.c.seq, bindparam("at", type_=UtcDateTime()),
                bindparam("event_id", type_=events.c.event_id.type))
         .select_from(kept).join(subject, literal_column("true"))).cte("indexed")
-    return select(kept.c.seq).add_cte(indexed)
+    statement = select(kept.c.seq).add_cte(indexed)
+    if origin == RECORDED:
+        statement = statement.add_cte(insert(outbox).from_select(
+            ["seq", "exchange", "routing_key"],
+            select(kept.c.seq, bindparam("exchange", type_=outbox.c.exchange.type),
+                   bindparam("event_type", type_=events.c.event_type.type))).cte("boxed"))
+    return statement
 
 
-_KEEP_CONSUMED = _keeping_consumed()
+_KEEP = {origin: _kept_with_subjects(origin) for origin in (CONSUMED, RECORDED)}
 
 Position = tuple[datetime, str]
 """Where an audit trail page ends: (recorded_at, event_id) of its last event."""
@@ -153,13 +165,16 @@ class EventStore:
             event = event.evolve(stream_id=stream_id, stream_version=current + offset,
                                  recorded_at=utcnow())
             try:
-                seq = self._insert(conn, event, RECORDED)
+                if conn.dialect.name == "postgresql":
+                    self._keep(conn, event, RECORDED)
+                else:
+                    seq = self._insert(conn, event, RECORDED)
+                    sqlite_runs.write_one(conn, _INSERT_OUTBOX, {"seq": seq, "exchange": self.exchange,
+                                                                 "routing_key": event.event_type})
             except ConcurrencyConflict as exc:
                 if expected_version != 0:
                     raise
                 raise ConcurrencyConflict(f"stream {stream_id} is at version 1 or later, not 0") from exc
-            sqlite_runs.write_one(conn, _INSERT_OUTBOX, {"seq": seq, "exchange": self.exchange,
-                                          "routing_key": event.event_type})
             stored.append(event)
         return stored
 
@@ -174,15 +189,23 @@ class EventStore:
 
     def _keep_consumed(self, conn: Connection, event: Event) -> bool:
         """The inbox on PostgreSQL: its unique event id is the dedup, the subjects indexed with it."""
-        learned = utcnow()
-        row = sqlite_runs.first_row(conn, _KEEP_CONSUMED, {
-            "event_id": event.event_id, "event_type": event.event_type, "stream_id": event.stream_id,
-            "stream_version": event.stream_version, "recorded_at": learned, "envelope": event.to_json(),
-            "at": event.recorded_at or learned, "subjects": sorted(subjects_of(event))})
+        return self._keep(conn, event, CONSUMED) is not None
+
+    def _keep(self, conn: Connection, event: Event, origin: str) -> int | None:
+        """PostgreSQL: the event stored, indexed (and queued, if recorded) in one round trip; its seq."""
+        learned = (event.recorded_at if origin == RECORDED else None) or utcnow()
+        try:
+            row = sqlite_runs.first_row(conn, _KEEP[origin], {
+                "event_id": event.event_id, "event_type": event.event_type, "stream_id": event.stream_id,
+                "stream_version": event.stream_version, "recorded_at": learned, "envelope": event.to_json(),
+                "at": event.recorded_at or learned, "subjects": sorted(subjects_of(event)),
+                "exchange": self.exchange})
+        except IntegrityError as exc:
+            raise _conflict(event) from exc
         if row is None:
-            return False
+            return None
         applying(conn, int(row[0]), learned)
-        return True
+        return int(row[0])
 
     def contains(self, conn: Connection, event_id: str) -> bool:
         return sqlite_runs.first_row(conn, _CONTAINS, {"event_id": event_id}) is not None
@@ -251,9 +274,7 @@ class EventStore:
                 "stream_id": event.stream_id, "stream_version": event.stream_version,
                 "recorded_at": recorded_at, "envelope": event.to_json()})
         except IntegrityError as exc:
-            raise ConcurrencyConflict(
-                f"event {event.event_id} or version {event.stream_version} of stream "
-                f"{event.stream_id} was written concurrently") from exc
+            raise _conflict(event) from exc
         self._index(conn, seq, event, recorded_at)
         applying(conn, seq, recorded_at)
         return seq
@@ -266,6 +287,11 @@ class EventStore:
             sqlite_runs.write_one(conn, _INSERT_SUBJECTS, rows[0])
         elif rows:
             conn.execute(_INSERT_SUBJECTS, rows)
+
+
+def _conflict(event: Event) -> ConcurrencyConflict:
+    return ConcurrencyConflict(f"event {event.event_id} or version {event.stream_version} of stream "
+                               f"{event.stream_id} was written concurrently")
 
 
 def _with_recorded_at(event: Event, learned: datetime) -> Event:
