@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from shared.db import make_engine, use_wal
+from shared.db import READ_ONLY, make_engine, use_wal
 
 
 def _writing(path: Path) -> sqlite3.Connection:
@@ -44,3 +44,34 @@ def test_a_service_engine_uses_the_write_ahead_log(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'service.db'}")
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def _other_writer_blocked(path: Path) -> bool:
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return True
+    finally:
+        other.close()
+
+
+def test_a_writer_takes_the_write_lock_at_its_first_statement_and_a_reader_does_not(tmp_path: Path) -> None:
+    path = tmp_path / "locks.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE marker (n INTEGER)"))
+    with engine.begin() as conn:
+        conn.execute(text("SELECT count(*) FROM marker"))
+        assert _other_writer_blocked(path)
+    with engine.connect() as conn:
+        conn.info[READ_ONLY] = True
+        try:
+            conn.execute(text("SELECT count(*) FROM marker"))
+            assert not _other_writer_blocked(path)
+        finally:
+            conn.info.pop(READ_ONLY, None)
+    engine.dispose()
