@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import Connection, bindparam, select
 
 from services.referrals.projection import LIST_ORDER, referrals
+from shared import sqlite_runs
 from shared.errors import NotFound
 from shared.filters import narrowed
 from shared.keyring import ERASED, Keyring
@@ -28,16 +29,17 @@ _LISTED = select(*(referrals.c[name] for name in _SHOWN))
 
 def get_referral(conn: Connection, referral_id: str, include_personal: bool,
                  today: date, keyring: Keyring) -> dict[str, Any]:
-    row = conn.execute(_BY_ID, {"b_referral_id": referral_id}).first()
-    if row is None:
+    found = sqlite_runs.mappings(conn, _BY_ID, {"b_referral_id": referral_id})  # the driver's, typed
+    if not found:
         raise NotFound(f"no referral {referral_id}")
-    disclosed: dict[str, Any] = disclose(keyring, conn, referral_id, json.loads(row.personal))
+    row = found[0]
+    disclosed: dict[str, Any] = disclose(keyring, conn, referral_id, json.loads(row["personal"]))
     if include_personal:
-        reason = keyring.open(conn, row.withdrawn_reason)  # free text: private like personal
+        reason = keyring.open(conn, row["withdrawn_reason"])  # free text: private like personal
         disclosed["withdrawn_reason"] = None if reason is ERASED else reason
     else:
         disclosed.pop("personal")
-    return {**_shape(tuple(getattr(row, name) for name in _SHOWN), today), **disclosed}
+    return {**_shape(tuple(row[name] for name in _SHOWN), today), **disclosed}
 
 
 def list_referrals(conn: Connection, filters: dict[str, Any], limit: int, cursor: str | None,
