@@ -29,6 +29,7 @@ from sqlalchemy import (
     select,
 )
 
+from shared import sqlite_runs
 from shared.db import UtcDateTime
 from shared.envelope import utcnow
 from shared.errors import ValidationFailed
@@ -73,9 +74,9 @@ def record(conn: Connection, reader: Mapping[str, Any] | None, *, kind: str, fie
     disclosed = sorted(set(fields))
     if not disclosed:
         return
-    conn.execute(_APPEND, {"at": utcnow(), "actor_id": actor["id"], "actor_role": actor["role"],
-                           "subject_id": subject_id, "kind": kind, "fields": json.dumps(disclosed),
-                           "object_id": object_id})
+    sqlite_runs.write_one(conn, _APPEND, {"at": utcnow(), "actor_id": actor["id"], "actor_role": actor["role"],
+                                          "subject_id": subject_id, "kind": kind, "fields": json.dumps(disclosed),
+                                          "object_id": object_id})
 
 
 def disclose(engine: Engine, reader: Mapping[str, Any] | None, **entry: Any) -> None:
