@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
+from shared import sqlite_runs
 from shared.db import READ_ONLY
 from shared.errors import NotFound
 
@@ -75,12 +76,12 @@ def refusal(token_id: str) -> str | None:
     with database.engine().connect() as conn:
         conn.info[READ_ONLY] = True  # kept with the pooled connection: taken off again below
         try:
-            found = conn.execute(_REVOKED_AT, {"b_token_id": token_id}).first()
+            found = sqlite_runs.first_row(conn, _REVOKED_AT, {"b_token_id": token_id})
         finally:
             conn.info.pop(READ_ONLY, None)
     if found is None:
         return "it was not issued here"
-    return "it has been revoked" if found.revoked_at is not None else None
+    return "it has been revoked" if found[0] is not None else None
 
 
 def _token(row: Any) -> IssuedToken:
