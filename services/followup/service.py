@@ -12,6 +12,7 @@ from services.followup.reporting.summary import summary as report_summary
 from services.followup.repository import SqlFollowup
 from shared import config, validation
 from shared.runtime import consumer, operations
+from shared.runtime.heap import FrozenHeap
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
 from shared.stored_work import StoredStore, stored_handlers, work
@@ -22,6 +23,7 @@ INBOX_HANDLERS = stored_handlers(handlers.HANDLERS, SqlFollowup)
 class FollowupService(operations.Operations, consumer.ConsumesEvents):
     name = "followup"
     db = Storage(PROJECTION)
+    heap = FrozenHeap()
     inbox_handlers = INBOX_HANDLERS
 
     @rpc

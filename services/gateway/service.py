@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from shared.asyncapi import build_asyncapi
 from shared.config import SERVICES
+from shared.runtime.heap import FrozenHeap
 
 from . import answers
 from . import metrics as exposition
@@ -44,6 +45,7 @@ class GatewayService(
     referrals = RpcClient("referrals")  # type: ignore[assignment]
     matching = RpcClient("matching")  # type: ignore[assignment]
     followup = RpcClient("followup")  # type: ignore[assignment]
+    heap = FrozenHeap()
 
     @route("GET", "/health", "Readiness: every service answers", roles=None, answer=answers.Health,
            also={503: "A service is not answering (`degraded`)."})

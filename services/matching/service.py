@@ -11,6 +11,7 @@ from shared import commands, validation
 from shared.paging import check_limit
 from shared.personal import filled_fields
 from shared.runtime import consumer, operations
+from shared.runtime.heap import FrozenHeap
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
 from shared.stored_work import StoredStore, stored_handlers, work
@@ -21,6 +22,7 @@ INBOX_HANDLERS = stored_handlers(handlers.HANDLERS, SqlMatching)
 class MatchingService(operations.Operations, consumer.ConsumesEvents):
     name = "matching"
     db = Storage(PROJECTION)
+    heap = FrozenHeap()
     inbox_handlers = INBOX_HANDLERS
 
     @rpc

@@ -13,6 +13,7 @@ from shared import commands, validation
 from shared.envelope import Event
 from shared.personal import filled_fields
 from shared.runtime import consumer, operations
+from shared.runtime.heap import FrozenHeap
 from shared.runtime.rpc import rpc
 from shared.runtime.storage import Storage
 from shared.stored_work import StoredWork, stored_handlers, work
@@ -23,6 +24,7 @@ INBOX_HANDLERS = stored_handlers(handlers.HANDLERS, SqlReferrals)
 class ReferralsService(operations.Operations, consumer.ConsumesEvents):
     name = "referrals"
     db = Storage(PROJECTION)
+    heap = FrozenHeap()
     inbox_handlers = INBOX_HANDLERS
 
     @rpc
