@@ -7,7 +7,11 @@ from typing import Any
 import eventlet
 from nameko.rpc import RpcProxy
 
+from shared.runtime import producers
+
 from .errors import Unavailable
+
+producers.install()  # every request published finds its producer pool once
 
 DEFAULT_TIMEOUT = 10.0
 

@@ -27,7 +27,9 @@ from nameko import rpc as nameko_rpc_module
 from nameko.exceptions import UnserializableValueError, serialize
 
 from shared.errors import LgvError
+from shared.runtime import producers
 
+producers.install()  # every publish of this process finds its producer pool once
 TRANSIENT = 1  # AMQP delivery_mode: kept in the broker's memory, not in its message store
 
 
