@@ -65,7 +65,8 @@ def user_name(role: str, env: Env | None = None) -> str:
 
 def prefix(env: Env | None = None) -> str:
     """What every broker user name of this deployment begins with (none by default)."""
-    return _env(env).get("LGV_BROKER_USER_PREFIX", "")
+    environment = _env(env)
+    return environment.get("LGV_BROKER_USER_PREFIX", "")
 
 
 def uri_user(amqp_uri: str) -> str:
