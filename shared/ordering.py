@@ -71,7 +71,7 @@ _ANY_PARKED = select(parked_events.c.id).where(
     parked_events.c.source == bindparam("b_source"), parked_events.c.stream_id == bindparam("b_stream")).limit(1)
 # One statement that creates the stream's row (version 0) or, when it exists, locks it
 # (PostgreSQL: an upsert's update locks the row as FOR UPDATE does) and returns its version,
-# and whether some event of the stream is parked.
+# and whether some event of the stream is parked (trusted on SQLite only: see ``position``).
 _PARKED_HERE = exists().where(parked_events.c.source == bindparam("b_source"),
                               parked_events.c.stream_id == bindparam("b_stream")).label("parked")
 _TAKE_STREAM = {dialect: insert_(stream_positions).on_conflict_do_update(
@@ -81,15 +81,19 @@ _TAKE_STREAM = {dialect: insert_(stream_positions).on_conflict_do_update(
 # What ``position`` saw parked, by stream, for the rest of the transaction (``any_parked``).
 _SEEN_PARKED = "lgv.parked_seen"
 # PostgreSQL: a batch's streams, created or locked in the order given (one statement), with
-# their versions and whether some event of each is parked.
+# their versions. Which of them have parked events is a statement of its own, after: a
+# statement reads what was committed when it began, and this one may have waited for a
+# stream's lock while the holder parked an event there and committed.
 _TAKE_STREAMS = """
 INSERT INTO stream_positions (source, stream_id, version)
 SELECT source, stream_id, 0 FROM unnest(%(sources)s::varchar[], %(streams)s::varchar[])
     WITH ORDINALITY AS taken(source, stream_id, n) ORDER BY n
 ON CONFLICT (source, stream_id) DO UPDATE SET version = stream_positions.version
-RETURNING source, stream_id, version, EXISTS (
-    SELECT 1 FROM parked_events WHERE parked_events.source = stream_positions.source
-    AND parked_events.stream_id = stream_positions.stream_id)
+RETURNING source, stream_id, version
+"""
+_PARKED_AMONG = """
+SELECT DISTINCT source, stream_id FROM parked_events
+WHERE (source, stream_id) IN (SELECT * FROM unnest(%(sources)s::varchar[], %(streams)s::varchar[]))
 """
 # The versions ``take_streams`` read, kept up to date by ``advance`` (``position``).
 _TAKEN = "lgv.streams_taken"
@@ -111,12 +115,13 @@ def take_streams(conn: Connection, streams: list[tuple[str, str]]) -> None:
     if conn.dialect.name != "postgresql" or not streams:
         return
     ordered = sorted(set(streams))
-    rows = conn.exec_driver_sql(_TAKE_STREAMS, {"sources": [s for s, _ in ordered],
-                                                "streams": [i for _, i in ordered]}).all()
-    seen, versions = _seen_parked(conn), {}
-    for source, stream_id, version, parked in rows:
-        seen[(source, stream_id)] = bool(parked)
-        versions[(source, stream_id)] = int(version)
+    named = {"sources": [s for s, _ in ordered], "streams": [i for _, i in ordered]}
+    versions = {(source, stream_id): int(version)
+                for source, stream_id, version in conn.exec_driver_sql(_TAKE_STREAMS, named)}
+    parked = set(conn.exec_driver_sql(_PARKED_AMONG, named).tuples())  # now they are ours
+    seen = _seen_parked(conn)
+    for stream in versions:
+        seen[stream] = stream in parked
     conn.info[_TAKEN] = (conn.get_transaction(), versions)
 
 
@@ -144,7 +149,10 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
                                                          "version": 0, **key})
         assert row is not None  # an upsert's RETURNING gives the row it made or kept
         version, parked = row
-        _seen_parked(conn)[(source, stream_id)] = bool(parked)
+        if conn.dialect.name == "sqlite":  # one writer: nothing was parked since it began
+            _seen_parked(conn)[(source, stream_id)] = bool(parked)
+        # PostgreSQL: the EXISTS read what was committed before the upsert waited for the
+        # row's lock; ``any_parked`` asks again, now the stream is this transaction's.
         return int(version)
     found = conn.execute(_POSITION, key).first()
     if found is not None:

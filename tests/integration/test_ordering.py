@@ -157,3 +157,35 @@ class TestOrderingOnPostgreSQL(OrderingContract):
         watcher.dispose()
         assert outcomes == ([APPLIED, APPLIED], [APPLIED, APPLIED])
         assert (_order(db, "a"), _order(db, "b")) == ([1, 2], [1, 2])
+
+    def test_a_batch_that_waited_for_a_stream_sees_what_the_other_instance_parked_there(self, db, url):
+        # The first batch parks s's v3 and commits while the second waits for s with v2: the
+        # second must see v3 parked once it has the stream (a statement's snapshot, taken
+        # before its wait, would not), apply v2 and then v3, not leave v3 parked.
+        consume_batch(db, {}, [_volunteer_event("s", 1)], 5)
+        other = ServiceDatabase("followup", make_engine(url), db.projection, REGISTRY)
+        watcher = make_engine(url)
+        parked_and_holding = eventlet.event.Event()
+
+        def someone_waits_for_a_lock() -> bool:
+            with watcher.connect() as conn:
+                return bool(conn.execute(text(
+                    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock')")).scalar())
+
+        def hold_until_the_other_waits(_uow, event):  # t's event comes after s's v3 was parked
+            parked_and_holding.send()
+            wait_for(someone_waits_for_a_lock, 10, what="the second batch to wait for stream s")
+
+        with eventlet.Timeout(30):  # fails, never hangs
+            one = eventlet.spawn(consume_batch, db, {"volunteer_registered": hold_until_the_other_waits},
+                                 [_volunteer_event("s", 3), _volunteer_event("t", 1)], 5)
+            parked_and_holding.wait()
+            two = eventlet.spawn(consume_batch, other, {}, [_volunteer_event("s", 2)], 5)
+            outcomes = one.wait(), two.wait()
+        other.engine.dispose()
+        watcher.dispose()
+        assert outcomes == ([PARKED, APPLIED], [APPLIED])
+        assert _order(db, "s") == [1, 2, 3]
+        with db.reading() as conn:
+            assert conn.execute(select(parked_events)).first() is None
