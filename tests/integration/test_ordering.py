@@ -47,6 +47,13 @@ def _letters(db):
         return deadletters.list_page(conn, None, 0, 100)
 
 
+def _someone_waits_for_a_lock(watcher) -> bool:
+    with watcher.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock')")).scalar())
+
+
 class OrderingContract:
     @pytest.fixture
     def db(self, url):
@@ -136,16 +143,10 @@ class TestOrderingOnPostgreSQL(OrderingContract):
         watcher = make_engine(url)
         first_applied = eventlet.event.Event()
 
-        def someone_waits_for_a_lock() -> bool:
-            with watcher.connect() as conn:
-                return bool(conn.execute(text(
-                    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock')")).scalar())
-
         def hold_until_the_other_waits(_uow, event):
             if not first_applied.ready():
                 first_applied.send()
-                wait_for(someone_waits_for_a_lock, 10, what="the second batch to wait for a lock")
+                wait_for(lambda: _someone_waits_for_a_lock(watcher), 10, what="the second batch to wait for a lock")
 
         with eventlet.Timeout(30):  # fails, never hangs
             one = eventlet.spawn(consume_batch, db, {"volunteer_registered": hold_until_the_other_waits},
@@ -167,15 +168,9 @@ class TestOrderingOnPostgreSQL(OrderingContract):
         watcher = make_engine(url)
         parked_and_holding = eventlet.event.Event()
 
-        def someone_waits_for_a_lock() -> bool:
-            with watcher.connect() as conn:
-                return bool(conn.execute(text(
-                    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock')")).scalar())
-
         def hold_until_the_other_waits(_uow, event):  # t's event comes after s's v3 was parked
             parked_and_holding.send()
-            wait_for(someone_waits_for_a_lock, 10, what="the second batch to wait for stream s")
+            wait_for(lambda: _someone_waits_for_a_lock(watcher), 10, what="the second batch to wait for stream s")
 
         with eventlet.Timeout(30):  # fails, never hangs
             one = eventlet.spawn(consume_batch, db, {"volunteer_registered": hold_until_the_other_waits},
