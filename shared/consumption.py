@@ -101,7 +101,7 @@ def authentic(event: Event, delivery: Delivery) -> Event:
 
 
 def service_users() -> dict[str, str]:
-    """Each service's broker user name, as this deployment configures it (read twice per delivery)."""
+    """Each service's broker user name, as this deployment configures it (asked on every delivery)."""
     prefix = broker_users.prefix()
     users = _SERVICE_USERS.get(prefix)
     if users is None:
