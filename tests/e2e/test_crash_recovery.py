@@ -8,7 +8,8 @@ from tests.support.projections import count_events, opened, rows, scalar
 from tests.support.scenario import matches_for_checkins
 from tests.support.waiting import wait_for
 
-REFERRALS, CHECKINS, MATCHES, BURST = 240, 90, 5, 30
+# The burst is large enough that a victim consuming in batches of 100 is still busy when killed.
+REFERRALS, CHECKINS, MATCHES, BURST = 240, 90, 5, 150
 
 
 def test_killing_each_service_mid_stream_loses_nothing_and_applies_nothing_twice(
