@@ -54,6 +54,27 @@ def _someone_waits_for_a_lock(watcher) -> bool:
             "AND wait_event_type = 'Lock')")).scalar())
 
 
+def _while_the_first_holds(db, url, first: list[Delivery], second: list[Delivery]) -> tuple[list[str], list[str]]:
+    """Two instances' batches: the first holds at its first handler call until the second waits for a lock."""
+    other = ServiceDatabase("followup", make_engine(url), db.projection, REGISTRY)
+    watcher = make_engine(url)
+    holding = eventlet.event.Event()
+
+    def hold_until_the_other_waits(_uow, event):
+        if not holding.ready():
+            holding.send()
+            wait_for(lambda: _someone_waits_for_a_lock(watcher), 10, what="the second batch to wait for a lock")
+
+    with eventlet.Timeout(30):  # fails, never hangs
+        one = eventlet.spawn(consume_batch, db, {"volunteer_registered": hold_until_the_other_waits}, first, 5)
+        holding.wait()
+        two = eventlet.spawn(consume_batch, other, {}, second, 5)
+        outcomes = one.wait(), two.wait()
+    other.engine.dispose()
+    watcher.dispose()
+    return outcomes
+
+
 class OrderingContract:
     @pytest.fixture
     def db(self, url):
@@ -139,23 +160,8 @@ class TestOrderingOnPostgreSQL(OrderingContract):
         # Each batch meets its streams in the other's reverse order. Taken one by one as they
         # came, the first would hold a and wait for b while the second held b and waited for
         # a: a deadlock, which PostgreSQL ends by failing one batch (its delivery retried).
-        other = ServiceDatabase("followup", make_engine(url), db.projection, REGISTRY)
-        watcher = make_engine(url)
-        first_applied = eventlet.event.Event()
-
-        def hold_until_the_other_waits(_uow, event):
-            if not first_applied.ready():
-                first_applied.send()
-                wait_for(lambda: _someone_waits_for_a_lock(watcher), 10, what="the second batch to wait for a lock")
-
-        with eventlet.Timeout(30):  # fails, never hangs
-            one = eventlet.spawn(consume_batch, db, {"volunteer_registered": hold_until_the_other_waits},
-                                 [_volunteer_event("a", 1), _volunteer_event("b", 1)], 5)
-            first_applied.wait()
-            two = eventlet.spawn(consume_batch, other, {}, [_volunteer_event("b", 2), _volunteer_event("a", 2)], 5)
-            outcomes = one.wait(), two.wait()
-        other.engine.dispose()
-        watcher.dispose()
+        outcomes = _while_the_first_holds(db, url, [_volunteer_event("a", 1), _volunteer_event("b", 1)],
+                                          [_volunteer_event("b", 2), _volunteer_event("a", 2)])
         assert outcomes == ([APPLIED, APPLIED], [APPLIED, APPLIED])
         assert (_order(db, "a"), _order(db, "b")) == ([1, 2], [1, 2])
 
@@ -164,22 +170,9 @@ class TestOrderingOnPostgreSQL(OrderingContract):
         # second must see v3 parked once it has the stream (a statement's snapshot, taken
         # before its wait, would not), apply v2 and then v3, not leave v3 parked.
         consume_batch(db, {}, [_volunteer_event("s", 1)], 5)
-        other = ServiceDatabase("followup", make_engine(url), db.projection, REGISTRY)
-        watcher = make_engine(url)
-        parked_and_holding = eventlet.event.Event()
-
-        def hold_until_the_other_waits(_uow, event):  # t's event comes after s's v3 was parked
-            parked_and_holding.send()
-            wait_for(lambda: _someone_waits_for_a_lock(watcher), 10, what="the second batch to wait for stream s")
-
-        with eventlet.Timeout(30):  # fails, never hangs
-            one = eventlet.spawn(consume_batch, db, {"volunteer_registered": hold_until_the_other_waits},
-                                 [_volunteer_event("s", 3), _volunteer_event("t", 1)], 5)
-            parked_and_holding.wait()
-            two = eventlet.spawn(consume_batch, other, {}, [_volunteer_event("s", 2)], 5)
-            outcomes = one.wait(), two.wait()
-        other.engine.dispose()
-        watcher.dispose()
+        # t's event comes after s's v3 was parked: the first batch holds there.
+        outcomes = _while_the_first_holds(db, url, [_volunteer_event("s", 3), _volunteer_event("t", 1)],
+                                          [_volunteer_event("s", 2)])
         assert outcomes == ([PARKED, APPLIED], [APPLIED])
         assert _order(db, "s") == [1, 2, 3]
         with db.reading() as conn:
