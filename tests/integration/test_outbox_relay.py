@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import eventlet
+import eventlet.event
 import kombu
 import pytest
 
@@ -146,6 +147,24 @@ def test_reasons_go_on_the_bus_as_codes_and_their_free_text_stays_home(db, amqp_
         assert "asylum" in db.keyring.open(conn, stored.payload["reason"])
 
 
+def _hold_first_claims_until_both_claimed(*relays: OutboxRelay) -> None:
+    """Each relay's first batch waits, claimed and unpublished, until every relay holds a claim.
+
+    Without it a relay that runs first may drain every row before the other has asked
+    (it happened in CI under load), and the test would not show the claims excluding each other.
+    """
+    claimed = [eventlet.event.Event() for _ in relays]
+    for relay, mine in zip(relays, claimed):
+        def meet(pending, publish=relay._publish, mine=mine):  # type: ignore[no-untyped-def]
+            if pending and not mine.ready():
+                mine.send()
+                with eventlet.Timeout(10):
+                    for other in claimed:
+                        other.wait()
+            publish(pending)
+        relay._publish = meet  # type: ignore[method-assign]
+
+
 def test_two_relays_on_postgresql_publish_each_row_once(postgres_url, amqp_uri):
     from shared.eventstore import metadata as store
     from tests.support.postgres import emptied
@@ -154,6 +173,7 @@ def test_two_relays_on_postgresql_publish_each_row_once(postgres_url, amqp_uri):
     db = make_database(emptied(postgres_url, counting, store), service=SERVICE)
     ids = _record_matched(db, 30)
     first, second = OutboxRelay(db, amqp_uri, batch=10), OutboxRelay(db, amqp_uri, batch=10)
+    _hold_first_claims_until_both_claimed(first, second)
     # Both relays run at once (green threads; psycopg waits cooperatively) until nothing is left.
     threads = [eventlet.spawn(lambda r=relay: sum(iter(r.relay_once, 0))) for relay in (first, second)]
     published = [thread.wait() for thread in threads]
