@@ -139,6 +139,28 @@ def validated(event: Event, db: ServiceDatabase) -> Event:
     return event.evolve(payload=payload)
 
 
+@dataclass(frozen=True)
+class Read:
+    """A delivery as ``read`` found it: as first published, with its event or why it was refused."""
+
+    delivery: Delivery
+    event: Event | None = None
+    refusal: Rejection | None = None
+
+
+def read(delivery: Delivery, db: ServiceDatabase) -> Read:
+    """Admit, parse and check a delivery once: its validated event, or the rejection to keep.
+
+    Raises for unexpected failures.
+    """
+    try:
+        delivery = admit(delivery, db.service)
+        # Who published it is judged before the payload: a forgery is kept as one.
+        return Read(delivery, event=validated(authentic(read_envelope(delivery), delivery), db))
+    except _REJECTABLE as exc:
+        return Read(delivery, refusal=Rejection(exc.message, exc.fields))
+
+
 def consume(db: ServiceDatabase, handlers: Handlers, delivery: Delivery, max_attempts: int) -> str:
     """Apply one delivery exactly once and in stream order; return what became of it.
 
@@ -169,14 +191,16 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
         return []
     done: list[str] = []
     begun = False
+    # Read once, before the transaction; a re-run of a part reads its raw deliveries again.
+    reads = [_read_ahead(delivery, db) for delivery in deliveries]
     try:
         with db.transaction() as uow:
             begun = True
             if uow.conn.dialect.name == "postgresql":  # row locks: see ordering.take_streams
-                ordering.take_streams(uow.conn, _streams(deliveries, db.service))
-            for delivery in deliveries:
+                ordering.take_streams(uow.conn, _streams(reads))
+            for delivery, found in zip(deliveries, reads, strict=True):
                 with around(delivery.body):
-                    done.append(take(uow, handlers, delivery, isolated=False))
+                    done.append(take(uow, handlers, found, isolated=False))
         return done
     except Undo:
         failed = len(done)
@@ -194,20 +218,21 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
             + consume_batch(db, handlers, deliveries[failed + 1:], max_attempts, around))
 
 
-def _streams(deliveries: Sequence[Delivery], consumer: str) -> list[tuple[str, str]]:
-    """The (source, stream) of each delivery that ``take`` will keep in order (others are refused first)."""
+def _read_ahead(delivery: Delivery, db: ServiceDatabase) -> Read | Delivery:
+    """``read`` before the batch; after an unexpected failure, the delivery, for ``take`` to fail on in turn."""
+    try:
+        return read(delivery, db)
+    except Exception:
+        return delivery
+
+
+def _streams(reads: Sequence[Read | Delivery]) -> list[tuple[str, str]]:
+    """The (source, stream) of each event ``take`` will keep in order: none of one refused before it writes."""
     streams = []
-    for delivery in deliveries:
-        try:
-            first = admit(delivery, consumer)
-            if first.exchange == INTAKE_EXCHANGE:
-                continue
-            event = authentic(read_envelope(first), first)
-        except Exception:  # ``take`` refuses it, or fails on it, as it would have
-            continue
-        if _ordered(event, first.exchange):
-            assert event.stream_id is not None
-            streams.append((event.source, event.stream_id))
+    for found in reads:
+        if isinstance(found, Read) and found.event is not None and _ordered(found.event, found.delivery.exchange):
+            assert found.event.stream_id is not None
+            streams.append((found.event.source, found.event.stream_id))
     return streams
 
 
@@ -238,8 +263,9 @@ class Undo(Exception):
     """A delivery of a batch was refused after it wrote: undo the batch, take that one alone."""
 
 
-def take(uow: UnitOfWork, handlers: Handlers, delivery: Delivery, isolated: bool = True) -> str:
-    """One delivery inside ``uow``'s transaction: applied, a duplicate, parked or kept as rejected.
+def take(uow: UnitOfWork, handlers: Handlers, delivery: Delivery | Read, isolated: bool = True) -> str:
+    """One delivery (raw, or as ``read`` found it) inside ``uow``'s transaction: applied, a
+    duplicate, parked or kept as rejected.
 
     ``isolated``: its writes under a savepoint of their own, so a refusal undoes only them.
     Without (in a batch), a refusal after it wrote raises ``Undo``. A message refused
@@ -247,13 +273,13 @@ def take(uow: UnitOfWork, handlers: Handlers, delivery: Delivery, isolated: bool
     Raises for unexpected failures (the caller's transaction then rolls back).
     """
     db = uow.db
-    try:
-        delivery = admit(delivery, db.service)
-        # Who published it is judged before the payload: a forgery is kept as one.
-        event = validated(authentic(read_envelope(delivery), delivery), db)
-    except _REJECTABLE as exc:
-        _keep(uow.conn, db, delivery, Rejection(exc.message, exc.fields))
+    found = delivery if isinstance(delivery, Read) else read(delivery, db)
+    delivery = found.delivery
+    if found.event is None:
+        assert found.refusal is not None
+        _keep(uow.conn, db, delivery, found.refusal)
         return REJECTED
+    event = found.event
     uow.cause = event
     try:
         with uow.conn.begin_nested() if isolated else nullcontext():

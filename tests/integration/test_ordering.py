@@ -7,12 +7,12 @@ import eventlet
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
 
-from shared import deadletters
-from shared.consumption import APPLIED, DUPLICATE, PARKED, Delivery, consume, consume_batch, sweep
+from shared import consumption, deadletters
+from shared.consumption import APPLIED, DUPLICATE, PARKED, REJECTED, Delivery, consume, consume_batch, sweep
 from shared.contracts import REGISTRY
 from shared.db import make_engine
 from shared.envelope import utcnow
-from shared.ordering import parked_events
+from shared.ordering import parked_events, stream_positions
 from shared.projection import Projection
 from shared.unit_of_work import ServiceDatabase
 from tests.support import events as ev
@@ -141,6 +141,27 @@ class OrderingContract:
         v1, v2, v3 = (_volunteer_event("p", n) for n in (1, 2, 3))
         assert consume_batch(db, {}, [v2, v1, v3], 5) == [PARKED, APPLIED, APPLIED]
         assert _order(db, "p") == [1, 2, 3]
+
+    def test_an_event_of_a_batch_refused_for_its_payload_leaves_its_stream_untaken(self, db):
+        batch = [_volunteer_event("ok", 1), _volunteer_event("bad", 1, capacity="many"), _volunteer_event("ok", 2)]
+        assert consume_batch(db, {}, batch, 5) == [APPLIED, REJECTED, APPLIED]
+        assert _order(db, "ok") == [1, 2]
+        [letter] = _letters(db)
+        assert letter["fields"] == {"payload.capacity": ["Not a valid integer."]}
+        with db.reading() as conn:
+            assert conn.execute(select(stream_positions.c.stream_id)).scalars().all() == ["ok"]
+
+    def test_a_batch_reads_each_body_once(self, db, monkeypatch):
+        read, bodies = consumption.read_envelope, []
+
+        def counted(delivery):
+            bodies.append(delivery.body)
+            return read(delivery)
+
+        monkeypatch.setattr(consumption, "read_envelope", counted)
+        batch = [_volunteer_event("r", 1), _volunteer_event("q", 1, capacity="many"), _volunteer_event("r", 2)]
+        assert consume_batch(db, {}, batch, 5) == [APPLIED, REJECTED, APPLIED]
+        assert bodies == [delivery.body for delivery in batch]
 
 
 class TestOrderingOnSQLite(OrderingContract):
