@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scripts.bench import bus, data, encryption, reads
+from scripts.bench import bus, data, encryption, floor, reads
 from shared import replay, verify
 from tests.support import broker, postgres
 from tests.support.processes import System
@@ -106,6 +106,16 @@ def bench_bus(system: System, amqp_uri: str, label: str, n: int, times: int) -> 
     return rate
 
 
+def bench_floor(amqp_uri: str, n: int, times: int) -> None:
+    """Not a target: what the bus's three hops leave of the raw rate with no work done (``floor``)."""
+    def pair() -> tuple[float, float]:
+        return bus.raw_round_trip(amqp_uri, bus.messages(n)), floor.through_topology(amqp_uri, bus.messages(n))
+
+    raw, rate = reads.median_of(times, pair)
+    print(f"  {'(the same three hops, consumers doing nothing else)':<58} {rate:>10,.0f} ev/s = {rate / raw:.2f} x raw"
+          f"   ({raw:,.0f}/s)", flush=True)
+
+
 def bench_encryption(tmp: Path, times: int) -> None:
     runs = iter(range(times))
     share = reads.median_of(times, lambda: encryption.sealing_share(tmp / f"enc-{next(runs)}", 2000))
@@ -155,6 +165,7 @@ def main() -> None:
             bus_var.mkdir(mode=0o700)
             with broker.vhost("lgv-bench") as amqp_uri, running(amqp_uri, bus_var) as system:
                 bench_bus(system, amqp_uri, "SQLite", args.messages, args.times)
+                bench_floor(amqp_uri, args.messages, args.times)
         if "postgres" in args.only:
             pg_var = Path(tmp) / "var-pg"
             pg_var.mkdir(mode=0o700)
