@@ -57,11 +57,20 @@ def uri_for(vhost: str) -> str:
 
 
 def queue_depth(vhost: str, queue: str) -> int:
+    return int(_queue(vhost, queue).get("messages", 0))
+
+
+def queue_consumers(vhost: str, queue: str) -> int:
+    """How many consumers the queue has now."""
+    return int(_queue(vhost, queue).get("consumers", 0))
+
+
+def _queue(vhost: str, queue: str) -> dict:
     response = requests.get(
         f"{MANAGEMENT}/api/queues/{quote(vhost, safe='')}/{quote(queue, safe='')}",
         auth=AUTH, timeout=10)
     _ok(response)
-    return int(response.json().get("messages", 0))
+    return response.json()
 
 
 def _ok(response: requests.Response) -> None:
