@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 
 import kombu
 from sqlalchemy import create_engine, text
 
+from scripts.bench import cpu
 from shared.confirms import Confirms
 from shared.topology import INTAKE_EXCHANGE
 from tests.support.events import referral_submitted
@@ -45,17 +47,25 @@ def raw_round_trip(amqp_uri: str, bodies: list[bytes]) -> float:
     return len(bodies) / elapsed
 
 
-def through_system(system: System, amqp_uri: str, bodies: list[bytes], timeout: float = 900) -> float:
-    """Events/s from publishing ``bodies`` on intake.events until all three projections hold them."""
+def through_system(system: System, amqp_uri: str, bodies: list[bytes],
+                   timeout: float = 900) -> tuple[float, dict[str, float]]:
+    """Events/s from publishing ``bodies`` on intake.events until all three projections hold them,
+    and the milliseconds of CPU per event each process spent meanwhile (its services, the broker,
+    the bench's PostgreSQL backends, and this publisher)."""
     exchange = kombu.Exchange(INTAKE_EXCHANGE, type="topic", durable=True)
     counts = {service: _counter(system.env.get(f"{service.upper()}_DATABASE_URL") or system.database_url(service),
                                 query) for service, query in _QUERIES.items()}
     before = {service: count() for service, count in counts.items()}
-    started = time.perf_counter()
-    publish_confirmed(amqp_uri, exchange, bodies, timeout)
-    wait_for(lambda: all(count() - before[s] >= len(bodies) for s, count in counts.items()), timeout,
-             interval=0.1, what="every projection to hold the new referrals")
-    return len(bodies) / (time.perf_counter() - started)
+    processes = {name: [process.pid] for name, process in system.processes.items() if name != "gateway"}
+    processes |= {"broker": cpu.others("beam.smp"), "postgres": cpu.others("postgres: .* lgv_bench"),
+                  "publisher": [os.getpid()]}
+    with cpu.spent(processes) as used:
+        started = time.perf_counter()
+        publish_confirmed(amqp_uri, exchange, bodies, timeout)
+        wait_for(lambda: all(count() - before[s] >= len(bodies) for s, count in counts.items()), timeout,
+                 interval=0.1, what="every projection to hold the new referrals")
+        rate = len(bodies) / (time.perf_counter() - started)
+    return rate, {name: 1000 * seconds / len(bodies) for name, seconds in used.items() if seconds}
 
 
 def publish_confirmed(amqp_uri: str, exchange: kombu.Exchange, bodies: list[bytes], timeout: float) -> None:
