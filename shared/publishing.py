@@ -9,6 +9,8 @@ confirms at once (``shared.confirms``).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from kombu import Connection as BrokerConnection
@@ -27,11 +29,37 @@ def pipelining(amqp_uri: str) -> BrokerConnection:
 
 
 def publish(producer: Any, body: str, *, exchange: str, routing_key: str, user_id: str | None,
-            mandatory: bool, headers: dict[str, str] | None = None) -> None:
+            mandatory: bool, headers: dict[str, str] | None = None,
+            timeout: float | None = CONFIRM_TIMEOUT) -> None:
     """One persistent JSON message, confirmed; with ``mandatory`` an unroutable one is an error.
 
     ``user_id`` is the publishing broker user, which RabbitMQ checks against the login.
+    ``timeout`` bounds the write (and on a ``confirming`` connection the wait for the
+    confirm); ``None`` inside ``one_write``, which writes the frames itself, bounded.
     """
     producer.publish(body, exchange=exchange, routing_key=routing_key, headers=headers,
                      user_id=user_id, content_type="application/json", content_encoding="utf-8",
-                     delivery_mode=2, mandatory=mandatory, confirm_timeout=CONFIRM_TIMEOUT)
+                     delivery_mode=2, mandatory=mandatory, confirm_timeout=timeout)
+
+
+@contextmanager
+def one_write(broker: BrokerConnection) -> Iterator[None]:
+    """The frames published on ``broker`` inside the block go to its socket in one write, at its end.
+
+    py-amqp sends each message's frames with a write of its own, and on loopback the kernel
+    delivers them to the broker inside each. Frames are copied as written (py-amqp reuses
+    its buffer) and written in order, also when the block raises, so the channel's count of
+    publishes (and the confirms awaited) matches what the broker got. Nothing else may write
+    on the connection meanwhile: the relay's connection is its own.
+    """
+    transport = broker.connection.transport
+    write = transport._write
+    frames: list[bytes] = []
+    transport._write = lambda frame: frames.append(bytes(frame))
+    try:
+        yield
+    finally:
+        transport._write = write
+        if frames:
+            with transport.having_timeout(CONFIRM_TIMEOUT):
+                transport.write(b"".join(frames))

@@ -182,3 +182,21 @@ def test_two_relays_on_postgresql_publish_each_row_once(postgres_url, amqp_uri):
     db.engine.dispose()
     assert sum(published) == 30 and all(published), published  # both took part, no row twice
     assert sorted(m["event_id"] for m in _drain(amqp_uri, "followup")) == sorted(ids)
+
+
+def test_a_batch_goes_to_the_broker_in_one_write_and_arrives_whole_in_order(db, amqp_uri):
+    ids = _record_matched(db, 30)
+    relay = OutboxRelay(db, amqp_uri, batch=30)
+    relay._producer()  # connected and declared before the writes are counted
+    assert relay._broker is not None
+    transport = relay._broker.connection.transport
+    sent, writes = transport._write, []
+
+    def counted(data):  # type: ignore[no-untyped-def]
+        writes.append(len(data))
+        sent(data)
+    transport._write = counted
+    assert relay.relay_once() == 30
+    assert len(writes) == 1, writes  # the 30 messages' frames in one write
+    relay.close()
+    assert [m["event_id"] for m in _drain(amqp_uri, "followup")] == ids
