@@ -7,11 +7,12 @@ from typing import Any
 import eventlet
 from nameko.rpc import RpcProxy
 
-from shared.runtime import producers
+from shared.runtime import amqp_reads, producers
 
 from .errors import Unavailable
 
 producers.install()  # every request published finds its producer pool once
+amqp_reads.install()  # replies and confirms are read a few KiB at a time, not 3 recv calls a frame
 
 DEFAULT_TIMEOUT = 10.0
 

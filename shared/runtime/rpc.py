@@ -27,9 +27,10 @@ from nameko import rpc as nameko_rpc_module
 from nameko.exceptions import UnserializableValueError, serialize
 
 from shared.errors import LgvError
-from shared.runtime import producers
+from shared.runtime import amqp_reads, producers
 
 producers.install()  # every publish of this process finds its producer pool once
+amqp_reads.install()  # and its broker connections read frames a few KiB at a time
 TRANSIENT = 1  # AMQP delivery_mode: kept in the broker's memory, not in its message store
 
 
