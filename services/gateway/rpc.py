@@ -10,6 +10,7 @@ from nameko.rpc import RpcProxy
 from shared.runtime import amqp_reads, producers
 
 from .errors import Unavailable
+from .replies import ReplyListener
 
 producers.install()  # every request published finds its producer pool once
 amqp_reads.install()  # replies and confirms are read a few KiB at a time, not 3 recv calls a frame
@@ -50,6 +51,8 @@ class RpcClient(RpcProxy):
     seals it, and a request outlives no broker restart usefully (it expires in seconds), so
     RabbitMQ is not asked to write it to its message store on disk.
     """
+
+    rpc_reply_listener = ReplyListener()
 
     def __init__(self, target_service: str, timeout: float = DEFAULT_TIMEOUT, **options: Any) -> None:
         # A request the service picks up after we gave up would act twice if retried.

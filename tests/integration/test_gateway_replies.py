@@ -1,0 +1,96 @@
+"""The gateway's RPC replies on the real RabbitMQ: consumed without acks, each to its caller."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, unquote, urlparse
+
+import eventlet
+import eventlet.event
+import pytest
+import requests
+from nameko.containers import ServiceContainer
+from nameko.extensions import Entrypoint
+from nameko.testing.services import dummy
+from nameko.testing.utils import get_extension
+
+from services.gateway.errors import Unavailable
+from services.gateway.rpc import RpcClient
+from shared.runtime.rpc import rpc
+from tests.support import broker
+from tests.support.waiting import wait_for
+
+
+class Echoer:
+    name = "echoer"
+
+    @rpc
+    def echo(self, value: Any, wait: float = 0.0) -> Any:
+        eventlet.sleep(wait)
+        return value
+
+
+class Caller:
+    name = "caller"
+    echoer = RpcClient("echoer", timeout=5)
+
+    @dummy
+    def ask(self, value: Any, wait: float = 0.0, timeout: float = 5.0) -> Any:
+        return self.echoer.within(timeout).echo(value, wait)
+
+
+@pytest.fixture
+def caller(amqp_uri: str) -> Iterator[ServiceContainer]:
+    containers = [ServiceContainer(cls, {"AMQP_URI": amqp_uri}) for cls in (Echoer, Caller)]
+    for container in containers:
+        container.start()
+    yield containers[1]
+    for container in containers:
+        container.stop()
+
+
+def _asker(container: ServiceContainer) -> Any:
+    """Calls of ``Caller.ask``, each its own worker (nameko's ``entrypoint_hook`` waits for the first)."""
+    entrypoint = get_extension(container, Entrypoint, method_name="ask")
+
+    def ask(*args: Any, **kwargs: Any) -> Any:
+        done = eventlet.event.Event()
+
+        def handle_result(worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
+            done.send((result, exc_info))
+            return result, exc_info
+
+        container.spawn_worker(entrypoint, args, kwargs, handle_result=handle_result)
+        result, exc_info = done.wait()
+        if exc_info is not None:
+            raise exc_info[1]
+        return result
+
+    return ask
+
+
+def _reply_consumers_ack(amqp_uri: str) -> list[bool]:
+    """Whether each consumer of the caller's reply queue acks (the management API's, once it lists them)."""
+    vhost = quote(unquote(urlparse(amqp_uri).path[1:]), safe="")
+
+    def listed() -> list[bool]:
+        consumers = requests.get(f"{broker.MANAGEMENT}/api/consumers/{vhost}", auth=broker.AUTH, timeout=10).json()
+        return [c["ack_required"] for c in consumers if c["queue"]["name"].startswith("rpc.reply-caller")]
+
+    return wait_for(listed, timeout=30, what="the reply queue's consumer listed")
+
+
+def test_concurrent_calls_each_get_their_own_answer_from_replies_consumed_without_acks(caller, amqp_uri):
+    ask, pile = _asker(caller), eventlet.GreenPile()
+    for n in range(40):
+        pile.spawn(ask, {"n": n}, wait=(n % 4) * 0.01)
+    assert list(pile) == [{"n": n} for n in range(40)]
+    assert _reply_consumers_ack(amqp_uri) == [False]
+
+
+def test_a_reply_that_comes_after_its_caller_gave_up_is_dropped_and_the_next_call_answered(caller):
+    ask = _asker(caller)
+    with pytest.raises(Unavailable):
+        ask("late", wait=0.5, timeout=0.1)
+    eventlet.sleep(0.6)  # the late reply has come and gone
+    assert ask("next") == "next"
