@@ -25,6 +25,7 @@ import kombu.serialization
 import orjson
 from nameko import rpc as nameko_rpc_module
 from nameko.exceptions import UnserializableValueError, serialize
+from nameko.messaging import QueueConsumer
 
 from shared.errors import LgvError
 from shared.runtime import amqp_reads, producers
@@ -69,8 +70,26 @@ def _dumps(reply: dict[str, Any], serializer: str) -> tuple[str, str, Any]:
     return kombu.serialization.dumps(reply, serializer)
 
 
+class RpcQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, starting a request's worker from the consuming thread when one is free.
+
+    nameko starts a green thread for each request only to start its worker in another; that
+    first thread is left out while the worker pool has room, so ``spawn_worker`` cannot wait
+    for one there. When every worker is busy, the request waits in a thread of its own as in
+    nameko, and the consumer goes on reading its connection (heartbeats, other requests).
+    """
+
+    def handle_message(self, provider: Any, body: Any, message: Any) -> None:
+        if self.container._worker_pool.free() > 0:  # nameko's pool of max_workers
+            provider.handle_message(body, message)
+        else:
+            super().handle_message(provider, body, message)
+
+
 class RpcConsumer(nameko_rpc_module.RpcConsumer):
-    """nameko's, answering through ``Responder``."""
+    """nameko's, answering through ``Responder``, fed by ``RpcQueueConsumer``."""
+
+    queue_consumer = RpcQueueConsumer()
 
     def handle_result(self, message: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
         config = self.container.config
