@@ -16,32 +16,23 @@ from nameko.testing.utils import get_extension
 
 from services.gateway.errors import Unavailable
 from services.gateway.rpc import RpcClient
-from shared.runtime.rpc import rpc
 from tests.support import broker
+from tests.support.sleeper import Sleeper
 from tests.support.waiting import wait_for
-
-
-class Echoer:
-    name = "echoer"
-
-    @rpc
-    def echo(self, value: Any, wait: float = 0.0) -> Any:
-        eventlet.sleep(wait)
-        return value
 
 
 class Caller:
     name = "caller"
-    echoer = RpcClient("echoer", timeout=5)
+    sleeper = RpcClient("sleeper", timeout=5)
 
     @dummy
     def ask(self, value: Any, wait: float = 0.0, timeout: float = 5.0) -> Any:
-        return self.echoer.within(timeout).echo(value, wait)
+        return self.sleeper.within(timeout).nap(value, wait)
 
 
 @pytest.fixture
 def caller(amqp_uri: str) -> Iterator[ServiceContainer]:
-    containers = [ServiceContainer(cls, {"AMQP_URI": amqp_uri}) for cls in (Echoer, Caller)]
+    containers = [ServiceContainer(cls, {"AMQP_URI": amqp_uri}) for cls in (Sleeper, Caller)]
     for container in containers:
         container.start()
     yield containers[1]

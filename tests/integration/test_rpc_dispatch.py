@@ -9,24 +9,9 @@ import pytest
 from nameko.containers import ServiceContainer
 from nameko.extensions import Entrypoint
 from nameko.standalone.rpc import ClusterRpcProxy
-from nameko.testing.services import dummy
 from nameko.testing.utils import get_extension
 
-from shared.runtime.rpc import rpc
-
-
-class Sleeper:
-    name = "sleeper"
-
-    @rpc
-    def nap(self, value: Any, seconds: float = 0.0) -> Any:
-        eventlet.sleep(seconds)
-        return value
-
-    @dummy
-    def hold(self, seconds: float) -> None:
-        """Another entrypoint's worker (a timer's, an inbox batch's), from the same pool."""
-        eventlet.sleep(seconds)
+from tests.support.sleeper import Sleeper
 
 
 def _service(amqp_uri: str, max_workers: int) -> Iterator[tuple[ServiceContainer, list[str]]]:
