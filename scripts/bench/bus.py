@@ -10,8 +10,8 @@ import kombu
 from sqlalchemy import create_engine, text
 
 from scripts.bench import cpu
-from shared.confirms import Confirms
 from shared.topology import INTAKE_EXCHANGE
+from tests.support.bus import publish_confirmed
 from tests.support.events import referral_submitted
 from tests.support.processes import System
 from tests.support.waiting import wait_for
@@ -61,32 +61,11 @@ def through_system(system: System, amqp_uri: str, bodies: list[bytes],
                   "publisher": [os.getpid()]}
     with cpu.spent(processes) as used:
         started = time.perf_counter()
-        publish_confirmed(amqp_uri, exchange, bodies, timeout)
+        publish_confirmed(amqp_uri, exchange, "referral_submitted", bodies, timeout)
         wait_for(lambda: all(count() - before[s] >= len(bodies) for s, count in counts.items()), timeout,
                  interval=0.1, what="every projection to hold the new referrals")
         rate = len(bodies) / (time.perf_counter() - started)
     return rate, {name: 1000 * seconds / len(bodies) for name, seconds in used.items() if seconds}
-
-
-def publish_confirmed(amqp_uri: str, exchange: kombu.Exchange, bodies: list[bytes], timeout: float) -> None:
-    """Publish ``bodies`` as ``referral_submitted``, persistent, then wait for all their confirms.
-
-    With confirms, as an integrator publishes: a publisher that closes its connection without
-    them can lose its last messages to a quorum queue (7 of 1,800 once here; the bench then
-    waited for referrals that never came). Awaited together, as the outbox relay does
-    (``shared.confirms``): waiting for each in turn cost a broker round trip per message, and
-    the broker about 0.5 ms of CPU per event more, half of all it did for the bus.
-    """
-    with kombu.Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        exchange(channel).declare()
-        confirms = Confirms(channel)
-        producer = kombu.Producer(channel)
-        for body in bodies:
-            producer.publish(body, exchange=exchange, routing_key="referral_submitted",
-                             content_type="application/json", delivery_mode=2)
-            confirms.published()
-        confirms.wait(timeout)
 
 
 _QUERIES = {

@@ -20,7 +20,7 @@ from typing import Any
 
 import kombu
 
-from scripts.bench.bus import publish_confirmed
+from tests.support.bus import publish_confirmed
 from tests.support.waiting import wait_for
 
 _QUORUM = {"x-queue-type": "quorum"}
@@ -49,7 +49,7 @@ def through_topology(amqp_uri: str, bodies: list[bytes], timeout: float = 300) -
         try:
             wait_for(lambda: all(up.is_set() for up in ready), 30, what="the floor's consumers to start")
             started = time.perf_counter()
-            publish_confirmed(amqp_uri, intake, bodies, timeout)
+            publish_confirmed(amqp_uri, intake, "referral_submitted", bodies, timeout)
             wait_for(lambda: all(count.value >= len(bodies) for count in counts), timeout, interval=0.01,
                      what="both sinks to ack every message")
             elapsed = time.perf_counter() - started
