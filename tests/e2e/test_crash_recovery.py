@@ -8,7 +8,6 @@ from tests.support.projections import count_events, opened, rows, scalar
 from tests.support.scenario import matches_for_checkins
 from tests.support.waiting import wait_for
 
-# The burst is large enough that a victim consuming in batches of 100 is still busy when killed.
 REFERRALS, CHECKINS, MATCHES, BURST = 240, 90, 5, 150
 
 
@@ -21,17 +20,16 @@ def test_killing_each_service_mid_stream_loses_nothing_and_applies_nothing_twice
     rng.shuffle(plan)
     sent_refs, sent_notes = set(), set()
 
-    def send(kind: str, i: int) -> None:
+    def message(kind: str, i: int) -> dict:
         if kind == "check-in":
             note = f"check-in {i}"
-            intake.publish(ev.envelope("checkin_reported", {
-                "match_id": rng.choice(match_ids), "occurred_on": "2023-03-01",
-                "contact": "meeting", "activities": ["network"], "note": note}))
             sent_notes.add(note)
-        else:
-            message = ev.referral_submitted()
-            intake.publish(message)
-            sent_refs.add(message["payload"]["external_ref"])
+            return ev.envelope("checkin_reported", {
+                "match_id": rng.choice(match_ids), "occurred_on": "2023-03-01",
+                "contact": "meeting", "activities": ["network"], "note": note})
+        submitted = ev.referral_submitted()
+        sent_refs.add(submitted["payload"]["external_ref"])
+        return submitted
 
     urls = {s: system.database_url(s) for s in ("referrals", "matching", "followup")}
 
@@ -43,12 +41,14 @@ def test_killing_each_service_mid_stream_loses_nothing_and_applies_nothing_twice
 
     busy_at_kill: dict[str, int] = {}
     for i, kind in enumerate(plan):
-        send(kind, i)
+        intake.publish(message(kind, i))
         if i in kills:
             victim = kills[i]
-            # A burst for the victim, so it is killed with work in hand.
-            for j in range(BURST):
-                send("check-in" if victim == "followup" else "referral", 10_000 * i + j)
+            # A burst for the victim, published faster than it consumes (confirms awaited
+            # together), so it is killed with work in hand: one message at a time, a victim
+            # consuming in batches kept up with the burst and had none left.
+            burst = "check-in" if victim == "followup" else "referral"
+            intake.publish_all([message(burst, 10_000 * i + j) for j in range(BURST)])
             busy_at_kill[victim] = backlog(victim)
             system.kill9(victim)
             system.restart(victim)
