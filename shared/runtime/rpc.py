@@ -80,7 +80,9 @@ class RpcQueueConsumer(QueueConsumer):
     """
 
     def handle_message(self, provider: Any, body: Any, message: Any) -> None:
-        if self.container._worker_pool.free() > 0:  # nameko's pool of max_workers
+        # The semaphore's balance, not the pool's ``free()``: a slot a waiting worker is about to
+        # take counts as free there, and taking it here would wait behind that worker.
+        if self.container._worker_pool.sem.balance > 0:  # nameko's pool of max_workers
             provider.handle_message(body, message)
         else:
             super().handle_message(provider, body, message)
