@@ -69,15 +69,19 @@ class OutboxRelay:
             return
         producer = self._producer()
         assert self._confirms is not None and self._broker is not None
-        with publishing.one_write(self._broker):
-            for _seq, exchange, routing_key, body in pending:
-                publishing.publish(
-                    producer, published_body(body),
-                    exchange=exchange, routing_key=routing_key, user_id=self.user_id,
-                    # Every inbox is declared (by the broker provisioning); mandatory turns a
-                    # missing binding into an error (and a retry) instead of a silent drop.
-                    mandatory=topology.has_subscribers(exchange, routing_key), timeout=None)
-                self._confirms.published()
+        try:
+            with publishing.one_write(self._broker):
+                for _seq, exchange, routing_key, body in pending:
+                    publishing.publish(
+                        producer, published_body(body),
+                        exchange=exchange, routing_key=routing_key, user_id=self.user_id,
+                        # Every inbox is declared (by the broker provisioning); mandatory turns a
+                        # missing binding into an error (and a retry) instead of a silent drop.
+                        mandatory=topology.has_subscribers(exchange, routing_key))
+                    self._confirms.published()
+        except Exception:
+            self.close()  # its count of publishes counted frames never sent
+            raise
         self._confirms.wait(publishing.CONFIRM_TIMEOUT)
 
     def close(self) -> None:

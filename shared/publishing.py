@@ -29,17 +29,14 @@ def pipelining(amqp_uri: str) -> BrokerConnection:
 
 
 def publish(producer: Any, body: str, *, exchange: str, routing_key: str, user_id: str | None,
-            mandatory: bool, headers: dict[str, str] | None = None,
-            timeout: float | None = CONFIRM_TIMEOUT) -> None:
+            mandatory: bool, headers: dict[str, str] | None = None) -> None:
     """One persistent JSON message, confirmed; with ``mandatory`` an unroutable one is an error.
 
     ``user_id`` is the publishing broker user, which RabbitMQ checks against the login.
-    ``timeout`` bounds the write (and on a ``confirming`` connection the wait for the
-    confirm); ``None`` inside ``one_write``, which writes the frames itself, bounded.
     """
     producer.publish(body, exchange=exchange, routing_key=routing_key, headers=headers,
                      user_id=user_id, content_type="application/json", content_encoding="utf-8",
-                     delivery_mode=2, mandatory=mandatory, confirm_timeout=timeout)
+                     delivery_mode=2, mandatory=mandatory, confirm_timeout=CONFIRM_TIMEOUT)
 
 
 @contextmanager
@@ -48,9 +45,11 @@ def one_write(broker: BrokerConnection) -> Iterator[None]:
 
     py-amqp sends each message's frames with a write of its own, and on loopback the kernel
     delivers them to the broker inside each. Frames are copied as written (py-amqp reuses
-    its buffer) and written in order, also when the block raises, so the channel's count of
-    publishes (and the confirms awaited) matches what the broker got. Nothing else may write
-    on the connection meanwhile: the relay's connection is its own.
+    its buffer) and written in order, without a time limit, as each publish was (a broker
+    that blocks publishers holds the relay until it lets them go). When the block raises,
+    nothing is written and the channel's count of publishes no longer matches the broker's:
+    the caller must close the connection. Nothing else may write on it meanwhile: the relay's
+    connection is its own (no heartbeats; no confirm is due for frames not yet sent).
     """
     transport = broker.connection.transport
     write = transport._write
@@ -60,6 +59,5 @@ def one_write(broker: BrokerConnection) -> Iterator[None]:
         yield
     finally:
         transport._write = write
-        if frames:
-            with transport.having_timeout(CONFIRM_TIMEOUT):
-                transport.write(b"".join(frames))
+    if frames:
+        write(b"".join(frames))

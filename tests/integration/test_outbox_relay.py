@@ -200,3 +200,25 @@ def test_a_batch_goes_to_the_broker_in_one_write_and_arrives_whole_in_order(db, 
     assert len(writes) == 1, writes  # the 30 messages' frames in one write
     relay.close()
     assert [m["event_id"] for m in _drain(amqp_uri, "followup")] == ids
+
+
+def test_a_batch_that_fails_half_built_sends_nothing_and_the_next_sends_it_whole(db, amqp_uri, monkeypatch):
+    from shared import outbox
+
+    ids = _record_matched(db, 3)
+    relay = OutboxRelay(db, amqp_uri)
+    built, failing = [], True
+
+    def second_fails(stored):  # type: ignore[no-untyped-def]
+        built.append(stored)
+        if failing and len(built) == 2:
+            raise RuntimeError("the second message could not be built")
+        return published_body(stored)
+    published_body = outbox.published_body
+    monkeypatch.setattr(outbox, "published_body", second_fails)
+    with pytest.raises(RuntimeError):
+        relay.relay_once()
+    failing = False
+    assert relay.relay_once() == 3  # on a new connection: the old one's count of publishes was off
+    relay.close()
+    assert [m["event_id"] for m in _drain(amqp_uri, "followup")] == ids  # once each: none of the failed batch

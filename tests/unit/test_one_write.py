@@ -1,8 +1,6 @@
 """``publishing.one_write``: a batch's frames reach the socket in one write, whole and in order."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 
 from shared import publishing
@@ -13,18 +11,12 @@ class _Transport:
 
     def __init__(self) -> None:
         self.writes: list[bytes] = []
-        self.timeouts: list[float | None] = []
 
     def _write(self, data: bytes) -> None:
         self.writes.append(bytes(data))
 
     def write(self, data: bytes) -> None:
         self._write(data)
-
-    @contextmanager
-    def having_timeout(self, timeout):  # type: ignore[no-untyped-def]
-        self.timeouts.append(timeout)
-        yield
 
 
 class _Broker:
@@ -46,17 +38,16 @@ def test_the_frames_written_inside_go_in_one_write_in_order_at_the_end():
         _frames_through(transport, [b"first", b"second", b"third"])
         assert transport.writes == []
     assert transport.writes == [b"firstsecondthird"]
-    assert transport.timeouts == [publishing.CONFIRM_TIMEOUT]  # the one write is bounded
 
 
-def test_what_was_written_before_a_failure_still_goes_and_later_writes_go_straight():
+def test_after_a_failure_nothing_of_the_batch_is_written_and_later_writes_go_straight():
     broker = _Broker()
     transport = broker.connection.transport
     with pytest.raises(RuntimeError), publishing.one_write(broker):  # type: ignore[arg-type]
         _frames_through(transport, [b"one", b"two"])
         raise RuntimeError("the third message could not be built")
     transport.write(b"after")
-    assert transport.writes == [b"onetwo", b"after"]
+    assert transport.writes == [b"after"]
 
 
 def test_nothing_written_inside_writes_nothing():
