@@ -7,33 +7,45 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def seconds(pid: int) -> float:
-    """User and system CPU seconds the process has used so far (0 once it has gone)."""
+def seconds(pid: int) -> float | None:
+    """User and system CPU seconds the process has used so far (None once it has gone)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
+        return None
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def others(name: str) -> list[int]:
-    """The pids of processes whose command line holds ``name`` (the broker, PostgreSQL's backends)."""
-    found = subprocess.run(["pgrep", "-f", name], capture_output=True, text=True).stdout.split()
-    return [int(pid) for pid in found]
+def matching(pattern: str) -> Callable[[], list[int]]:
+    """The pids, when called, of processes whose command line matches ``pattern``."""
+    def pids() -> list[int]:
+        found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+        return [int(pid) for pid in found]
+    return pids
 
 
 @contextmanager
-def spent(groups: dict[str, list[int]]) -> Iterator[dict[str, float]]:
-    """Fills the dict it yields with each group's CPU seconds spent inside the block."""
-    before = {name: sum(seconds(pid) for pid in pids) for name, pids in groups.items()}
+def spent(groups: dict[str, Callable[[], list[int]]]) -> Iterator[dict[str, float]]:
+    """Fills the dict it yields with each group's CPU seconds spent inside the block.
+
+    A group's processes are looked for at both ends: one that started inside counts whole,
+    one that ended inside counts nothing (its last figures are gone), so a pool that opens
+    or closes a PostgreSQL backend meanwhile makes the figure low, never negative.
+    """
+    before = {name: _each(find()) for name, find in groups.items()}
     used: dict[str, float] = {}
     yield used
-    for name, pids in groups.items():
-        used[name] = sum(seconds(pid) for pid in pids) - before[name]
+    for name, find in groups.items():
+        after = _each(find())
+        used[name] = sum(cpu - before[name].get(pid, 0.0) for pid, cpu in after.items())
+
+
+def _each(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu for pid in pids if (cpu := seconds(pid)) is not None}

@@ -32,7 +32,8 @@ class IntakePublisher:
     def publish_all(self, messages: list[dict[str, Any]], timeout: float = 30) -> None:
         """Messages of one event type back to back, their confirms awaited together at the end:
         a burst that arrives faster than a consumer takes it."""
-        publish_confirmed(self.uri, self.exchange, messages[0]["event_type"],
+        (event_type,) = {message["event_type"] for message in messages}
+        publish_confirmed(self.uri, self.exchange, event_type,
                           [json.dumps(message).encode() for message in messages], timeout)
 
     def close(self) -> None:
