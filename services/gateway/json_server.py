@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -144,6 +145,20 @@ def _message(response: Response) -> str:
         return ""
 
 
+class NoDelayProtocol(HttpOnlyProtocol):
+    """nameko's HTTP protocol on a socket that sends each write at once (``TCP_NODELAY``).
+
+    eventlet writes a response's headers and its body apart; with Nagle's algorithm the body
+    waited for the client's acknowledgement of the headers, which a client delays by up to
+    40 ms: a page of 50 referrals took a median 52 ms, one of 200 (a body of several
+    segments, acknowledged at once) 18.
+    """
+
+    def setup(self) -> None:
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
+
+
 class JsonWebServer(WebServer):
     """The shared web server, serving :class:`JsonWsgiApp`."""
 
@@ -156,7 +171,7 @@ class JsonWebServer(WebServer):
     def get_wsgi_app(self) -> JsonWsgiApp:
         return JsonWsgiApp(self)
 
-    def get_wsgi_server(self, sock: Any, wsgi_app: Any, protocol: Any = HttpOnlyProtocol,
+    def get_wsgi_server(self, sock: Any, wsgi_app: Any, protocol: Any = NoDelayProtocol,
                         debug: bool = False) -> Any:
         # eventlet's access line would log each raw request line; JsonWsgiApp logs the route instead.
         return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug,
