@@ -9,6 +9,7 @@ block). One socket write and one green thread less per call.
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
 from nameko.messaging import QueueConsumer
@@ -25,9 +26,18 @@ class ReplyConsumer(QueueConsumer):
 
 
 class ReplyListener(NamekoReplyListener):
-    """nameko's reply listener on a queue consumed without acks."""
+    """nameko's reply listener on a queue consumed without acks.
+
+    Its callers' events are held weakly: nameko forgets one only when its reply comes, so
+    each call that timed out (the service never answered) stayed for the process's life.
+    A caller waiting holds its event, and one that gave up holds it no more.
+    """
 
     queue_consumer = ReplyConsumer()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._reply_events: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 
     def setup(self) -> None:
         super().setup()
