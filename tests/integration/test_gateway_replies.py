@@ -80,8 +80,19 @@ def test_concurrent_calls_each_get_their_own_answer_from_replies_consumed_withou
 
 
 def test_a_reply_that_comes_after_its_caller_gave_up_is_dropped_and_the_next_call_answered(caller):
+    from services.gateway.replies import ReplyListener
+
+    listener = get_extension(caller, ReplyListener)
+    arrived, handle = [], listener.handle_message
+
+    def noted(body, message):  # type: ignore[no-untyped-def]
+        handle(body, message)
+        arrived.append(body)
+    listener.handle_message = noted  # type: ignore[method-assign]
     ask = _asker(caller)
     with pytest.raises(Unavailable):
         ask("late", wait=0.5, timeout=0.1)
-    eventlet.sleep(0.6)  # the late reply has come and gone
+    wait_for(lambda: arrived, timeout=10, what="the late reply to arrive")  # and be handled
     assert ask("next") == "next"
+    assert [reply["result"] for reply in arrived] == ["late", "next"]
+    assert list(listener._reply_events) == []  # neither left waiting for a reply
