@@ -168,7 +168,7 @@ def consume(db: ServiceDatabase, handlers: Handlers, delivery: Delivery, max_att
     """
     try:
         with db.transaction() as uow:
-            return take(uow, handlers, delivery)
+            return take(uow, handlers, read(delivery, db))
     except Exception as exc:
         if _gives_up(db, delivery, exc, max_attempts):
             return REJECTED
@@ -200,7 +200,8 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
                 ordering.take_streams(uow.conn, _streams(reads))
             for delivery, found in zip(deliveries, reads, strict=True):
                 with around(delivery.body):
-                    done.append(take(uow, handlers, found, isolated=False))
+                    # Read again where reading failed unexpectedly: it fails here, in its turn.
+                    done.append(take(uow, handlers, found or read(delivery, db), isolated=False))
         return done
     except Undo:
         failed = len(done)
@@ -218,19 +219,19 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
             + consume_batch(db, handlers, deliveries[failed + 1:], max_attempts, around))
 
 
-def _read_ahead(delivery: Delivery, db: ServiceDatabase) -> Read | Delivery:
-    """``read`` before the batch; after an unexpected failure, the delivery, for ``take`` to fail on in turn."""
+def _read_ahead(delivery: Delivery, db: ServiceDatabase) -> Read | None:
+    """``read`` before the batch; None after an unexpected failure (the batch reads it again in turn)."""
     try:
         return read(delivery, db)
     except Exception:
-        return delivery
+        return None
 
 
-def _streams(reads: Sequence[Read | Delivery]) -> list[tuple[str, str]]:
+def _streams(reads: Sequence[Read | None]) -> list[tuple[str, str]]:
     """The (source, stream) of each event ``take`` will keep in order: none of one refused before it writes."""
     streams = []
     for found in reads:
-        if isinstance(found, Read) and found.event is not None and _ordered(found.event, found.delivery.exchange):
+        if found is not None and found.event is not None and _ordered(found.event, found.delivery.exchange):
             assert found.event.stream_id is not None
             streams.append((found.event.source, found.event.stream_id))
     return streams
@@ -263,9 +264,9 @@ class Undo(Exception):
     """A delivery of a batch was refused after it wrote: undo the batch, take that one alone."""
 
 
-def take(uow: UnitOfWork, handlers: Handlers, delivery: Delivery | Read, isolated: bool = True) -> str:
-    """One delivery (raw, or as ``read`` found it) inside ``uow``'s transaction: applied, a
-    duplicate, parked or kept as rejected.
+def take(uow: UnitOfWork, handlers: Handlers, found: Read, isolated: bool = True) -> str:
+    """One delivery, as ``read`` found it, inside ``uow``'s transaction: applied, a duplicate,
+    parked or kept as rejected.
 
     ``isolated``: its writes under a savepoint of their own, so a refusal undoes only them.
     Without (in a batch), a refusal after it wrote raises ``Undo``. A message refused
@@ -273,7 +274,6 @@ def take(uow: UnitOfWork, handlers: Handlers, delivery: Delivery | Read, isolate
     Raises for unexpected failures (the caller's transaction then rolls back).
     """
     db = uow.db
-    found = delivery if isinstance(delivery, Read) else read(delivery, db)
     delivery = found.delivery
     if found.event is None:
         assert found.refusal is not None
