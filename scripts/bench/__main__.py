@@ -48,17 +48,17 @@ def running(amqp_uri: str, var_dir: Path, env: dict[str, str] | None = None,
         system.start(wait=False)
         for n in range(2, instances + 1):
             system.start(*(f"{s}#{n}" for s in SERVICES), wait=False)
-        system.wait_healthy(timeout=300)
-        wait_consuming(amqp_uri, instances)
+        wait_ready(system, amqp_uri, instances)
         yield system
     finally:
         system.stop()
 
 
-def wait_consuming(amqp_uri: str, instances: int) -> None:
-    """Until every service's inbox has ``instances`` consumers: the gateway's health says
-    nothing of them, and an instance still starting would spend its start-up's CPU
-    inside the figures."""
+def wait_ready(system: System, amqp_uri: str, instances: int) -> None:
+    """Until the gateway is healthy and every service's inbox has ``instances`` consumers: the
+    gateway's health says nothing of them, and an instance still starting would spend its
+    start-up's CPU inside the figures."""
+    system.wait_healthy(timeout=300)
     vhost = broker_users.vhost_of(amqp_uri)
     wait_for(lambda: all(broker.queue_consumers(vhost, topology.inbox_queue_name(s)) >= instances for s in SERVICES),
              300, interval=0.2, what=f"{instances} consumer(s) on every inbox")
@@ -197,8 +197,7 @@ def main() -> None:
                 with running(amqp_uri, pg_var, urls) as system:
                     one = bench_bus(system, amqp_uri, "PostgreSQL, one instance each", args.messages, args.times)
                     system.start(*(f"{s}#2" for s in SERVICES), wait=False)
-                    system.wait_healthy(timeout=300)
-                    wait_consuming(amqp_uri, 2)
+                    wait_ready(system, amqp_uri, 2)
                     two = bench_bus(system, amqp_uri, "PostgreSQL, two instances each", args.messages, args.times)
                     figure("two instances against one (PostgreSQL)", f"{two / one:.2f} x", "> 1 x", two > one)
         if "candidates" in args.only:

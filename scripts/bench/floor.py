@@ -5,9 +5,9 @@ intake → referrals (which records and relays ``referral_received``) → matchi
 followup. Here the same shape runs with plain kombu clients in processes of their own,
 as the services are: quorum queues, persistent messages, a relay that republishes each
 message (without confirms or any database), two sinks that ack, in batches as the
-services do. Measured as the bus
-figure is, beside the same raw round trip, it says how much of the raw rate three hops
-and four Python clients on this broker and these cores leave before any work is done.
+services do. Measured as the bus figure is, beside the same raw round trip, it says how
+much of the raw rate three hops and four Python clients on this broker and these cores
+leave before any work is done.
 """
 from __future__ import annotations
 
