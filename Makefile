@@ -48,6 +48,7 @@ faults: venv
 	$(BIN)/python -m tests.faults.run --runs 10 --compare $(ARGS)
 
 bench: venv
+	bash deploy/prepare-test-env.sh --no-browser
 	$(BIN)/python -m scripts.bench $(ARGS)
 
 # docs/asyncapi.json from the topology and the contract schemas (a unit test says when stale).

@@ -4,6 +4,7 @@
 # browser test (installed with apt-get when missing). Idempotent; meant to run as root on a
 # machine where both are installed from Debian's packages. Exits non-zero, saying why,
 # when something cannot be brought up: tests that need these services must fail, not skip.
+# `--no-browser` (for `make bench`) leaves Chromium out.
 set -euo pipefail
 
 PATH="$PATH:/usr/sbin:/sbin:/usr/local/sbin"
@@ -96,7 +97,7 @@ ensure_chromium() {
     say "Chromium is at $CHROMIUM"
 }
 
-ensure_chromium
+[ "${1:-}" = "--no-browser" ] || ensure_chromium
 ensure_rabbitmq
 ensure_rabbitmq_management
 ensure_postgres
