@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scripts.bench import bus, data, encryption, floor, reads
+from scripts.bench import bus, cpu, data, encryption, floor, reads
 from shared import broker_users, replay, topology, verify
 from tests.support import broker, postgres
 from tests.support.processes import System
@@ -92,9 +92,19 @@ def bench_reads(system: System, var_dir: Path, times: int) -> None:
         ids = [r[0] for r in conn.execute(select(referrals.c.referral_id).limit(5000))]
     db.engine.dispose()
     random.Random(1).shuffle(ids)
-    rate, p99 = reads.median_of(times, lambda: reads.single_reads(system.gateway, ids))
+    processes = {name: (lambda pid=process.pid: [pid]) for name, process in system.processes.items()
+                 if name in ("gateway", "referrals")} | {"broker": cpu.matching("beam.smp")}
+    spent: list[dict[str, float]] = []
+
+    def single_reads() -> tuple[float, float]:
+        rate, p99, cpu_per_read = reads.single_reads(system.gateway, ids, processes)
+        spent.append(cpu_per_read)
+        return rate, p99
+
+    rate, p99 = reads.median_of(times, single_reads)
     figure("GET /referrals/{id}, 8 clients: requests/s", f"{rate:,.0f} req/s", ">= 200 req/s", rate >= 200)
     figure("GET /referrals/{id}, 8 clients: p99", f"{p99:.1f} ms", "<= 25 ms", p99 <= 25)
+    cpu_per("read", spent)
     # The consultants' web page asks its lists in pages of 200: that is the figure for a
     # consultant's page; the API's default page (50) and the largest a client may ask (500) beside it.
     for limit in (reads.web_page_size(), reads.DEFAULT_PAGE, reads.LARGEST_PAGE):
@@ -123,11 +133,15 @@ def bench_bus(system: System, amqp_uri: str, label: str, n: int, times: int) -> 
     raw, rate = reads.median_of(times, pair)
     figure(f"bus -> all three projections ({label})", f"{rate:,.0f} ev/s = {rate / raw:.2f} x raw",
            f">= 0.40 x raw ({raw:,.0f}/s)", rate >= 0.4 * raw)
-    # Steadier than the rate on a shared machine: what each process spent per event (median).
-    medians = {name: statistics.median(run.get(name, 0.0) for run in spent) for name in spent[0]}
-    print("    CPU per event: " + ", ".join(f"{name} {ms:.2f}" for name, ms in medians.items())
-          + f"; all {sum(medians.values()):.2f} ms", flush=True)
+    cpu_per("event", spent)
     return rate
+
+
+def cpu_per(what: str, spent: list[dict[str, float]]) -> None:
+    """Steadier than the rates on a shared machine: what each process spent per ``what`` (median of the runs)."""
+    medians = {name: statistics.median(run.get(name, 0.0) for run in spent) for name in spent[0]}
+    print(f"    CPU per {what}: " + ", ".join(f"{name} {ms:.2f}" for name, ms in medians.items())
+          + f"; all {sum(medians.values()):.2f} ms", flush=True)
 
 
 def bench_floor(amqp_uri: str, n: int, times: int) -> None:
