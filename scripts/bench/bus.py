@@ -65,7 +65,7 @@ def through_system(system: System, amqp_uri: str, bodies: list[bytes],
         started = time.perf_counter()
         publish_confirmed(amqp_uri, exchange, "referral_submitted", bodies, timeout)
         wait_for(lambda: all(count() - before[s] >= len(bodies) for s, count in counts.items()), timeout,
-                 interval=0.1, what="every projection to hold the new referrals")
+                 interval=0.01, what="every projection to hold the new referrals")
         rate = len(bodies) / (time.perf_counter() - started)
     return rate, {name: 1000 * seconds / len(bodies) for name, seconds in used.items() if seconds}
 
