@@ -29,7 +29,7 @@ from sqlalchemy import (
     select,
 )
 
-from shared import sqlite_runs
+from shared import driver_statements
 from shared.db import UtcDateTime
 from shared.envelope import utcnow
 from shared.errors import ValidationFailed
@@ -74,7 +74,7 @@ def record(conn: Connection, reader: Mapping[str, Any] | None, *, kind: str, fie
     disclosed = sorted(set(fields))
     if not disclosed:
         return
-    sqlite_runs.write_one(conn, _APPEND, {"at": utcnow(), "actor_id": actor["id"], "actor_role": actor["role"],
+    driver_statements.write_one(conn, _APPEND, {"at": utcnow(), "actor_id": actor["id"], "actor_role": actor["role"],
                                           "subject_id": subject_id, "kind": kind, "fields": json.dumps(disclosed),
                                           "object_id": object_id})
 

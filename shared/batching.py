@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.sql.dml import UpdateBase
 
-from shared import sqlite_runs
+from shared import driver_statements
 
 RowKeys = Mapping[Any, str | tuple[str, ...]]
 _DIRECT, _STRICT = object(), object()  # sent at once; held, kept in strict order
@@ -87,7 +87,7 @@ class Batched:
             runs.setdefault(statement, []).extend(
                 {**dict(zip(key, row)), amount: total} for row, total in held.items())
         for statement, params in runs.items():
-            if len(params) == 1 or not sqlite_runs.send(self.conn, statement, params):
+            if len(params) == 1 or not driver_statements.send(self.conn, statement, params):
                 self.conn.execute(statement, params)
 
     @property
@@ -105,7 +105,7 @@ class Batched:
 
 class Direct:
     """Wraps a ``Connection`` for appliers outside a replay: each write of a row-local statement
-    goes to the database straight through the driver (``shared.sqlite_runs.write_one``), the
+    goes to the database straight through the driver (``shared.driver_statements.write_one``), the
     rest to SQLAlchemy.
 
     As through ``Batched``, such a write answers None: appliers never read what a
@@ -120,7 +120,7 @@ class Direct:
 
     def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
         if type(parameters) is dict and not kwargs and statement in self._row_keys:
-            sqlite_runs.write_one(self.conn, statement, parameters)
+            driver_statements.write_one(self.conn, statement, parameters)
             return None
         return self.conn.execute(statement, parameters, **kwargs)
 

@@ -42,7 +42,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.exc import IntegrityError
 
-from shared import sqlite_runs
+from shared import driver_statements
 from shared.db import UtcDateTime
 from shared.envelope import Event, event_from_json, utcnow
 from shared.errors import ConcurrencyConflict
@@ -91,7 +91,7 @@ event_subjects = Table(
 )
 
 # The statements every consumed or recorded event runs, built once (building one costs
-# more than executing it) and sent through the driver on SQLite (``shared.sqlite_runs``).
+# more than executing it) and sent through the driver on SQLite (``shared.driver_statements``).
 _CONTAINS = select(events.c.seq).where(events.c.event_id == bindparam("event_id"))
 _STREAM_VERSION = select(func.max(events.c.stream_version)).where(
     events.c.stream_id == bindparam("stream_id"), events.c.origin == RECORDED)
@@ -169,7 +169,7 @@ class EventStore:
                     self._keep(conn, event, RECORDED)
                 else:
                     seq = self._insert(conn, event, RECORDED)
-                    sqlite_runs.write_one(conn, _INSERT_OUTBOX, {"seq": seq, "exchange": self.exchange,
+                    driver_statements.write_one(conn, _INSERT_OUTBOX, {"seq": seq, "exchange": self.exchange,
                                                                  "routing_key": event.event_type})
             except ConcurrencyConflict as exc:
                 if expected_version != 0:
@@ -195,7 +195,7 @@ class EventStore:
         """PostgreSQL: the event stored, indexed (and queued, if recorded) in one round trip; its seq."""
         learned = (event.recorded_at if origin == RECORDED else None) or utcnow()
         try:
-            row = sqlite_runs.first_row(conn, _KEEP[origin], {
+            row = driver_statements.first_row(conn, _KEEP[origin], {
                 "event_id": event.event_id, "event_type": event.event_type, "stream_id": event.stream_id,
                 "stream_version": event.stream_version, "recorded_at": learned, "envelope": event.to_json(),
                 "at": event.recorded_at or learned, "subjects": sorted(subjects_of(event)),
@@ -208,7 +208,7 @@ class EventStore:
         return int(row[0])
 
     def contains(self, conn: Connection, event_id: str) -> bool:
-        return sqlite_runs.first_row(conn, _CONTAINS, {"event_id": event_id}) is not None
+        return driver_statements.first_row(conn, _CONTAINS, {"event_id": event_id}) is not None
 
     def read_stream(self, conn: Connection, stream_id: str) -> list[Event]:
         rows = conn.execute(
@@ -269,7 +269,7 @@ class EventStore:
     def _insert(self, conn: Connection, event: Event, origin: str) -> int:
         recorded_at = (event.recorded_at if origin == RECORDED else None) or utcnow()
         try:
-            seq = sqlite_runs.insert_one(conn, _INSERT_EVENT, {
+            seq = driver_statements.insert_one(conn, _INSERT_EVENT, {
                 "event_id": event.event_id, "origin": origin, "event_type": event.event_type,
                 "stream_id": event.stream_id, "stream_version": event.stream_version,
                 "recorded_at": recorded_at, "envelope": event.to_json()})
@@ -284,7 +284,7 @@ class EventStore:
         rows = [{"subject_id": subject, "seq": seq, "recorded_at": at, "event_id": event.event_id}
                 for subject in sorted(subjects_of(event))]
         if len(rows) == 1:
-            sqlite_runs.write_one(conn, _INSERT_SUBJECTS, rows[0])
+            driver_statements.write_one(conn, _INSERT_SUBJECTS, rows[0])
         elif rows:
             conn.execute(_INSERT_SUBJECTS, rows)
 

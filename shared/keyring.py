@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from shared import masterkey, sqlite_runs
+from shared import driver_statements, masterkey
 from shared.db import UtcDateTime
 from shared.envelope import utcnow
 from shared.eventstore import metadata
@@ -226,7 +226,7 @@ class Keyring:
             # Most subjects sealed are new: a key is offered first, in the one statement that
             # leaves an existing key (or an erased subject's tombstone) alone, and read only then.
             return self._create(conn, subject_id, kind)
-        row = sqlite_runs.first_row(conn, _WRAPPED, {"b_subject": subject_id})
+        row = driver_statements.first_row(conn, _WRAPPED, {"b_subject": subject_id})
         if row is None:
             return self._create(conn, subject_id, kind) if create else None
         if row[0] is None:
@@ -251,7 +251,7 @@ class Keyring:
         row = {"subject_id": subject_id, "kind": kind, "wrapped_key": wrapped, "created_at": utcnow()}
         new_key = _NEW_KEY.get(conn.dialect.name)
         if new_key is not None:  # one statement, which leaves a key a concurrent writer made alone
-            if sqlite_runs.write_one(conn, new_key, row) != 1:
+            if driver_statements.write_one(conn, new_key, row) != 1:
                 return self._key(conn, subject_id, kind, create=False)
             aead = self._unwrapped(subject_id, wrapped)
             _note_created(conn, subject_id, aead)

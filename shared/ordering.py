@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from shared import sqlite_runs
+from shared import driver_statements
 from shared.db import UtcDateTime
 from shared.envelope import Event, utcnow
 from shared.eventstore import metadata
@@ -145,7 +145,7 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
     key = {"b_source": source, "b_stream": stream_id}
     take_stream = _TAKE_STREAM.get(conn.dialect.name)
     if take_stream is not None:  # leaves a stream someone created alone
-        row = sqlite_runs.first_row(conn, take_stream, {"source": source, "stream_id": stream_id,
+        row = driver_statements.first_row(conn, take_stream, {"source": source, "stream_id": stream_id,
                                                          "version": 0, **key})
         assert row is not None  # an upsert's RETURNING gives the row it made or kept
         version, parked = row
@@ -166,7 +166,7 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
 
 
 def advance(conn: Connection, source: str, stream_id: str, version: int) -> None:
-    sqlite_runs.write_one(conn, _ADVANCE, {"b_source": source, "b_stream": stream_id, "b_version": version})
+    driver_statements.write_one(conn, _ADVANCE, {"b_source": source, "b_stream": stream_id, "b_version": version})
     found = conn.info.get(_TAKEN)
     if found is not None and (source, stream_id) in found[1]:
         if _taken(conn) is None:  # under a savepoint: what it leaves is read again

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
-from shared import sqlite_runs
+from shared import driver_statements
 from shared.db import READ_ONLY
 from shared.errors import NotFound
 
@@ -76,7 +76,7 @@ def refusal(token_id: str) -> str | None:
     with database.engine().connect() as conn:
         conn.info[READ_ONLY] = True  # kept with the pooled connection: taken off again below
         try:
-            found = sqlite_runs.first_row(conn, _REVOKED_AT, {"b_token_id": token_id})
+            found = driver_statements.first_row(conn, _REVOKED_AT, {"b_token_id": token_id})
         finally:
             conn.info.pop(READ_ONLY, None)
     if found is None:

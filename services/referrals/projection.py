@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 
 from services.referrals import domain
-from shared import json_text, referral_lifecycle, sqlite_runs
+from shared import driver_statements, json_text, referral_lifecycle
 from shared.db import UtcDateTime
 from shared.envelope import Event
 from shared.projection import Projection
@@ -151,13 +151,13 @@ _BY_REF = _KNOWN.where(referrals.c.referring_site == bindparam("b_site"),
 
 
 def known_by_id(conn: Connection, referral_id: str) -> domain.KnownReferral | None:
-    return _known(sqlite_runs.first_row(conn, _BY_ID, {"b_referral_id": referral_id}))
+    return _known(driver_statements.first_row(conn, _BY_ID, {"b_referral_id": referral_id}))
 
 
 def known_by_ref(conn: Connection, site: str, external_ref: str) -> domain.KnownReferral | None:
-    return _known(sqlite_runs.first_row(conn, _BY_REF, {"b_site": site, "b_external_ref": external_ref}))
+    return _known(driver_statements.first_row(conn, _BY_REF, {"b_site": site, "b_external_ref": external_ref}))
 
 
 def _known(row: tuple[Any, ...] | None) -> domain.KnownReferral | None:
-    # Three text columns, as the driver gives them (sqlite_runs.first_row: no result processors).
+    # Three text columns, as the driver gives them (driver_statements.first_row: no result processors).
     return None if row is None else domain.KnownReferral(*row)

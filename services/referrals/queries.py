@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy import Connection, bindparam, select
 
 from services.referrals.projection import LIST_ORDER, referrals
-from shared import sqlite_runs
+from shared import driver_statements
 from shared.errors import NotFound
 from shared.filters import narrowed
 from shared.keyring import ERASED, Keyring
@@ -29,7 +29,7 @@ _LISTED = select(*(referrals.c[name] for name in _SHOWN))
 
 def get_referral(conn: Connection, referral_id: str, include_personal: bool,
                  today: date, keyring: Keyring) -> dict[str, Any]:
-    found = sqlite_runs.mappings(conn, _BY_ID, {"b_referral_id": referral_id})  # the driver's, typed
+    found = driver_statements.mappings(conn, _BY_ID, {"b_referral_id": referral_id})  # the driver's, typed
     if not found:
         raise NotFound(f"no referral {referral_id}")
     row = found[0]

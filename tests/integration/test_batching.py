@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, bindparam, event, insert, select, update
 
-from shared import sqlite_runs
+from shared import driver_statements
 from shared.batching import Batched, Direct
 from shared.db import UtcDateTime, make_engine
 
@@ -94,7 +94,7 @@ def test_rows_read_through_the_driver_are_typed_as_sqlalchemy_types_them(tmp_pat
         conn.execute(ADD_TYPED, [{"key": "a", "at": at, "on": date(2023, 1, 2), "flag": True, "note": "x"},
                                  {"key": "b", "at": None, "on": None, "flag": True, "note": None}])
         expected = [dict(row) for row in conn.execute(query, {"b_flag": True}).mappings()]
-        got = sqlite_runs.mappings(conn, query, {"b_flag": True})
+        got = driver_statements.mappings(conn, query, {"b_flag": True})
     engine.dispose()
     assert got == expected and [type(v) for v in got[0].values()] == [type(v) for v in expected[0].values()]
     assert got[0]["at"] == at and got[0]["at"].tzinfo is not None and got[0]["flag"] is True

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from shared import masterkey, sqlite_runs
+from shared import driver_statements, masterkey
 from shared.db import make_engine
 from shared.envelope import Event
 from shared.eventstore import metadata
@@ -23,7 +23,7 @@ CANARY = "Canary-Kx7Q"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
-    # Keys are read and made through the driver on each backend (shared.sqlite_runs).
+    # Keys are read and made through the driver on each backend (shared.driver_statements).
     url = f"sqlite:///{tmp_path / 'keys.db'}" if request.param == "sqlite" else \
         postgres.emptied(request.getfixturevalue("postgres_url"), metadata)
     engine = make_engine(url)
@@ -196,8 +196,8 @@ def test_a_subject_with_a_key_is_sealed_under_it_and_a_new_subject_is_not_read_f
         first = keys.seal(conn, "r-7", {"name": CANARY}, "referral")
         stored = conn.execute(select(subject_keys.c.wrapped_key).where(subject_keys.c.subject_id == "r-7")).scalar()
     reads: list[object] = []
-    read = sqlite_runs.first_row
-    monkeypatch.setattr(sqlite_runs, "first_row", lambda conn, statement, *a: reads.append(statement) or read(
+    read = driver_statements.first_row
+    monkeypatch.setattr(driver_statements, "first_row", lambda conn, statement, *a: reads.append(statement) or read(
         conn, statement, *a))
     with engine.begin() as conn:  # a later transaction: nothing of r-7 remembered
         keys.check(conn)

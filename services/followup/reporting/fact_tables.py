@@ -36,7 +36,7 @@ from sqlalchemy import (
 from services.followup.reporting import contributions
 from services.followup.reporting.count_tables import CountTable
 from services.followup.standing import six_month_mark
-from shared import sqlite_runs
+from shared import driver_statements
 from shared.batching import replay_memo
 from shared.db import UtcDateTime
 from shared.envelope import Event
@@ -175,7 +175,7 @@ class ReportStore:
         memo = replay_memo(conn, table.name)
         if memo is not None:
             return memo.get(value)
-        rows = sqlite_runs.mappings(conn, self._current_of[table], {"b_key": value})
+        rows = driver_statements.mappings(conn, self._current_of[table], {"b_key": value})
         return rows[0] if rows else None
 
     def _current_matches_of(self, conn: Connection, referral_id: str) -> list[Any]:
@@ -183,7 +183,7 @@ class ReportStore:
         if memo is not None:
             current = replay_memo(conn, self.matches.name) or {}
             return [current[match_id] for match_id in memo.get(referral_id, ())]
-        return sqlite_runs.mappings(conn, self._matches_of_referral, {"b_referral_id": referral_id})
+        return driver_statements.mappings(conn, self._matches_of_referral, {"b_referral_id": referral_id})
 
     def _new_version(self, conn: Connection, table: Table, value: str, values: dict[str, Any]) -> None:
         """End the current version of ``value`` now and start the next one with ``values``."""

@@ -1,5 +1,6 @@
-"""One statement's run of many rows sent to SQLite with one ``executemany``, its parameters typed here.
+"""Statements compiled once by SQLAlchemy and sent straight to the driver, their parameters typed here.
 
+A replay's runs: one statement's many rows sent to SQLite with one ``executemany``.
 SQLAlchemy builds and processes a parameter set per row of an ``executemany``
 in Python; for the runs a replay sends (tens of thousands of rows of a few
 statements) that costs as much as SQLite's own work. The statement is compiled

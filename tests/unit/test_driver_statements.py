@@ -1,4 +1,4 @@
-"""The shorter bind processors of ``shared.sqlite_runs`` write what SQLAlchemy's own write, value for value."""
+"""The shorter bind processors of ``shared.driver_statements`` write what SQLAlchemy's own write, value for value."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -9,7 +9,7 @@ from sqlalchemy import Date, DateTime, Integer, String
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import UtcDateTime
-from shared.sqlite_runs import shorter
+from shared.driver_statements import shorter
 
 SQLITE = sqlite.dialect()
 offsets = st.one_of(st.just(timezone.utc), st.none(),
