@@ -170,6 +170,23 @@ def bench_candidates() -> None:
                    p95 < 50)
 
 
+def host_speed() -> float:
+    """Milliseconds a fixed pure-Python workload takes on one core, nothing else of the bench running (median of five).
+
+    The host under this machine's two cores runs them slower or faster from hour to hour (the
+    same code's CPU per read was seen to double within an hour): printed at the start and the
+    end of a run, so figures from different runs can be read side by side.
+    """
+    def once() -> float:
+        started = time.perf_counter()
+        total = 0
+        for n in range(300_000):
+            total += len(str(n * 7)) + (n & 3)
+        assert total > 0
+        return (time.perf_counter() - started) * 1000
+    return statistics.median(once() for _ in range(5))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--times", type=int, default=3, help="runs per figure (the median is shown)")
@@ -181,7 +198,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("LGV_SECRET", "bench-" + uuid.uuid4().hex * 2)
     load = os.getloadavg()[0]
-    print(f"load average {load:.1f} on {os.cpu_count()} cores (figures are only as quiet as the machine)")
+    print(f"load average {load:.1f} on {os.cpu_count()} cores (figures are only as quiet as the machine); "
+          f"a fixed Python workload takes {host_speed():.0f} ms now")
     with tempfile.TemporaryDirectory(prefix="lgv-bench-") as tmp:
         var_dir = Path(tmp) / "var"
         var_dir.mkdir(mode=0o700)
@@ -219,6 +237,7 @@ def main() -> None:
         if "encryption" in args.only:
             bench_encryption(Path(tmp), args.times)
     missed = [name for name, _v, _t, met in rows if not met]
+    print(f"the fixed Python workload takes {host_speed():.0f} ms at the end")
     print(f"{len(rows) - len(missed)} of {len(rows)} figures met their targets"
           + (f"; missed: {', '.join(missed)}" if missed else ""))
 
