@@ -128,9 +128,22 @@ _json = json_text.dumps
 
 
 def referral_for(conn: Connection, event: Event) -> str:
-    """The referral a submission is about: the one with its (site, external_ref), or a new one."""
-    known = known_by_ref(conn, event.payload["referring_site"], event.payload["external_ref"])
+    """The referral a submission is about: the one with its (site, external_ref), or a new one.
+
+    What it found is kept for the submission's handler, whose own lookup of the same
+    (site, external_ref) comes next in the same transaction (``known_by_ref``).
+    """
+    site, external_ref = event.payload["referring_site"], event.payload["external_ref"]
+    known = _by_ref(conn, site, external_ref)
+    conn.info[_LOOKED_UP] = (conn.get_transaction(), site, external_ref, known)
     return known.referral_id if known else domain.new_referral_id(event.event_id)
+
+
+# A submission is looked up by (site, external_ref) twice, as its subject (``referral_for``,
+# before it is kept) and by its handler, with nothing written to the referrals between: a
+# submission is kept in the event log, sealed under keys, and no applier of the referrals
+# takes it. The handler's lookup takes the subject's answer once; any other is asked.
+_LOOKED_UP = "lgv.referrals.looked_up_by_ref"
 
 
 PROJECTION = Projection(metadata, {
@@ -155,6 +168,15 @@ def known_by_id(conn: Connection, referral_id: str) -> domain.KnownReferral | No
 
 
 def known_by_ref(conn: Connection, site: str, external_ref: str) -> domain.KnownReferral | None:
+    looked_up = conn.info.pop(_LOOKED_UP, None)
+    if looked_up is not None:
+        transaction, *key, known = looked_up
+        if transaction is not None and transaction is conn.get_transaction() and key == [site, external_ref]:
+            return known  # type: ignore[no-any-return]
+    return _by_ref(conn, site, external_ref)
+
+
+def _by_ref(conn: Connection, site: str, external_ref: str) -> domain.KnownReferral | None:
     return _known(driver_statements.first_row(conn, _BY_REF, {"b_site": site, "b_external_ref": external_ref}))
 
 
