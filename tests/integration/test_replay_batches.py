@@ -12,22 +12,16 @@ from shared import replay
 from shared.consumption import Delivery, consume
 from shared.contracts import REGISTRY
 from shared.db import make_engine
-from shared.eventstore import metadata as store_metadata
 from shared.unit_of_work import ServiceDatabase
 from shared.verify import verify
 from tests.support import events as ev
-from tests.support.postgres import emptied
 from tests.support.projections import rows
+from tests.support.store import referrals_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
-    url = (f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite"
-           else emptied(request.getfixturevalue("postgres_url"), metadata, store_metadata))
-    database = ServiceDatabase("referrals", make_engine(url), PROJECTION, REGISTRY)
-    database.create_tables()
-    yield database
-    database.engine.dispose()
+    yield from referrals_database(request, tmp_path)
 
 
 def _history(db: ServiceDatabase) -> None:

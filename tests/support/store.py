@@ -1,6 +1,10 @@
 """A small ServiceDatabase for tests: a real store with a one-table projection."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 from sqlalchemy import (
     Column,
     Connection,
@@ -48,3 +52,18 @@ def seen(db: ServiceDatabase, event_type: str) -> int:
     with db.reading() as conn:
         row = conn.execute(select(counts.c.n).where(counts.c.event_type == event_type)).first()
     return row.n if row else 0
+
+
+def referrals_database(request: Any, tmp_path: Path) -> Iterator[ServiceDatabase]:
+    """The referrals service's own database (its projection and store) on ``request.param``: sqlite or postgresql."""
+    from services.referrals.projection import PROJECTION
+    from services.referrals.projection import metadata as referrals_metadata
+    from shared.eventstore import metadata as store_metadata
+    from tests.support.postgres import emptied
+
+    url = (f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite"
+           else emptied(request.getfixturevalue("postgres_url"), referrals_metadata, store_metadata))
+    database = ServiceDatabase("referrals", make_engine(url), PROJECTION, REGISTRY)
+    database.create_tables()
+    yield database
+    database.engine.dispose()
