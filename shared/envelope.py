@@ -5,7 +5,6 @@ are dropped): outside publishers may add fields, we never emit stray ones.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import asdict, dataclass, replace
 from dataclasses import fields as fields_of
@@ -15,7 +14,7 @@ from typing import Any
 import orjson
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-from shared import compiled_schema
+from shared import compiled_schema, json_text
 from shared.errors import ValidationFailed
 
 ACTOR_KINDS = ("system", "consultant", "volunteer")
@@ -93,7 +92,7 @@ class Event:
         data = {f.name: getattr(self, f.name) for f in _FIELDS}
         data["occurred_at"] = self.occurred_at.isoformat()
         data["recorded_at"] = self.recorded_at.isoformat() if self.recorded_at else None
-        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+        return json_text.dumps(data)
 
     def evolve(self, **changes: Any) -> "Event":
         if not changes.keys() <= _FIELD_NAMES:

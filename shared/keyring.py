@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from shared import driver_statements, masterkey
+from shared import driver_statements, json_text, masterkey
 from shared.db import UtcDateTime
 from shared.envelope import utcnow
 from shared.eventstore import metadata
@@ -141,7 +141,7 @@ class Keyring:
         if aead is None:
             return None
         nonce = os.urandom(masterkey.NONCE_BYTES)
-        plain = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        plain = json_text.dumps(value).encode("utf-8")
         sealed = nonce + aead.encrypt(nonce, plain, subject_id.encode("utf-8"))
         return f"{PREFIX}{subject_id}:{base64.b64encode(sealed).decode('ascii')}"
 
