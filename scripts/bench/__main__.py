@@ -175,7 +175,7 @@ def host_speed() -> float:
 
     The host under this machine's two cores runs them slower or faster from hour to hour (the
     same code's CPU per read was seen to double within an hour): printed at the start and the
-    end of a run, so figures from different runs can be read side by side.
+    end of a run, beside the figures, to tell whether it follows those changes.
     """
     def once() -> float:
         started = time.perf_counter()
