@@ -222,10 +222,6 @@ class Keyring:
         created = _created_here(conn)
         if created is not None and subject_id in created:
             return created[subject_id]
-        if create and conn.dialect.name in _NEW_KEY:
-            # Most subjects sealed are new: a key is offered first, in the one statement that
-            # leaves an existing key (or an erased subject's tombstone) alone, and read only then.
-            return self._create(conn, subject_id, kind)
         row = driver_statements.first_row(conn, _WRAPPED, {"b_subject": subject_id})
         if row is None:
             return self._create(conn, subject_id, kind) if create else None
