@@ -67,17 +67,21 @@ def single_reads(base: str, ids: list[str], processes: dict[str, Callable[[], li
     failures: list[str] = []
 
     def run(offset: int) -> None:
-        session, mine, n = Client(base), [], offset
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            status, body = session.get(f"/api/v1/referrals/{ids[n % len(ids)]}")
-            mine.append((time.perf_counter() - started) * 1000)
-            if status != 200:
-                failures.append(f"{status} {body[:100]!r}")
-            n += 7
-        session.close()
-        with lock:
-            latencies.extend(mine)
+        session, mine, n = Client(base, timeout=30), [], offset
+        try:
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                status, body = session.get(f"/api/v1/referrals/{ids[n % len(ids)]}")
+                mine.append((time.perf_counter() - started) * 1000)
+                if status != 200:
+                    failures.append(f"{status} {body[:100]!r}")
+                n += 7
+        except Exception as error:  # a client that stopped must fail the figure, not leave it
+            failures.append(f"{type(error).__name__}: {error}")
+        finally:
+            session.close()
+            with lock:
+                latencies.extend(mine)
 
     threads = [threading.Thread(target=run, args=(i * 1000,)) for i in range(clients)]
     with cpu.spent({**processes, "clients": lambda: [os.getpid()]}) as used:
