@@ -140,9 +140,11 @@ def referral_for(conn: Connection, event: Event) -> str:
 
 
 # A submission is looked up by (site, external_ref) twice, as its subject (``referral_for``,
-# before it is kept) and by its handler, with nothing written to the referrals between: a
+# before it is kept) and by its handler, and this transaction writes no referral between: a
 # submission is kept in the event log, sealed under keys, and no applier of the referrals
-# takes it. The handler's lookup takes the subject's answer once; any other is asked.
+# takes it. The handler's lookup takes the subject's answer once; any other is asked. (On
+# PostgreSQL another instance may commit the same (site, external_ref) meanwhile, as it could
+# between two lookups: the insert then fails on the unique index and the delivery is tried again.)
 _LOOKED_UP = "lgv.referrals.looked_up_by_ref"
 
 
