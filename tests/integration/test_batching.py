@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, 
 from shared import driver_statements
 from shared.batching import Batched, Direct
 from shared.db import UtcDateTime, make_engine
+from tests.support.postgres import emptied
 
 metadata = MetaData()
 rows = Table("rows", metadata, Column("key", String(10), primary_key=True), Column("value", Integer),
@@ -56,11 +57,18 @@ STAMP = update(typed).where(typed.c.key == bindparam("b_key")).values(
     at=bindparam("b_at"), flag=True, note="stamped")  # literal values beside parameters
 
 
+START = datetime(2023, 5, 1, 12, 30, tzinfo=timezone(timedelta(hours=2)))
+
+
+def _typed_writes(note: str | None = None) -> list[tuple]:
+    """Six typed rows (every third with ``note``), then three of them stamped."""
+    writes = [(ADD_TYPED, {"key": f"t{n}", "at": START + timedelta(minutes=n), "on": date(2023, 1, n + 1),
+                           "flag": n % 2 == 0, "note": None if n % 3 else note}) for n in range(6)]
+    return writes + [(STAMP, {"b_key": f"t{n}", "b_at": START - timedelta(days=n)}) for n in range(1, 6, 2)]
+
+
 def test_runs_with_typed_columns_and_literal_values_land_as_sent_one_by_one(tmp_path):
-    start = datetime(2023, 5, 1, 12, 30, tzinfo=timezone(timedelta(hours=2)))
-    writes = [(ADD_TYPED, {"key": f"t{n}", "at": start + timedelta(minutes=n), "on": date(2023, 1, n + 1),
-                           "flag": n % 2 == 0, "note": None}) for n in range(6)]
-    writes += [(STAMP, {"b_key": f"t{n}", "b_at": start - timedelta(days=n)}) for n in range(1, 6, 2)]
+    writes = _typed_writes()
     engine = make_engine(f"sqlite:///{tmp_path / 'typed.db'}")
     metadata.create_all(engine)
     results = []
@@ -98,3 +106,24 @@ def test_rows_read_through_the_driver_are_typed_as_sqlalchemy_types_them(tmp_pat
     engine.dispose()
     assert got == expected and [type(v) for v in got[0].values()] == [type(v) for v in expected[0].values()]
     assert got[0]["at"] == at and got[0]["at"].tzinfo is not None and got[0]["flag"] is True
+
+
+def test_direct_writes_on_postgresql_land_as_sent_through_sqlalchemy(postgres_url):
+    writes = _typed_writes(note="ø")
+    engine = make_engine(emptied(postgres_url, metadata))
+    metadata.create_all(engine)
+    results, writes_seen = [], []
+    event.listen(engine, "before_cursor_execute", lambda *args: writes_seen.append(args[2].split()[0]))
+    for wrap in (lambda c: c, lambda c: Direct(c, {ADD_TYPED: "key", STAMP: "b_key"})):
+        with engine.begin() as conn:
+            conn.execute(typed.delete())
+            writes_seen.clear()
+            target = wrap(conn)
+            for statement, params in writes:
+                target.execute(statement, params)
+            results.append((writes_seen[:], conn.execute(select(typed).order_by(typed.c.key)).all()))
+    engine.dispose()
+    (through_sqlalchemy, plain), (through_driver, direct) = results
+    assert direct == plain and len(plain) == 6
+    assert len(through_sqlalchemy) == len(writes) and through_driver == []  # Direct's went by psycopg
+    assert plain[1].at == START - timedelta(days=1) and plain[1].note == "stamped"
