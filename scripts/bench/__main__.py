@@ -92,8 +92,8 @@ def bench_reads(system: System, var_dir: Path, times: int) -> None:
         ids = [r[0] for r in conn.execute(select(referrals.c.referral_id).limit(5000))]
     db.engine.dispose()
     random.Random(1).shuffle(ids)
-    processes = {name: (lambda pid=process.pid: [pid]) for name, process in system.processes.items()
-                 if name in ("gateway", "referrals")} | {"broker": cpu.matching("beam.smp")}
+    processes = cpu.each({name: p for name, p in system.processes.items() if name in ("gateway", "referrals")}) \
+        | cpu.broker()
     spent: list[dict[str, float]] = []
 
     def single_reads() -> tuple[float, float]:

@@ -56,11 +56,8 @@ def through_system(system: System, amqp_uri: str, bodies: list[bytes],
     counts = {service: _counter(system.env.get(f"{service.upper()}_DATABASE_URL") or system.database_url(service),
                                 query) for service, query in _QUERIES.items()}
     before = {service: count() for service, count in counts.items()}
-    processes = {name: (lambda pid=process.pid: [pid]) for name, process in system.processes.items()
-                 if name != "gateway"}
-    # The broker's figure is the whole server's: anything else using it meanwhile counts too.
-    processes |= {"broker": cpu.matching("beam.smp"), "postgres": cpu.matching("postgres: .* lgv_bench"),
-                  "publisher": lambda: [os.getpid()]}
+    processes = cpu.each({name: p for name, p in system.processes.items() if name != "gateway"}) | cpu.broker()
+    processes |= {"postgres": cpu.matching("postgres: .* lgv_bench"), "publisher": lambda: [os.getpid()]}
     with cpu.spent(processes) as used:
         started = time.perf_counter()
         publish_confirmed(amqp_uri, exchange, "referral_submitted", bodies, timeout)

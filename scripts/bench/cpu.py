@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -29,6 +29,16 @@ def matching(pattern: str) -> Callable[[], list[int]]:
         found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
         return [int(pid) for pid in found]
     return pids
+
+
+def each(processes: Mapping[str, subprocess.Popen[bytes]]) -> dict[str, Callable[[], list[int]]]:
+    """A group of its own for each started process, by name."""
+    return {name: (lambda pid=process.pid: [pid]) for name, process in processes.items()}
+
+
+def broker() -> dict[str, Callable[[], list[int]]]:
+    """RabbitMQ's group: the whole server's, so anything else using it meanwhile counts too."""
+    return {"broker": matching("beam.smp")}
 
 
 @contextmanager

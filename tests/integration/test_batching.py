@@ -67,6 +67,17 @@ def _typed_writes(note: str | None = None) -> list[tuple]:
     return writes + [(STAMP, {"b_key": f"t{n}", "b_at": START - timedelta(days=n)}) for n in range(1, 6, 2)]
 
 
+def _write_typed(conn, wrap, writes, seen: list[str]) -> None:
+    """``writes`` sent through ``wrap(conn)`` to an emptied ``typed``; ``seen`` cleared after the emptying."""
+    conn.execute(typed.delete())
+    seen.clear()
+    target = wrap(conn)
+    for statement, params in writes:
+        target.execute(statement, params)
+    if isinstance(target, Batched):
+        target.flush()
+
+
 def test_runs_with_typed_columns_and_literal_values_land_as_sent_one_by_one(tmp_path):
     writes = _typed_writes()
     engine = make_engine(f"sqlite:///{tmp_path / 'typed.db'}")
@@ -77,13 +88,7 @@ def test_runs_with_typed_columns_and_literal_values_land_as_sent_one_by_one(tmp_
     for wrap in (lambda c: c, lambda c: Batched(c, {ADD_TYPED: "key", STAMP: "b_key"}),
                  lambda c: Direct(c, {ADD_TYPED: "key", STAMP: "b_key"})):
         with engine.begin() as conn:
-            conn.execute(typed.delete())
-            through_sqlalchemy.clear()
-            target = wrap(conn)
-            for statement, params in writes:
-                target.execute(statement, params)
-            if isinstance(target, Batched):
-                target.flush()
+            _write_typed(conn, wrap, writes, through_sqlalchemy)
             # as stored, not as read back: verify compares SQLite's text (shared.verify)
             results.append(conn.exec_driver_sql('SELECT * FROM typed ORDER BY "key"').all())
     engine.dispose()
@@ -116,11 +121,7 @@ def test_direct_writes_on_postgresql_land_as_sent_through_sqlalchemy(postgres_ur
     event.listen(engine, "before_cursor_execute", lambda *args: writes_seen.append(args[2].split()[0]))
     for wrap in (lambda c: c, lambda c: Direct(c, {ADD_TYPED: "key", STAMP: "b_key"})):
         with engine.begin() as conn:
-            conn.execute(typed.delete())
-            writes_seen.clear()
-            target = wrap(conn)
-            for statement, params in writes:
-                target.execute(statement, params)
+            _write_typed(conn, wrap, writes, writes_seen)
             results.append((writes_seen[:], conn.execute(select(typed).order_by(typed.c.key)).all()))
     engine.dispose()
     (through_sqlalchemy, plain), (through_driver, direct) = results
