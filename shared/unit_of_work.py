@@ -108,7 +108,7 @@ class ServiceDatabase:
     def apply(self, conn: Connection, event: Event) -> Event:
         """Project a stored event, read in the current version of its schema."""
         current = self.registry.upcast(event)
-        if type(conn) is Connection and conn.dialect.name in ("sqlite", "postgresql"):  # not a replay's Batched
+        if type(conn) is Connection:  # not a replay's Batched; Direct leaves other backends to SQLAlchemy
             conn = Direct(conn, self.projection.row_keys)  # type: ignore[assignment]
         self.projection.apply(conn, current)
         return current
