@@ -53,8 +53,9 @@ class OutboxRelay:
         if self.db.engine.dialect.name == "postgresql":
             with self.db.engine.begin() as conn:
                 pending = pending_outbox(conn, self.batch, claim=True)
-                self._publish(pending)
-                mark_published(conn, [row[0] for row in pending])
+                if pending:  # (an idle relay's look costs one statement, not an empty UPDATE too)
+                    self._publish(pending)
+                    mark_published(conn, [row[0] for row in pending])
             return len(pending)
         with self.db.reading() as conn:
             pending = pending_outbox(conn, self.batch)

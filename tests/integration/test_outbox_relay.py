@@ -222,3 +222,18 @@ def test_a_batch_that_fails_half_built_sends_nothing_and_the_next_sends_it_whole
     assert relay.relay_once() == 3  # on a new connection: the old one's count of publishes was off
     relay.close()
     assert [m["event_id"] for m in _drain(amqp_uri, "followup")] == ids  # once each: none of the failed batch
+
+
+def test_an_idle_relay_on_postgresql_asks_once_and_writes_nothing(postgres_url, amqp_uri):
+    from sqlalchemy import event
+
+    from shared.eventstore import metadata as store
+    from tests.support.postgres import emptied
+    from tests.support.store import metadata as counting
+
+    db = make_database(emptied(postgres_url, counting, store), service=SERVICE)
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql))
+    assert OutboxRelay(db, amqp_uri).relay_once() == 0
+    db.engine.dispose()
+    assert [sql.split()[0] for sql in statements] == ["SELECT"], statements
