@@ -1,4 +1,4 @@
-"""``shared.db.green_wait``'s deadline: psycopg's ``timeout`` holds when the socket never answers."""
+"""``shared.db.green_wait``: psycopg's ``timeout`` holds when the socket never answers; waits either way."""
 from __future__ import annotations
 
 import socket
@@ -36,3 +36,16 @@ def test_a_socket_that_answers_before_the_deadline_finishes_the_wait() -> None:
     with answering, other:
         other.send(b"x")
         assert green_wait(_read_once(), answering.fileno(), timeout=5) == "read"
+
+
+def _either_way() -> Generator[int, int, int]:
+    """A psycopg-style generator waiting once for either direction (a pipeline's), giving what it was told."""
+    return (yield waiting.WAIT_RW)
+
+
+def test_a_wait_either_way_answers_what_the_socket_can_do_now() -> None:
+    near, far = socket.socketpair()
+    with near, far:
+        assert green_wait(_either_way(), near.fileno(), timeout=5) == waiting.READY_W
+        far.send(b"x")
+        assert green_wait(_either_way(), near.fileno(), timeout=5) == waiting.READY_RW
