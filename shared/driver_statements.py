@@ -212,12 +212,12 @@ def first_row(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple
 
 
 def mappings(conn: Connection, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """A query's rows as dicts by column name, typed as SQLAlchemy types them, through the driver on SQLite.
+    """A query's rows as dicts by column name, typed as SQLAlchemy types them, through the driver.
 
     Each column goes through its type's own result processor (dates, moments), so a
     row reads as ``conn.execute(statement, params).mappings()`` would give it.
     """
-    plan = _plan(conn, statement, params, backends=("sqlite",))
+    plan = _plan(conn, statement, params)
     if plan is None:
         return [dict(row) for row in conn.execute(statement, params).mappings()]
     names, processors = _typing(conn, statement)
@@ -230,18 +230,19 @@ def mappings(conn: Connection, statement: Any, params: dict[str, Any]) -> list[d
              for name, process, value in zip(names, processors, row, strict=True)} for row in rows]
 
 
-_TYPING: dict[Any, tuple[list[str], list[Any]]] = {}
+_TYPING: dict[tuple[str, Any], tuple[list[str], list[Any]]] = {}
 
 
 def _typing(conn: Connection, statement: Any) -> tuple[list[str], list[Any]]:
     """A query's column names and each one's result processor (None where the driver's value stands)."""
-    found = _TYPING.get(statement)
+    key = (conn.dialect.name, statement)
+    found = _TYPING.get(key)
     if found is None:
         if len(_TYPING) > 1000:
             _TYPING.clear()
         columns = statement.compile(dialect=conn.dialect)._result_columns
-        found = _TYPING[statement] = ([column[0] for column in columns],
-                                      [column[3]._cached_result_processor(conn.dialect, None) for column in columns])
+        found = _TYPING[key] = ([column[0] for column in columns],
+                                [column[3]._cached_result_processor(conn.dialect, None) for column in columns])
     return found
 
 
