@@ -120,7 +120,7 @@ class Direct:
 
     def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
         if type(parameters) is dict and not kwargs and statement in self._row_keys:
-            driver_statements.write_one(self.conn, statement, parameters)
+            driver_statements.write_later(self.conn, statement, parameters)  # held in a consumer's batch
             return None
         return self.conn.execute(statement, parameters, **kwargs)
 

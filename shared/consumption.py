@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from shared import authenticity, broker_users, config, deadletters, ordering
+from shared import authenticity, broker_users, config, deadletters, ordering, pipelined
 from shared.authenticity import Origin
 from shared.deadletters import Rejection
 from shared.envelope import Event, load_envelope
@@ -176,7 +176,7 @@ def consume(db: ServiceDatabase, handlers: Handlers, delivery: Delivery, max_att
 
 
 def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[Delivery],
-                  max_attempts: int, around: Around = _nothing) -> list[str]:
+                  max_attempts: int, around: Around = _nothing, hold: bool = True) -> list[str]:
     """Apply deliveries in queue order in one transaction, each as ``consume`` would.
 
     A bad message is kept as a dead letter without undoing the others: in the batch when
@@ -186,29 +186,39 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
     again) or, after ``max_attempts``, kept; those before and after it are applied again
     as batches of their own.
     ``around(body)`` wraps the handling of each delivery (the log context).
+    ``hold``: on PostgreSQL the batch's writes that need no answer are held and sent with
+    the next statement that does (``shared.pipelined``); if a held write fails, the batch
+    is applied again without holding, where each failure is met in its place.
     """
     if not deliveries:
         return []
     done: list[str] = []
     begun = False
+    held: pipelined.Hold | None = None
     # Read once, before the transaction; a re-run of a part reads its raw deliveries again.
     reads = [_read_ahead(delivery, db) for delivery in deliveries]
     try:
-        with db.transaction() as uow:
+        with db.transaction() as uow, pipelined.holding(uow.conn, hold) as held:
             begun = True
             if uow.conn.dialect.name == "postgresql":  # row locks: see ordering.take_streams
                 ordering.take_streams(uow.conn, _streams(reads))
+            if held is not None:
+                held.inbox = db.store.kept_among(uow.conn, _event_ids(reads))
             for delivery, found in zip(deliveries, reads, strict=True):
                 with around(delivery.body):
                     # Read again where reading failed unexpectedly: it fails here, in its turn.
                     done.append(take(uow, handlers, found or read(delivery, db), isolated=False))
         return done
     except Undo:
+        if held is not None and held.failed:
+            return _unheld(db, handlers, deliveries, max_attempts, around)
         failed = len(done)
         return (consume_batch(db, handlers, deliveries[:failed], max_attempts, around)
                 + [_alone(db, handlers, deliveries[failed], max_attempts, around)]
                 + consume_batch(db, handlers, deliveries[failed + 1:], max_attempts, around))
     except Exception as exc:
+        if held is not None and held.failed:  # its failure is not that of the delivery it surfaced in
+            return _unheld(db, handlers, deliveries, max_attempts, around)
         failed = len(done)
         if not begun or failed == len(deliveries):  # BEGIN or COMMIT failed: no delivery to blame
             log.warning("a batch of %s deliveries failed to commit (%s); one by one", failed, exc)
@@ -217,6 +227,17 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
             outcome = REJECTED if _gives_up(db, deliveries[failed], exc, max_attempts) else RETRY
     return (consume_batch(db, handlers, deliveries[:failed], max_attempts, around) + [outcome]
             + consume_batch(db, handlers, deliveries[failed + 1:], max_attempts, around))
+
+
+def _unheld(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[Delivery], max_attempts: int,
+            around: Around) -> list[str]:
+    log.info("a held write of a batch of %s deliveries failed; applying it again, each write in its place",
+             len(deliveries))
+    return consume_batch(db, handlers, deliveries, max_attempts, around, hold=False)
+
+
+def _event_ids(reads: Sequence[Read | None]) -> list[str]:
+    return [found.event.event_id for found in reads if found is not None and found.event is not None]
 
 
 def _read_ahead(delivery: Delivery, db: ServiceDatabase) -> Read | None:

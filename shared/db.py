@@ -15,6 +15,8 @@ from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, ma
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
+from shared import pipelined
+
 log = logging.getLogger(__name__)
 
 READ_ONLY = "lgv_read_only"
@@ -28,7 +30,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return _sqlite_engine(url, **kwargs)
     cooperative_waits()
     # hide_parameters: error messages must not carry bound values (they may be personal data).
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    pipelined.install(engine)
+    return engine
 
 
 def cooperative_waits() -> None:

@@ -21,10 +21,12 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
+from shared import pipelined
 from shared.db import UtcDateTime
 
 
@@ -86,6 +88,15 @@ class _PostgresPlan(_Plan):
 
     def _done(self, cursor: Any) -> None:
         pass  # kept for the next statement on its connection
+
+    def execute(self, conn: Connection, params: dict[str, Any]) -> Any:
+        """As on SQLite; writes held on the connection (``shared.pipelined``) go in the same round trip first."""
+        cursor = self._cursor(conn)
+        try:
+            pipelined.send(conn, then=(cursor, self.sql, self.row(params)))
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(self.sql, None, exc, Exception, hide_parameters=True) from exc
+        return cursor
 
     def inserted_key(self, cursor: Any) -> int:
         return int(cursor.fetchone()[0])  # the insert's RETURNING of its primary key
@@ -215,7 +226,8 @@ def mappings(conn: Connection, statement: Any, params: dict[str, Any]) -> list[d
     """A query's rows as dicts by column name, typed as SQLAlchemy types them, through the driver.
 
     Each column goes through its type's own result processor (dates, moments), so a
-    row reads as ``conn.execute(statement, params).mappings()`` would give it.
+    row reads as ``conn.execute(statement, params).mappings()`` would give it. (On
+    PostgreSQL so the writes held before it go in its round trip: ``shared.pipelined``.)
     """
     plan = _plan(conn, statement, params)
     if plan is None:
@@ -270,3 +282,26 @@ def insert_one(conn: Connection, statement: Any, params: dict[str, Any]) -> int:
         return plan.inserted_key(cursor)
     finally:
         plan._done(cursor)
+
+
+def write_later(conn: Connection, statement: Any, params: dict[str, Any], expect: int | None = None) -> int | None:
+    """``write_one``, or, inside ``pipelined.holding`` on PostgreSQL, held until the next statement:
+    None then, and ``expect`` (if given) is the number of rows it must change, checked when it is sent."""
+    held = pipelined.active(conn)
+    plan = None if held is None else _plan(conn, statement, params)
+    if plan is None:
+        return write_one(conn, statement, params)
+    held.add(plan.sql, plan.row(params), expect)  # type: ignore[union-attr]
+    return None
+
+
+def first_row_later(conn: Connection, statement: Any, params: dict[str, Any]) -> pipelined.Later:
+    """``first_row`` of a write that returns exactly one row, held as ``write_later`` holds (its row
+    read when it is sent; a write that returns none fails the batch's hold)."""
+    held = pipelined.active(conn)
+    plan = None if held is None else _plan(conn, statement, params)
+    if plan is None:
+        return pipelined.Later(first_row(conn, statement, params))
+    later = pipelined.Later(sent=False)
+    held.add(plan.sql, plan.row(params), 1, later)  # type: ignore[union-attr]
+    return later

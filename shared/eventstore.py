@@ -42,7 +42,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.exc import IntegrityError
 
-from shared import driver_statements
+from shared import driver_statements, pipelined
 from shared.db import UtcDateTime
 from shared.envelope import Event, event_from_json, utcnow
 from shared.errors import ConcurrencyConflict
@@ -131,6 +131,8 @@ def _kept_with_subjects(origin: str) -> Any:
 
 
 _KEEP = {origin: _kept_with_subjects(origin) for origin in (CONSUMED, RECORDED)}
+_KEPT_AMONG = select(events.c.event_id).where(
+    events.c.event_id == func.any(bindparam("ids", type_=ARRAY(String))))
 
 Position = tuple[datetime, str]
 """Where an audit trail page ends: (recorded_at, event_id) of its last event."""
@@ -166,7 +168,7 @@ class EventStore:
                                  recorded_at=utcnow())
             try:
                 if conn.dialect.name == "postgresql":
-                    self._keep(conn, event, RECORDED)
+                    self._keep(conn, event, RECORDED, later=True)
                 else:
                     seq = self._insert(conn, event, RECORDED)
                     driver_statements.write_one(conn, _INSERT_OUTBOX, {"seq": seq, "exchange": self.exchange,
@@ -188,24 +190,48 @@ class EventStore:
         return True
 
     def _keep_consumed(self, conn: Connection, event: Event) -> bool:
-        """The inbox on PostgreSQL: its unique event id is the dedup, the subjects indexed with it."""
-        return self._keep(conn, event, CONSUMED) is not None
+        """The inbox on PostgreSQL: its unique event id is the dedup, the subjects indexed with it.
 
-    def _keep(self, conn: Connection, event: Event, origin: str) -> int | None:
-        """PostgreSQL: the event stored, indexed (and queued, if recorded) in one round trip; its seq."""
+        In a batch that holds its writes (``shared.pipelined``) the batch asked first which
+        of its events the inbox holds (``kept_among``): the others are held, each expected
+        to be stored (one a concurrent consumer stored meanwhile fails the hold).
+        """
+        held = pipelined.active(conn)
+        if held is None or held.inbox is None:
+            return self._keep(conn, event, CONSUMED)
+        if event.event_id in held.inbox:
+            return False
+        held.inbox.add(event.event_id)
+        return self._keep(conn, event, CONSUMED, later=True)
+
+    def kept_among(self, conn: Connection, event_ids: list[str]) -> set[str]:
+        """Which of ``event_ids`` the inbox holds (PostgreSQL: one statement for a batch)."""
+        if not event_ids:
+            return set()
+        return {row[0] for row in conn.execute(_KEPT_AMONG, {"ids": event_ids})}
+
+    def _keep(self, conn: Connection, event: Event, origin: str, later: bool = False) -> bool:
+        """PostgreSQL: the event stored, indexed (and queued, if recorded) in one round trip;
+        False when a consumed event was kept before. ``later``: held if the batch holds its writes."""
         learned = (event.recorded_at if origin == RECORDED else None) or utcnow()
+        params = {
+            "event_id": event.event_id, "event_type": event.event_type, "stream_id": event.stream_id,
+            "stream_version": event.stream_version, "recorded_at": learned, "envelope": event.to_json(),
+            "at": event.recorded_at or learned, "subjects": sorted(subjects_of(event)),
+            "exchange": self.exchange}
+        kept: int | pipelined.Later
         try:
-            row = driver_statements.first_row(conn, _KEEP[origin], {
-                "event_id": event.event_id, "event_type": event.event_type, "stream_id": event.stream_id,
-                "stream_version": event.stream_version, "recorded_at": learned, "envelope": event.to_json(),
-                "at": event.recorded_at or learned, "subjects": sorted(subjects_of(event)),
-                "exchange": self.exchange})
+            if later:
+                kept = driver_statements.first_row_later(conn, _KEEP[origin], params)
+            else:
+                row = driver_statements.first_row(conn, _KEEP[origin], params)
+                if row is None:
+                    return False
+                kept = int(row[0])
         except IntegrityError as exc:
             raise _conflict(event) from exc
-        if row is None:
-            return None
-        applying(conn, int(row[0]), learned)
-        return int(row[0])
+        applying(conn, kept, learned)
+        return True
 
     def contains(self, conn: Connection, event_id: str) -> bool:
         return driver_statements.first_row(conn, _CONTAINS, {"event_id": event_id}) is not None
@@ -301,10 +327,11 @@ def _with_recorded_at(event: Event, learned: datetime) -> Event:
 _APPLYING = "lgv_applying"
 
 
-def applying(conn: Connection, seq: int, recorded_at: Any,
+def applying(conn: Connection, seq: int | pipelined.Later, recorded_at: Any,
              typed: Callable[[Any], datetime] | None = None) -> None:
     """Note on ``conn`` the log position and learning time of the event about to be projected.
 
+    ``seq``: or what a held write will return (``shared.pipelined``), sent if an applier asks.
     ``typed``: ``recorded_at`` is given as stored, and this makes it a datetime
     (a replay types it only for the appliers that ask ``learned``).
     """
@@ -317,6 +344,18 @@ def learned(conn: Connection) -> tuple[int, datetime]:
     Set by the store as it appends an event and by a replay as it reads one, so a
     projection that keeps *when* it knew something rebuilds to the same moments.
     """
+    at = learned_at(conn)
+    seq = conn.info[_APPLYING][0]
+    if type(seq) is not int:  # a held write's: sent now (``shared.pipelined``)
+        row = seq.row(conn)
+        assert row is not None  # a held store is expected to return its row
+        seq = int(row[0])
+        conn.info[_APPLYING] = (seq, at, None)
+    return seq, at
+
+
+def learned_at(conn: Connection) -> datetime:
+    """``learned``'s recorded_at alone, which never waits for a held write to be sent."""
     found = conn.info.get(_APPLYING)
     if found is None:
         raise RuntimeError("no event is being applied on this connection")
@@ -324,7 +363,7 @@ def learned(conn: Connection) -> tuple[int, datetime]:
     if typed is not None:
         recorded_at = typed(recorded_at)
         conn.info[_APPLYING] = (seq, recorded_at, None)
-    return seq, recorded_at
+    return recorded_at  # type: ignore[no-any-return]
 
 
 def pending_outbox(conn: Connection, limit: int = 100, claim: bool = False) -> list[tuple[int, str, str, str]]:

@@ -247,7 +247,8 @@ class Keyring:
         row = {"subject_id": subject_id, "kind": kind, "wrapped_key": wrapped, "created_at": utcnow()}
         new_key = _NEW_KEY.get(conn.dialect.name)
         if new_key is not None:  # one statement, which leaves a key a concurrent writer made alone
-            if driver_statements.write_one(conn, new_key, row) != 1:
+            # Held in a consumer's batch (None), where any count but 1 fails the batch's hold.
+            if driver_statements.write_later(conn, new_key, row, expect=1) not in (None, 1):
                 return self._key(conn, subject_id, kind, create=False)
             aead = self._unwrapped(subject_id, wrapped)
             _note_created(conn, subject_id, aead)

@@ -166,7 +166,7 @@ def position(conn: Connection, source: str, stream_id: str) -> int:
 
 
 def advance(conn: Connection, source: str, stream_id: str, version: int) -> None:
-    driver_statements.write_one(conn, _ADVANCE, {"b_source": source, "b_stream": stream_id, "b_version": version})
+    driver_statements.write_later(conn, _ADVANCE, {"b_source": source, "b_stream": stream_id, "b_version": version})
     found = conn.info.get(_TAKEN)
     if found is not None and (source, stream_id) in found[1]:
         if _taken(conn) is None:  # under a savepoint: what it leaves is read again

@@ -1,6 +1,8 @@
 """Consuming raw deliveries: once, or kept with reasons; never lost."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import select
 
@@ -8,12 +10,26 @@ from shared import deadletters
 from shared.consumption import APPLIED, DUPLICATE, REJECTED, RETRY, Delivery, consume, consume_batch
 from shared.errors import RuleViolated
 from shared.eventstore import events
+from shared.eventstore import metadata as store_metadata
 from tests.support import events as ev
+from tests.support.postgres import emptied
 from tests.support.store import make_database, seen
+from tests.support.store import metadata as counts_metadata
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    """On PostgreSQL a batch holds its writes (``shared.pipelined``): every test here runs on both."""
+    if request.param == "sqlite":
+        database = make_database(f"sqlite:///{tmp_path / 'consumer.db'}")
+    else:
+        database = make_database(emptied(request.getfixturevalue("postgres_url"), store_metadata, counts_metadata))
+    yield database
+    database.engine.dispose()
 
 
 @pytest.fixture
-def db(tmp_path):
+def sqlite_db(tmp_path):
     return make_database(f"sqlite:///{tmp_path / 'consumer.db'}")
 
 
@@ -87,7 +103,8 @@ def test_a_bad_message_redelivered_is_one_dead_letter_but_two_alike_are_two(db):
     assert len(_letters(db)) == 2
 
 
-def test_a_rejected_body_is_sealed_at_rest_and_opened_to_be_shown(db, tmp_path):
+def test_a_rejected_body_is_sealed_at_rest_and_opened_to_be_shown(sqlite_db, tmp_path):
+    db = sqlite_db  # its file is read
     message = ev.referral_submitted(personal={"name": "Canary-Dl9"}, referring_site="nowhere")
     assert consume(db, {}, _delivery(ev.body(message)), 5) == REJECTED
     [letter] = _letters(db)
@@ -150,3 +167,17 @@ def test_a_message_refused_by_its_handler_in_a_batch_is_kept_and_its_writes_undo
     assert outcomes == [APPLIED, REJECTED, APPLIED, REJECTED]
     assert seen(db, "referral_submitted") == 2  # the refused one's inbox row went with it
     assert [letter["error"] for letter in _letters(db)] == ["no referrals from Madrid"] * 2
+
+
+def test_an_event_another_consumer_kept_after_the_batch_asked_is_applied_once(db, monkeypatch, caplog):
+    """A second instance commits an event after this batch asked the inbox (PostgreSQL: the batch
+    holds that event's insert, which then stores nothing): a duplicate, as one at a time."""
+    known = ev.referral_submitted()
+    assert consume(db, {}, _delivery(ev.body(known)), 5) == APPLIED
+    monkeypatch.setattr(db.store, "kept_among", lambda conn, ids: set())  # asked before that commit
+    batch = [_delivery(ev.body(ev.referral_submitted())), _delivery(ev.body(known)),
+             _delivery(ev.body(ev.referral_submitted()))]
+    with caplog.at_level(logging.INFO, logger="shared.consumption"):
+        assert consume_batch(db, {}, batch, 5) == [APPLIED, DUPLICATE, APPLIED]
+    assert seen(db, "referral_submitted") == 3 and _letters(db) == []
+    assert ("a held write" in caplog.text) is (db.engine.dialect.name == "postgresql")

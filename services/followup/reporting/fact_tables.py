@@ -40,7 +40,7 @@ from shared import driver_statements
 from shared.batching import replay_memo
 from shared.db import UtcDateTime
 from shared.envelope import Event
-from shared.eventstore import learned
+from shared.eventstore import learned_at
 from shared.vocabulary import ScreeningOutcome
 
 
@@ -187,7 +187,7 @@ class ReportStore:
 
     def _new_version(self, conn: Connection, table: Table, value: str, values: dict[str, Any]) -> None:
         """End the current version of ``value`` now and start the next one with ``values``."""
-        _seq, now = learned(conn)
+        now = learned_at(conn)
         current = self._current(conn, table, value)
         if current is not None:
             conn.execute(self._supersede[table], {"b_key": value, "b_version": current["version"],

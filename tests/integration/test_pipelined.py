@@ -1,0 +1,115 @@
+"""Writes held in a consumer's batch on PostgreSQL: sent with the next statement, in order, or failing the hold."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.exc import IntegrityError
+
+from shared import driver_statements, pipelined
+from shared.db import make_engine
+from tests.support.postgres import emptied
+
+metadata = MetaData()
+rows = Table("held_rows", metadata, Column("id", String(20), primary_key=True), Column("n", Integer, nullable=False))
+_INSERT = insert(rows)
+_INSERT_RETURNING = insert(rows).returning(rows.c.n)
+_OFFER = postgresql_insert(rows).on_conflict_do_nothing(index_elements=[rows.c.id])
+_BUMP = update(rows).where(rows.c.id == bindparam("b_id")).values(n=rows.c.n + 1)
+_COUNT = select(func.count()).select_from(rows)
+_N = select(rows.c.n).where(rows.c.id == bindparam("b_id"))
+
+
+@pytest.fixture
+def engine(postgres_url):
+    engine = make_engine(emptied(postgres_url, metadata))
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_held_writes_go_with_the_next_statement_in_the_order_they_were_made(engine):
+    with engine.begin() as conn, pipelined.holding(conn) as held:
+        assert driver_statements.write_later(conn, _INSERT, {"id": "a", "n": 1}) is None
+        assert driver_statements.write_later(conn, _BUMP, {"b_id": "a"}) is None  # after the insert, or no row
+        assert held is not None and len(held.pending) == 2
+        assert driver_statements.first_row(conn, _N, {"b_id": "a"}) == (2,)
+        assert held.pending == []
+
+
+def test_a_statement_through_sqlalchemy_sends_what_is_held_first(engine):
+    with engine.begin() as conn, pipelined.holding(conn) as held:
+        driver_statements.write_later(conn, _INSERT, {"id": "a", "n": 1})
+        assert conn.execute(_COUNT).scalar() == 1
+        assert held is not None and held.pending == []
+
+
+def test_what_is_still_held_at_the_end_of_the_batch_is_sent_and_committed(engine):
+    with engine.begin() as conn, pipelined.holding(conn):
+        driver_statements.write_later(conn, _INSERT, {"id": "a", "n": 1})
+        later = driver_statements.first_row_later(conn, _INSERT_RETURNING, {"id": "b", "n": 7})
+    assert later.row(conn) == (7,)
+    with engine.connect() as conn:
+        assert conn.execute(_COUNT).scalar() == 2
+
+
+def test_a_held_write_that_fails_fails_the_hold_where_it_is_sent(engine):
+    with engine.begin() as conn:
+        conn.execute(_INSERT, {"id": "a", "n": 1})
+    with pytest.raises(pipelined.WriteFailed), engine.begin() as conn, pipelined.holding(conn) as held:
+        driver_statements.write_later(conn, _INSERT, {"id": "a", "n": 2})  # the key is taken
+        try:
+            driver_statements.first_row(conn, _COUNT, {})
+        finally:
+            assert held is not None and held.failed and pipelined.active(conn) is None
+
+
+def test_a_held_write_that_changes_other_than_expected_fails_the_hold(engine):
+    with engine.begin() as conn:
+        conn.execute(_INSERT, {"id": "a", "n": 1})
+    with pytest.raises(pipelined.WriteFailed, match="changed 0 row"), engine.begin() as conn, \
+            pipelined.holding(conn):
+        driver_statements.write_later(conn, _OFFER, {"id": "a", "n": 2}, expect=1)  # left as it was: 0 rows
+    with engine.connect() as conn:
+        assert conn.execute(_N, {"b_id": "a"}).scalar() == 1
+
+
+def test_the_statement_sent_after_held_writes_fails_as_itself(engine):
+    with engine.begin() as conn:
+        conn.execute(_INSERT, {"id": "a", "n": 1})
+    with pytest.raises(IntegrityError), engine.begin() as conn, pipelined.holding(conn) as held:
+        driver_statements.write_later(conn, _INSERT, {"id": "b", "n": 1})
+        try:
+            driver_statements.first_row(conn, _INSERT_RETURNING, {"id": "a", "n": 2})
+        finally:
+            assert held is not None and not held.failed
+
+
+def test_nothing_is_held_under_a_savepoint_or_outside_a_hold(engine):
+    with engine.begin() as conn:
+        assert driver_statements.write_later(conn, _INSERT, {"id": "a", "n": 1}) == 1
+        with pipelined.holding(conn) as held:
+            driver_statements.write_later(conn, _BUMP, {"b_id": "a"})
+            with conn.begin_nested():  # sends what is held before it
+                assert held is not None and held.pending == []
+                assert driver_statements.write_later(conn, _BUMP, {"b_id": "a"}) == 1
+            assert driver_statements.write_later(conn, _BUMP, {"b_id": "a"}) is None
+        assert conn.execute(_N, {"b_id": "a"}).scalar() == 4
+
+
+def test_a_batch_that_fails_leaves_what_it_held_unsent(engine):
+    with pytest.raises(OSError), engine.begin() as conn, pipelined.holding(conn):
+        driver_statements.write_later(conn, _INSERT, {"id": "a", "n": 1})
+        raise OSError("disk on fire")
+    with engine.begin() as conn:
+        assert conn.info.get("lgv.held_writes") is None
+        assert conn.execute(_COUNT).scalar() == 0
+
+
+def test_sqlite_holds_nothing(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'held.db'}")
+    metadata.create_all(engine)
+    with engine.begin() as conn, pipelined.holding(conn) as held:
+        assert held is None
+        assert driver_statements.write_later(conn, _INSERT, {"id": "a", "n": 1}) == 1
+    engine.dispose()
