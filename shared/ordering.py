@@ -118,7 +118,7 @@ def take_streams(conn: Connection, streams: list[tuple[str, str]]) -> None:
     named = {"sources": [s for s, _ in ordered], "streams": [i for _, i in ordered]}
     versions = {(source, stream_id): int(version)
                 for source, stream_id, version in conn.exec_driver_sql(_TAKE_STREAMS, named)}
-    parked = set(conn.exec_driver_sql(_PARKED_AMONG, named).tuples())  # now they are ours
+    parked = {tuple(row) for row in conn.exec_driver_sql(_PARKED_AMONG, named)}  # now they are ours
     seen = _seen_parked(conn)
     for stream in versions:
         seen[stream] = stream in parked
