@@ -113,3 +113,54 @@ def test_sqlite_holds_nothing(tmp_path):
         assert held is None
         assert driver_statements.write_later(conn, _INSERT, {"id": "a", "n": 1}) == 1
     engine.dispose()
+
+
+def test_a_batch_waits_for_the_database_about_twice_per_submission_in_referrals_and_not_in_matching(
+        postgres_url, tmp_path, monkeypatch):
+    """Each wait for an answer is a round trip (``green_wait`` polls for it); exact, referrals waited
+    six times per ``referral_submitted`` and matching three times per ``referral_received``."""
+    from services.matching.projection import PROJECTION as MATCHING
+    from services.matching.projection import metadata as matching_tables
+    from services.matching.service import INBOX_HANDLERS as MATCHING_HANDLERS
+    from services.referrals.projection import PROJECTION as REFERRALS
+    from services.referrals.projection import metadata as referrals_tables
+    from services.referrals.service import INBOX_HANDLERS as REFERRALS_HANDLERS
+    from shared import db as shared_db
+    from shared.consumption import APPLIED, Delivery, consume_batch
+    from shared.contracts import REGISTRY
+    from shared.eventstore import metadata as store_tables
+    from shared.outbox import published_body
+    from shared.unit_of_work import ServiceDatabase
+    from tests.support import events as ev
+
+    waits, answered = [0], shared_db._answered
+
+    def counted(fileno: int, within_ms: int) -> bool:
+        waits[0] += 1
+        return answered(fileno, within_ms)
+    monkeypatch.setattr(shared_db, "_answered", counted)
+
+    def database(service, projection, tables):
+        db = ServiceDatabase(service, make_engine(emptied(postgres_url, tables, store_tables)), projection, REGISTRY)
+        db.create_tables()
+        return db
+
+    def waits_per_delivery(db, handlers, deliveries):
+        consume_batch(db, handlers, deliveries[:1], 5)  # the key check and plans: once per process
+        waits[0] = 0
+        assert set(consume_batch(db, handlers, deliveries[1:], 5)) == {APPLIED}
+        return waits[0] / (len(deliveries) - 1)
+
+    referrals = database("referrals", REFERRALS, referrals_tables)
+    submitted = [Delivery(ev.body(ev.referral_submitted()), "intake.events", "referral_submitted") for _ in range(21)]
+    assert waits_per_delivery(referrals, REFERRALS_HANDLERS, submitted) <= 2.5
+    log = store_tables.tables["events"]
+    with referrals.engine.connect() as conn:
+        recorded = [row.envelope for row in conn.execute(select(log.c.envelope).where(log.c.origin == "recorded"))]
+    referrals.engine.dispose()
+
+    matching = database("matching", MATCHING, matching_tables)
+    received = [Delivery(published_body(body).encode(), "referrals.events", "referral_received", user_id="referrals")
+                for body in recorded]
+    assert waits_per_delivery(matching, MATCHING_HANDLERS, received) <= 0.5
+    matching.engine.dispose()
