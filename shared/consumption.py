@@ -326,6 +326,7 @@ def drain(uow: UnitOfWork, handlers: Handlers, source: str, stream_id: str) -> i
     applied = 0
     if not ordering.any_parked(conn, source, stream_id):
         return applied
+    pipelined.send(conn)  # what a batch holds fails as the batch's, not as a parked event's, below
     while True:
         parked: dict[str, Any] | None = None
         try:

@@ -70,14 +70,21 @@ class Hold:
 @contextmanager
 def holding(conn: Connection, hold: bool = True) -> Iterator[Hold | None]:
     """Hold writes on ``conn`` (PostgreSQL) until the next statement that needs an answer; send the
-    rest on leaving. Yields the ``Hold`` (None when nothing is held: ``hold`` False, or SQLite)."""
-    if not hold or conn.dialect.name != "postgresql":
+    rest on leaving. Yields the ``Hold`` (None when nothing is held: ``hold`` False, SQLite, or an
+    engine not made by ``shared.db.make_engine``, whose statements would not send what is held first).
+
+    Leaving raises ``WriteFailed`` if a send failed, even where the code in between caught it:
+    the transaction must not commit then (PostgreSQL would roll back an aborted one silently).
+    """
+    if not hold or conn.dialect.name != "postgresql" or not event.contains(conn.engine, "savepoint", _send_first):
         yield None
         return
     held = conn.info[_HELD] = Hold(conn.get_transaction())
     try:
         yield held
         send(conn)
+        if held.failed:
+            raise WriteFailed("a held write failed, and the failure was caught before it reached the batch")
     finally:
         conn.info.pop(_HELD, None)  # what is still held on a failure is rolled back unsent
 
@@ -95,7 +102,7 @@ def send(conn: Connection, then: tuple[Any, str, tuple[Any, ...]] | None = None)
     """Send what is held on ``conn`` in one pipeline, and ``then`` (cursor, sql, row) after it.
 
     Raises ``WriteFailed`` when a held write failed or answered otherwise than it
-    expected; an error of ``then`` alone is raised as psycopg raised it.
+    expected; an error of ``then`` alone (every held write as expected) is raised as it came.
     """
     held: Hold | None = conn.info.get(_HELD)
     if held is None or not held.pending:
@@ -105,28 +112,33 @@ def send(conn: Connection, then: tuple[Any, str, tuple[Any, ...]] | None = None)
     pending, held.pending = held.pending, []
     driver = conn.connection.driver_connection
     assert driver is not None
-    # One cursor per statement in the pipeline (each keeps its own answer), kept with the connection.
+    # One cursor per statement in the pipeline (each keeps its own answer); the first few kept
+    # with the connection for the next sends.
     kept: list[Any] = conn.connection.info.setdefault(_CURSORS, [])
-    kept.extend(driver.cursor() for _ in range(len(pending) - len(kept)))
-    cursors = []
+    kept.extend(driver.cursor() for _ in range(min(len(pending), _KEPT_CURSORS) - len(kept)))
+    cursors = kept[:len(pending)] + [driver.cursor() for _ in range(len(pending) - len(kept))]
+    sent = 0
     try:
         with driver.pipeline():
-            for (sql, row, _expect, _later), cursor in zip(pending, kept, strict=False):
-                cursors.append(cursor)
+            for (sql, row, _expect, _later), cursor in zip(pending, cursors, strict=True):
                 cursor.execute(sql, row)
+                sent += 1
             if then is not None:
                 then[0].execute(then[1], then[2])
-    except psycopg.Error as exc:
-        if len(cursors) == len(pending) and all(_succeeded(c) for c in cursors):
+    except Exception as exc:
+        if sent == len(pending) and all(map(_succeeded, cursors)) and _as_expected(pending, cursors):
             raise  # the statement sent after them failed, in its place
         held.failed = True
         raise WriteFailed(f"a held write failed: {type(exc).__name__}") from exc
-    for (_sql, _row, expect, later), cursor in zip(pending, cursors, strict=True):
-        if expect is not None and cursor.rowcount != expect:
-            held.failed = True
-            raise WriteFailed(f"a held write changed {cursor.rowcount} row(s), not {expect}")
+    if not _as_expected(pending, cursors):
+        held.failed = True
+        raise WriteFailed("a held write changed another number of rows than it expected")
+    for (_sql, _row, _expect, later), cursor in zip(pending, cursors, strict=True):
         if later is not None:
             later._row, later._sent = cursor.fetchone(), True
+
+
+_KEPT_CURSORS = 32
 
 
 def _succeeded(cursor: Any) -> bool:
@@ -134,14 +146,20 @@ def _succeeded(cursor: Any) -> bool:
     return result is not None and result.status in (psycopg.pq.ExecStatus.COMMAND_OK, psycopg.pq.ExecStatus.TUPLES_OK)
 
 
+def _as_expected(pending: list[tuple[str, tuple[Any, ...], int | None, Later | None]], cursors: list[Any]) -> bool:
+    return all(expect is None or cursor.rowcount == expect
+               for (_sql, _row, expect, _later), cursor in zip(pending, cursors, strict=True))
+
+
+def _send_first(conn: Connection, *_args: Any) -> None:
+    held = conn.info.get(_HELD)
+    if held is not None and held.pending:
+        send(conn)
+
+
 def install(engine: Engine) -> None:
-    """Send what is held before any statement SQLAlchemy executes or any savepoint (PostgreSQL engines)."""
-
-    def before(conn: Connection, *_args: Any) -> None:
-        held = conn.info.get(_HELD)
-        if held is not None and held.pending:
-            send(conn)
-
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "savepoint", before)
-    event.listen(engine, "commit", before)
+    """Send what is held before any statement SQLAlchemy executes, any savepoint and the commit
+    (PostgreSQL engines; ``holding`` holds nothing on an engine without these)."""
+    event.listen(engine, "before_cursor_execute", _send_first)
+    event.listen(engine, "savepoint", _send_first)
+    event.listen(engine, "commit", _send_first)

@@ -181,3 +181,26 @@ def test_an_event_another_consumer_kept_after_the_batch_asked_is_applied_once(db
         assert consume_batch(db, {}, batch, 5) == [APPLIED, DUPLICATE, APPLIED]
     assert seen(db, "referral_submitted") == 3 and _letters(db) == []
     assert ("a held write" in caplog.text) is (db.engine.dialect.name == "postgresql")
+
+
+def test_a_write_of_a_handler_that_fails_where_it_is_sent_retries_that_delivery_alone(db):
+    """On PostgreSQL the handler's write is held and fails only with the next delivery's first
+    statement; the next delivery is not blamed."""
+    from sqlalchemy import insert
+
+    from shared import driver_statements
+    from tests.support.store import counts
+
+    with db.engine.begin() as conn:
+        conn.execute(insert(counts), {"event_type": "taken", "n": 1})
+
+    def takes_a_taken_key_for_madrid(uow, event):
+        if event.payload["participant"]["municipality"] == "Madrid":
+            driver_statements.write_later(uow.conn, insert(counts), {"event_type": "taken", "n": 2})
+
+    madrid = ev.referral_submitted(participant=ev.participant(municipality="Madrid"))
+    batch = [_delivery(ev.body(ev.referral_submitted())), _delivery(ev.body(madrid)),
+             _delivery(ev.body(ev.referral_submitted()))]
+    assert consume_batch(db, {"referral_submitted": takes_a_taken_key_for_madrid}, batch, 3) == \
+        [APPLIED, RETRY, APPLIED]
+    assert seen(db, "referral_submitted") == 2 and _letters(db) == []

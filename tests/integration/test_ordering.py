@@ -1,6 +1,7 @@
 """Per-stream order on SQLite and PostgreSQL: early events wait, gaps end as dead letters."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import eventlet
@@ -33,6 +34,15 @@ def _volunteer_event(stream: str, version: int, **payload_overrides) -> Delivery
     payload = {**ev.volunteer_body(), "volunteer_id": stream, **payload_overrides}
     message = ev.envelope("volunteer_registered", payload, source="matching", stream_id=stream,
                           stream_version=version, recorded_at="2023-01-15T09:30:00+00:00")
+    return ev.published(message)
+
+
+def _screened(stream: str, version: int) -> Delivery:
+    """An event with nothing to seal: consuming it asks no key."""
+    message = ev.envelope("volunteer_screened", {"volunteer_id": stream, "outcome": "approved",
+                                                 "screened_on": "2023-01-16"},
+                          source="matching", stream_id=stream, stream_version=version,
+                          recorded_at="2023-01-16T09:30:00+00:00")
     return ev.published(message)
 
 
@@ -162,6 +172,25 @@ class OrderingContract:
         batch = [_volunteer_event("r", 1), _volunteer_event("q", 1, capacity="many"), _volunteer_event("r", 2)]
         assert consume_batch(db, {}, batch, 5) == [APPLIED, REJECTED, APPLIED]
         assert bodies == [delivery.body for delivery in batch]
+
+
+    def test_a_duplicate_found_where_a_batch_drains_a_stream_is_one_and_the_stream_drains(self, url, monkeypatch,
+                                                                                           caplog):
+        """Another instance kept an intake event after this batch asked the inbox. On PostgreSQL
+        the batch holds that event's insert, which stores nothing, and every other write of
+        the batch too (no applier, nothing to seal), so the first statement to send them is the drain's."""
+        silent = ServiceDatabase("referrals", make_engine(url), Projection(metadata, {}), REGISTRY)
+        silent.create_tables()
+        intake = Delivery(ev.body(ev.referral_submitted()), "intake.events", "referral_submitted")
+        assert consume_batch(silent, {}, [intake, _screened("d", 2)], 5) == [APPLIED, PARKED]
+        monkeypatch.setattr(silent.store, "kept_among", lambda conn, ids: set())  # asked before it was kept
+        with caplog.at_level(logging.INFO, logger="shared.consumption"):
+            assert consume_batch(silent, {}, [intake, _screened("d", 1)], 5) == [DUPLICATE, APPLIED]
+        with silent.reading() as conn:
+            assert conn.execute(select(parked_events)).first() is None
+            assert conn.execute(select(stream_positions.c.version)).scalars().all() == [2]
+        silent.engine.dispose()
+        assert ("a held write" in caplog.text) is (silent.engine.dialect.name == "postgresql")
 
 
 class TestOrderingOnSQLite(OrderingContract):

@@ -67,7 +67,7 @@ def test_a_held_write_that_fails_fails_the_hold_where_it_is_sent(engine):
 def test_a_held_write_that_changes_other_than_expected_fails_the_hold(engine):
     with engine.begin() as conn:
         conn.execute(_INSERT, {"id": "a", "n": 1})
-    with pytest.raises(pipelined.WriteFailed, match="changed 0 row"), engine.begin() as conn, \
+    with pytest.raises(pipelined.WriteFailed, match="another number of rows"), engine.begin() as conn, \
             pipelined.holding(conn):
         driver_statements.write_later(conn, _OFFER, {"id": "a", "n": 2}, expect=1)  # left as it was: 0 rows
     with engine.connect() as conn:
@@ -164,3 +164,24 @@ def test_a_batch_waits_for_the_database_about_twice_per_submission_in_referrals_
                 for body in recorded]
     assert waits_per_delivery(matching, MATCHING_HANDLERS, received) <= 0.5
     matching.engine.dispose()
+
+
+def test_a_held_write_that_answered_otherwise_fails_the_hold_when_the_statement_after_it_fails_too(engine):
+    with engine.begin() as conn:
+        conn.execute(_INSERT, {"id": "a", "n": 1})
+    with pytest.raises(pipelined.WriteFailed), engine.begin() as conn, pipelined.holding(conn) as held:
+        driver_statements.write_later(conn, _OFFER, {"id": "a", "n": 2}, expect=1)  # 0 rows
+        try:
+            driver_statements.first_row(conn, _INSERT_RETURNING, {"id": "a", "n": 3})  # the key is taken
+        finally:
+            assert held is not None and held.failed
+
+
+def test_an_engine_that_would_not_send_what_is_held_first_holds_nothing(postgres_url):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(postgres_url)  # not make_engine: without its hooks
+    metadata.create_all(engine)
+    with engine.begin() as conn, pipelined.holding(conn) as held:
+        assert held is None
+    engine.dispose()
