@@ -185,3 +185,57 @@ def test_an_engine_that_would_not_send_what_is_held_first_holds_nothing(postgres
     with engine.begin() as conn, pipelined.holding(conn) as held:
         assert held is None
     engine.dispose()
+
+
+def test_two_instances_receiving_one_referral_at_once_keep_one_and_its_personal_data_opens(postgres_url, caplog):
+    """The second to commit held the referral's insert (and its subject's key) while the other
+    committed the same (site, external_ref): its hold fails, and applied again without holding
+    it finds the other's referral, sealed under that referral's key."""
+    import logging
+    from datetime import date
+
+    import eventlet
+    from eventlet.event import Event
+
+    from services.referrals.projection import PROJECTION
+    from services.referrals.projection import metadata as referrals_tables
+    from services.referrals.queries import get_referral
+    from services.referrals.service import INBOX_HANDLERS
+    from shared.consumption import APPLIED, Delivery, consume_batch
+    from shared.contracts import REGISTRY
+    from shared.eventstore import metadata as store_tables
+    from shared.keyring import subject_keys
+    from shared.unit_of_work import ServiceDatabase
+    from tests.support import events as ev
+
+    url = emptied(postgres_url, referrals_tables, store_tables)
+    first, second = (ServiceDatabase("referrals", make_engine(url), PROJECTION, REGISTRY) for _ in range(2))
+    first.create_tables()
+    submission = ev.referral_submitted(personal={"name": "Both At Once", "phone": "+45 11111111"})
+    again = {**submission, "event_id": ev.referral_submitted()["event_id"]}  # the intake system sent it twice
+    started, second_done = Event(), Event()
+
+    def after_the_other_commits(work, event):
+        if not started.ready():
+            started.send()
+            second_done.wait()
+        return INBOX_HANDLERS["referral_submitted"](work, event)
+
+    def delivery(message):
+        return [Delivery(ev.body(message), "intake.events", "referral_submitted")]
+
+    with caplog.at_level(logging.INFO, logger="shared.consumption"), eventlet.Timeout(30):
+        one = eventlet.spawn(consume_batch, first, {"referral_submitted": after_the_other_commits},
+                             delivery(submission), 5)
+        started.wait()
+        assert consume_batch(second, INBOX_HANDLERS, delivery(again), 5) == [APPLIED]
+        second_done.send()
+        assert one.wait() == [APPLIED]
+    assert "a held write" in caplog.text
+    with first.reading() as conn:
+        [referral_id] = conn.execute(select(referrals_tables.tables["referrals"].c.referral_id)).scalars().all()
+        assert conn.execute(select(func.count()).select_from(subject_keys)).scalar() == 1
+        shown = get_referral(conn, referral_id, True, date.today(), first.keyring)
+    assert shown["personal"]["name"] == "Both At Once"
+    first.engine.dispose()
+    second.engine.dispose()
