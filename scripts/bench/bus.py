@@ -53,8 +53,7 @@ def through_system(system: System, amqp_uri: str, bodies: list[bytes],
     and the milliseconds of CPU per event each process spent meanwhile (its services, the broker,
     the bench's PostgreSQL backends, and this publisher)."""
     exchange = kombu.Exchange(INTAKE_EXCHANGE, type="topic", durable=True)
-    counts = {service: _counter(system.env.get(f"{service.upper()}_DATABASE_URL") or system.database_url(service),
-                                query) for service, query in _QUERIES.items()}
+    counts = {service: _counter(system.database_url(service), query) for service, query in _QUERIES.items()}
     before = {service: count() for service, count in counts.items()}
     processes = cpu.each({name: p for name, p in system.processes.items() if name != "gateway"}) | cpu.broker()
     processes |= {"postgres": cpu.matching("postgres: .* lgv_bench"), "publisher": lambda: [os.getpid()]}

@@ -48,22 +48,18 @@ def canary_system(amqp_uri, var_dir, backend) -> Iterator[tuple[System, Spy]]:
         running.stop()
 
 
-def url_of(system: System, service: str) -> str:
-    return system.env.get(f"{service.upper()}_DATABASE_URL") or system.database_url(service)
-
-
 def plain_hits(system: System, spy: Spy, canary: str) -> dict[str, list[str] | int]:
     """Everywhere the canary is readable without a key: var/ files, every table, the bus."""
     hits: dict[str, list[str] | int] = {"files": files_holding(system.var_dir, canary),
                                         "bus": spy.holding(canary)}
     for service in SERVICES:
-        if url_of(system, service).startswith("postgresql"):
-            hits[service] = tables_holding(url_of(system, service), canary)
+        if system.database_url(service).startswith("postgresql"):
+            hits[service] = tables_holding(system.database_url(service), canary)
     return hits
 
 
 def still_opens(system: System, canary: str) -> dict[str, list[str]]:
-    return {service: opened_holding(url_of(system, service), canary) for service in SERVICES}
+    return {service: opened_holding(system.database_url(service), canary) for service in SERVICES}
 
 
 def relationship(api: Api, intake: IntakePublisher, canary: str, stranger: str) -> dict[str, str]:
@@ -129,7 +125,7 @@ def test_a_canary_is_never_plain_and_is_gone_after_erasure_while_the_figures_sta
     notes = [e["payload"].get("note") for e in api.ok(f"/api/v1/audit/subjects/{ids['match']}")["items"]]
     assert any(canary in (note or "") for note in notes)
     assert plain_hits(system, spy, canary) == {
-        "files": [], "bus": 0, **{s: [] for s in SERVICES if url_of(system, s).startswith("postgresql")}}
+        "files": [], "bus": 0, **{s: [] for s in SERVICES if system.database_url(s).startswith("postgresql")}}
     assert still_opens(system, canary)["referrals"], "the canary should open with the keys before erasure"
 
     before_erasure = datetime.now(timezone.utc).isoformat()
@@ -150,7 +146,7 @@ def test_a_canary_is_never_plain_and_is_gone_after_erasure_while_the_figures_sta
     except AssertionError:
         assert still_opens(system, canary) == {service: [] for service in SERVICES}
     assert plain_hits(system, spy, canary) == {
-        "files": [], "bus": 0, **{s: [] for s in SERVICES if url_of(system, s).startswith("postgresql")}}
+        "files": [], "bus": 0, **{s: [] for s in SERVICES if system.database_url(s).startswith("postgresql")}}
     referral = api.ok(f"/api/v1/referrals/{ids['referral']}")
     volunteer = api.ok(f"/api/v1/volunteers/{ids['volunteer']}")
     assert (referral["personal"], referral["erased"]) == (None, True)

@@ -99,4 +99,5 @@ class System:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def database_url(self, service: str) -> str:
-        return f"sqlite:///{self.var_dir / (service + '.db')}"
+        """The service's database: the one its environment names, or its SQLite file in var/."""
+        return self.env.get(f"{service.upper()}_DATABASE_URL") or f"sqlite:///{self.var_dir / (service + '.db')}"
