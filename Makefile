@@ -46,6 +46,7 @@ test: venv lint
 faults: venv
 	bash deploy/prepare-test-env.sh
 	$(BIN)/python -m tests.faults.run --runs 10 --compare $(ARGS)
+	$(BIN)/python -m tests.faults.run --runs 2 --compare --postgres $(ARGS)
 
 bench: venv
 	bash deploy/prepare-test-env.sh --no-browser

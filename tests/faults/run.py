@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from shared import masterkey, topology
 from shared.broker_users import uri_user
@@ -25,7 +26,7 @@ from tests.faults.canon import canonical
 from tests.faults.publisher import PatientPublisher
 from tests.faults.tally import Tally, count, dead_letter_reasons
 from tests.faults.workload import Sizes, plan
-from tests.support import broker
+from tests.support import broker, postgres
 from tests.support.api import Api
 from tests.support.processes import SERVICES, System
 from tests.support.scenario import matches_for_checkins
@@ -35,15 +36,16 @@ QUIESCENCE_TIMEOUT = 300.0
 
 
 def run(seed: int, sizes: Sizes, instances: int = 2, faults: bool = True,
-        broker_restart: bool = True) -> tuple[Tally, float, dict]:
+        broker_restart: bool = True, on_postgres: bool = False) -> tuple[Tally, float, dict]:
     vhost = f"lgv-faults-{seed}-{uuid.uuid4().hex[:6]}"
     # One master key for the services and this process, which opens sealed notes to count them.
     os.environ.setdefault("LGV_MASTER_KEY", masterkey.encode(masterkey.generate()))
     broker.create_vhost(vhost)
-    with tempfile.TemporaryDirectory(prefix="lgv-faults-") as var:
+    databases = postgres.service_databases(STORES, f"lgv_faults_{seed}") if on_postgres else nullcontext({})
+    with tempfile.TemporaryDirectory(prefix="lgv-faults-") as var, databases as database_urls:
         # The runner's token is recorded where the gateway looks it up: in the run's var/.
         os.environ["LGV_VAR_DIR"] = var
-        system = System(broker.uri_for(vhost), var)
+        system = System(broker.uri_for(vhost), var, database_urls)
         try:
             system.start()
             if instances == 2:
@@ -68,7 +70,7 @@ def run(seed: int, sizes: Sizes, instances: int = 2, faults: bool = True,
                 publisher.close()
             started = time.monotonic()
             chaos.revive(system)
-            urls = {s: system.database_url(s) for s in SERVICES if s != "gateway"}
+            urls = {s: system.database_url(s) for s in STORES}
             _wait_quiet(lambda: count(urls, messages), system, vhost)
             seconds = time.monotonic() - started
             tally = count(urls, messages)
@@ -79,6 +81,9 @@ def run(seed: int, sizes: Sizes, instances: int = 2, faults: bool = True,
         finally:
             system.stop()
             broker.delete_vhost(vhost)
+
+
+STORES = tuple(s for s in SERVICES if s != "gateway")  # the services whose databases are counted
 
 
 def _wait_quiet(measure: Callable[[], Tally], system: System, vhost: str) -> None:
@@ -115,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--referrals", type=int, default=Sizes.referrals)
     parser.add_argument("--no-broker-restart", action="store_true",
                         help="leave RabbitMQ running (e.g. while others share the broker)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="the services' databases on PostgreSQL (throw-away ones), not SQLite")
     parser.add_argument("--compare", action="store_true",
                         help="also run the first seed with one instance and no faults, and compare projections")
     args = parser.parse_args(argv)
@@ -126,11 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [args.seed] if args.seed is not None else [random.randrange(10**6) for _ in range(args.runs)]
     failed = 0
     for n, seed in enumerate(seeds):
-        tally, seconds, projections = run(seed, sizes, broker_restart=not args.no_broker_restart)
+        tally, seconds, projections = run(seed, sizes, broker_restart=not args.no_broker_restart,
+                                          on_postgres=args.postgres)
         print(summary(seed, tally, seconds, 2), flush=True)
         failed += not tally.ok()
         if args.compare and n == 0:
-            calm, calm_seconds, calm_projections = run(seed, sizes, instances=1, faults=False)
+            calm, calm_seconds, calm_projections = run(seed, sizes, instances=1, faults=False,
+                                                       on_postgres=args.postgres)
             print(summary(seed, calm, calm_seconds, 1), flush=True)
             same = calm_projections == projections
             print(f"faults: seed={seed} projections with two instances and faults "
