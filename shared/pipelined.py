@@ -16,8 +16,9 @@ answer, it says what that answer must be (``expect``: the rows it changes or
 returns) and carries on as if it were so. If a held write then fails, or answers
 otherwise, the flush raises ``WriteFailed`` and marks the hold failed; the batch
 is rolled back and applied again without holding, where each statement fails or
-answers in its place and the code that handles that runs as before. Holding never
-commits anything exact statements would not have.
+answers in its place and the code that handles that runs as before (the parts that
+pass split off again, as any failed batch's, and hold again). Holding never commits
+anything exact statements would not have.
 
 Outside ``holding``, on SQLite, and under a savepoint (whose rollback must be able
 to undo exactly what it covers), nothing is held: writes go at once.
@@ -110,25 +111,29 @@ def send(conn: Connection, then: tuple[Any, str, tuple[Any, ...]] | None = None)
             then[0].execute(then[1], then[2])
         return
     pending, held.pending = held.pending, []
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    # One cursor per statement in the pipeline (each keeps its own answer); the first few kept
-    # with the connection for the next sends.
-    kept: list[Any] = conn.connection.info.setdefault(_CURSORS, [])
-    kept.extend(driver.cursor() for _ in range(min(len(pending), _KEPT_CURSORS) - len(kept)))
-    cursors = kept[:len(pending)] + [driver.cursor() for _ in range(len(pending) - len(kept))]
+    cursors: list[Any] = []
     sent = 0
     try:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        # One cursor per statement in the pipeline (each keeps its own answer); the first few
+        # kept with the connection for the next sends.
+        kept: list[Any] = conn.connection.info.setdefault(_CURSORS, [])
+        kept.extend(driver.cursor() for _ in range(min(len(pending), _KEPT_CURSORS) - len(kept)))
+        cursors = kept[:len(pending)] + [driver.cursor() for _ in range(len(pending) - len(kept))]
         with driver.pipeline():
             for (sql, row, _expect, _later), cursor in zip(pending, cursors, strict=True):
                 cursor.execute(sql, row)
                 sent += 1
             if then is not None:
                 then[0].execute(then[1], then[2])
-    except Exception as exc:
-        if sent == len(pending) and all(map(_succeeded, cursors)) and _as_expected(pending, cursors):
+    except BaseException as exc:  # (a timeout or a kill too: what was held is gone either way)
+        if isinstance(exc, Exception) and sent == len(pending) and all(map(_succeeded, cursors)) \
+                and _as_expected(pending, cursors):
             raise  # the statement sent after them failed, in its place
         held.failed = True
+        if not isinstance(exc, Exception):
+            raise
         raise WriteFailed(f"a held write failed: {type(exc).__name__}") from exc
     if not _as_expected(pending, cursors):
         held.failed = True

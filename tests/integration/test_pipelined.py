@@ -239,3 +239,28 @@ def test_two_instances_receiving_one_referral_at_once_keep_one_and_its_personal_
     assert shown["personal"]["name"] == "Both At Once"
     first.engine.dispose()
     second.engine.dispose()
+
+
+def test_a_failed_send_caught_inside_the_hold_still_fails_the_batch_and_commits_nothing(engine):
+    with engine.begin() as conn:
+        conn.execute(_INSERT, {"id": "a", "n": 1})
+    with pytest.raises(pipelined.WriteFailed), engine.begin() as conn, pipelined.holding(conn):
+        driver_statements.write_later(conn, _OFFER, {"id": "a", "n": 2}, expect=1)  # 0 rows, no SQL error
+        driver_statements.write_later(conn, _INSERT, {"id": "b", "n": 1})  # sent with it, and stored
+        with pytest.raises(pipelined.WriteFailed):
+            driver_statements.first_row(conn, _COUNT, {})  # caught here, as a broad except would
+    with engine.connect() as conn:
+        assert conn.execute(_COUNT).scalar() == 1
+
+
+def test_learned_asks_for_a_held_events_position_only_when_an_applier_wants_it(engine):
+    from datetime import datetime, timezone
+
+    from shared.eventstore import applying, learned, learned_at
+
+    at = datetime(2026, 12, 4, tzinfo=timezone.utc)
+    with engine.begin() as conn, pipelined.holding(conn) as held:
+        later = driver_statements.first_row_later(conn, _INSERT_RETURNING, {"id": "a", "n": 7})
+        applying(conn, later, at)
+        assert learned_at(conn) == at and held is not None and len(held.pending) == 1
+        assert learned(conn) == (7, at) and held.pending == []
