@@ -40,9 +40,9 @@ def run(seed: int, sizes: Sizes, instances: int = 2, faults: bool = True,
     vhost = f"lgv-faults-{seed}-{uuid.uuid4().hex[:6]}"
     # One master key for the services and this process, which opens sealed notes to count them.
     os.environ.setdefault("LGV_MASTER_KEY", masterkey.encode(masterkey.generate()))
-    broker.create_vhost(vhost)
     databases = postgres.service_databases(STORES, f"lgv_faults_{seed}") if on_postgres else nullcontext({})
     with tempfile.TemporaryDirectory(prefix="lgv-faults-") as var, databases as database_urls:
+        broker.create_vhost(vhost)  # deleted in the finally below, before the databases go
         # The runner's token is recorded where the gateway looks it up: in the run's var/.
         os.environ["LGV_VAR_DIR"] = var
         system = System(broker.uri_for(vhost), var, database_urls)

@@ -42,10 +42,12 @@ def emptied(url: str, *metadatas: Any) -> str:
 def service_databases(services: Iterable[str], prefix: str = "lgv_test") -> Iterator[dict[str, str]]:
     """A throw-away database per service for as long as the block runs, as ``<SERVICE>_DATABASE_URL``s."""
     names = {service: f"{prefix}_{uuid.uuid4().hex[:8]}_{service}" for service in services}
-    for name in names.values():
-        create_database(name)
+    made = []
     try:
+        for name in names.values():
+            create_database(name)
+            made.append(name)
         yield {f"{service.upper()}_DATABASE_URL": url_for(name) for service, name in names.items()}
     finally:
-        for name in names.values():
+        for name in made:  # those made before one failed too
             drop_database(name)
