@@ -117,8 +117,9 @@ def test_sqlite_holds_nothing(tmp_path):
 
 def test_a_batch_waits_for_the_database_about_twice_per_submission_in_referrals_and_not_in_matching(
         postgres_url, tmp_path, monkeypatch):
-    """Each wait for an answer is a round trip (``green_wait`` polls for it); exact, referrals waited
-    six times per ``referral_submitted`` and matching three times per ``referral_received``."""
+    """Counted as waits to read an answer (``green_wait`` polls for each; a pipeline's sends are
+    not counted). Exact, referrals waited six times per ``referral_submitted`` and matching three
+    times per ``referral_received``."""
     from services.matching.projection import PROJECTION as MATCHING
     from services.matching.projection import metadata as matching_tables
     from services.matching.service import INBOX_HANDLERS as MATCHING_HANDLERS
