@@ -106,9 +106,7 @@ def _answered(fileno: int, within_ms: int) -> bool:
     A closed socket counts as answered: the read that follows says so.
     """
     os_select = _os_select()
-    poller = os_select.poll()
-    poller.register(fileno, os_select.POLLIN | os_select.POLLERR | os_select.POLLHUP)
-    return bool(poller.poll(within_ms))
+    return bool(_polled(fileno, os_select.POLLIN | os_select.POLLERR | os_select.POLLHUP, within_ms))
 
 
 def _ready_now(fileno: int) -> int:
@@ -116,15 +114,19 @@ def _ready_now(fileno: int) -> int:
     from psycopg import waiting
 
     os_select = _os_select()
-    poller = os_select.poll()
-    poller.register(fileno, os_select.POLLIN | os_select.POLLOUT)
-    ready = 0
-    for _fd, events in poller.poll(0):
-        if events & (os_select.POLLIN | os_select.POLLERR | os_select.POLLHUP):
-            ready |= waiting.READY_R
-        if events & os_select.POLLOUT:
-            ready |= waiting.READY_W
-    return ready
+    events = _polled(fileno, os_select.POLLIN | os_select.POLLOUT, 0)
+    return ((waiting.READY_R if events & (os_select.POLLIN | os_select.POLLERR | os_select.POLLHUP) else 0)
+            | (waiting.READY_W if events & os_select.POLLOUT else 0))
+
+
+def _polled(fileno: int, mask: int, within_ms: int) -> int:
+    """The events of ``mask`` (and errors) the OS reports for the socket within ``within_ms``."""
+    poller = _os_select().poll()
+    poller.register(fileno, mask)
+    found = 0
+    for _fd, events in poller.poll(within_ms):
+        found |= events
+    return found
 
 
 @functools.cache
