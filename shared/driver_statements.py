@@ -287,21 +287,28 @@ def insert_one(conn: Connection, statement: Any, params: dict[str, Any]) -> int:
 def write_later(conn: Connection, statement: Any, params: dict[str, Any], expect: int | None = None) -> int | None:
     """``write_one``, or, inside ``pipelined.holding`` on PostgreSQL, held until the next statement:
     None then, and ``expect`` (if given) is the number of rows it must change, checked when it is sent."""
-    held = pipelined.active(conn)
-    plan = None if held is None else _plan(conn, statement, params)
-    if plan is None:
+    joined = _held_plan(conn, statement, params)
+    if joined is None:
         return write_one(conn, statement, params)
-    held.add(plan.sql, plan.row(params), expect)  # type: ignore[union-attr]
+    held, plan = joined
+    held.add(plan.sql, plan.row(params), expect)
     return None
 
 
 def first_row_later(conn: Connection, statement: Any, params: dict[str, Any]) -> pipelined.Later:
     """``first_row`` of a write that returns exactly one row, held as ``write_later`` holds (its row
     read when it is sent; a write that returns none fails the batch's hold)."""
+    joined = _held_plan(conn, statement, params)
+    if joined is None:
+        return pipelined.Later(first_row(conn, statement, params))
+    held, plan = joined
+    later = pipelined.Later(sent=False)
+    held.add(plan.sql, plan.row(params), 1, later)
+    return later
+
+
+def _held_plan(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple[pipelined.Hold, _Plan] | None:
+    """The hold a write may join now and the statement's plan, or None (it is sent at once)."""
     held = pipelined.active(conn)
     plan = None if held is None else _plan(conn, statement, params)
-    if plan is None:
-        return pipelined.Later(first_row(conn, statement, params))
-    later = pipelined.Later(sent=False)
-    held.add(plan.sql, plan.row(params), 1, later)  # type: ignore[union-attr]
-    return later
+    return None if held is None or plan is None else (held, plan)
