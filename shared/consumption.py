@@ -209,17 +209,14 @@ def consume_batch(db: ServiceDatabase, handlers: Handlers, deliveries: Sequence[
                     # Read again where reading failed unexpectedly: it fails here, in its turn.
                     done.append(take(uow, handlers, found or read(delivery, db), isolated=False))
         return done
-    except Undo:
-        if held is not None and held.failed:
-            return _unheld(db, handlers, deliveries, max_attempts, around)
-        failed = len(done)
-        return (consume_batch(db, handlers, deliveries[:failed], max_attempts, around)
-                + [_alone(db, handlers, deliveries[failed], max_attempts, around)]
-                + consume_batch(db, handlers, deliveries[failed + 1:], max_attempts, around))
     except Exception as exc:
         if held is not None and held.failed:  # its failure is not that of the delivery it surfaced in
             return _unheld(db, handlers, deliveries, max_attempts, around)
         failed = len(done)
+        if isinstance(exc, Undo):
+            return (consume_batch(db, handlers, deliveries[:failed], max_attempts, around)
+                    + [_alone(db, handlers, deliveries[failed], max_attempts, around)]
+                    + consume_batch(db, handlers, deliveries[failed + 1:], max_attempts, around))
         if not begun or failed == len(deliveries):  # BEGIN or COMMIT failed: no delivery to blame
             log.warning("a batch of %s deliveries failed to commit (%s); one by one", failed, exc)
             return [_alone(db, handlers, delivery, max_attempts, around) for delivery in deliveries]
