@@ -12,8 +12,9 @@ import logging
 import weakref
 from typing import Any
 
-from nameko.messaging import QueueConsumer
 from nameko.rpc import ReplyListener as NamekoReplyListener
+
+from shared.runtime.queue_consumer import QueueConsumer
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,11 @@ from typing import Any
 import eventlet
 from eventlet.event import Event
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import Consumer, QueueConsumer
+from nameko.messaging import Consumer
 
 from shared import config, topology
 from shared.consumption import RETRY, Delivery
+from shared.runtime.queue_consumer import QueueConsumer
 
 log = logging.getLogger(__name__)
 

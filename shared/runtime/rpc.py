@@ -25,10 +25,10 @@ import kombu.serialization
 import orjson
 from nameko import rpc as nameko_rpc_module
 from nameko.exceptions import UnserializableValueError, serialize
-from nameko.messaging import QueueConsumer
 
 from shared.errors import LgvError
 from shared.runtime import amqp_reads, producers
+from shared.runtime.queue_consumer import QueueConsumer
 
 producers.install()  # every publish of this process finds its producer pool once
 amqp_reads.install()  # and its broker connections read frames a few KiB at a time
