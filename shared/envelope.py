@@ -88,11 +88,18 @@ class Event:
         return data
 
     def to_json(self) -> str:
-        # The same JSON as ``to_dict`` gives, without its deep copy (nothing here is mutated).
+        """The envelope as the event store keeps it: ``to_dict``'s values (without its deep copy:
+        nothing here is mutated), keys sorted, written by orjson (about a tenth of ``json.dumps``'s
+        CPU; a consumer stores every event it takes). Anything but plain JSON values (an integer
+        beyond 64 bits, a key that is not a string, a date) goes to ``json_text`` instead, which
+        writes what ``json.dumps`` can and refuses the rest as it does."""
         data = {f.name: getattr(self, f.name) for f in _FIELDS}
         data["occurred_at"] = self.occurred_at.isoformat()
         data["recorded_at"] = self.recorded_at.isoformat() if self.recorded_at else None
-        return json_text.dumps(data)
+        try:
+            return orjson.dumps(data, option=_STORED).decode("utf-8")
+        except orjson.JSONEncodeError:
+            return json_text.dumps(data)
 
     def evolve(self, **changes: Any) -> "Event":
         if not changes.keys() <= _FIELD_NAMES:
@@ -101,6 +108,9 @@ class Event:
 
 
 _FIELDS = fields_of(Event)
+# Sorted keys; dates, dataclasses and subclasses of str, int, dict and list are left to json_text.
+_STORED = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+           | orjson.OPT_PASSTHROUGH_SUBCLASS)
 _FIELD_NAMES = frozenset(f.name for f in _FIELDS)
 
 

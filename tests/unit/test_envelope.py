@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -152,3 +152,17 @@ def test_a_producer_refuses_an_actor_no_consumer_would_take() -> None:
     with pytest.raises(ValidationFailed) as exc:
         checked_actor({"kind": "consultant", "id": "x" * 300})
     assert "actor.id" in exc.value.fields
+
+
+def test_a_stored_envelope_keeps_a_value_beyond_64_bits_exactly() -> None:
+    event = Event("e1", "closed", 1, utcnow(), "followup", {"count": 2**70, "name": "København"})
+
+    stored = json.loads(event.to_json())
+
+    assert stored["payload"] == {"count": 2**70, "name": "København"}
+    assert list(stored) == sorted(stored)
+
+
+def test_a_stored_envelope_refuses_what_json_cannot_write() -> None:
+    with pytest.raises(TypeError):
+        Event("e1", "closed", 1, utcnow(), "followup", {"on": date(2024, 1, 1)}).to_json()
