@@ -2,8 +2,9 @@
 
 Every event a consumer takes is validated, and marshmallow's generic machinery
 (error stores, per-field closures, ``And`` of validators) costs more than the
-checks themselves. ``loader(schema)`` and ``normaliser(schema)`` walk the same
-schema objects once and return functions that answer exactly what
+checks themselves. ``loader(schema)`` and ``normaliser(schema)`` write the same
+schema objects out once as Python source (a function per schema, each field's
+checks in line) and return functions that answer exactly what
 ``schema.load`` (and ``schema.dump(schema.load(...))``) answers, or raise
 ``Unsure``: for anything invalid, unusual or not understood here, and the caller
 then asks marshmallow, whose answer (the value or its field errors) is the one
@@ -21,9 +22,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, missing
+from marshmallow import EXCLUDE, RAISE, Schema, fields, missing, validate
 from marshmallow.decorators import POST_DUMP, POST_LOAD, PRE_DUMP, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
-from marshmallow.error_store import ErrorStore
 from marshmallow.utils import get_fixed_timezone
 from marshmallow.validate import Validator
 
@@ -44,8 +44,8 @@ _ISO_AWARE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})
 
 def loader(schema: Schema) -> Callable[[Any], dict[str, Any]] | None:
     """``schema.load`` for input it vouches for (else ``Unsure``), or None if not compilable."""
-    load = _schema_load(schema, schema.unknown)
-    return None if load is None else _guarded(lambda data: load(data, None))
+    load = _Source(dumping=False).function(schema)
+    return None if load is None else _guarded(load)
 
 
 def dumper(schema: Schema) -> Callable[[Any], dict[str, Any]] | None:
@@ -59,11 +59,12 @@ def dumper(schema: Schema) -> Callable[[Any], dict[str, Any]] | None:
 
 
 def normaliser(schema: Schema) -> Callable[[Any], dict[str, Any]] | None:
-    """``dict(schema.dump(schema.load(data)))`` for input it vouches for, or None if not compilable."""
-    load, dump = _schema_load(schema, schema.unknown), _schema_dump(schema)
-    if load is None or dump is None:
-        return None
-    return _guarded(lambda data: dump(load(data, None), None))
+    """``dict(schema.dump(schema.load(data)))`` for input it vouches for, or None if not compilable.
+
+    Loaded and dumped in one pass: each field's dumped value is made beside its loaded one.
+    """
+    normalise = _Source(dumping=True).function(schema)
+    return None if normalise is None else _guarded(normalise)
 
 
 def _guarded(run: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
@@ -87,99 +88,193 @@ def _compilable(schema: Schema, keys_like_attributes: bool = False) -> bool:
                and type(f).serialize is fields.Field.serialize for name, f in schema.fields.items())
 
 
-def _schema_load(schema: Schema, unknown: str | None) -> Load | None:
-    if not _compilable(schema) or (unknown or schema.unknown) not in (RAISE, EXCLUDE):
-        return None
-    specs = []
-    for name, field in schema.load_fields.items():
-        specs.append((name, _field_load(field, name), field.required, field.load_default,
-                      field.allow_none))
-    known = frozenset(schema.load_fields)
-    raise_unknown = (unknown or schema.unknown) == RAISE
-    hooked = bool(schema._hooks[VALIDATES] or schema._hooks[VALIDATES_SCHEMA])
+class _Source:
+    """A schema's load (and, ``dumping``, its dump beside it) written out as Python source.
 
-    def load_schema(data: Any, _parent: Any) -> dict[str, Any]:
-        if type(data) is not dict or (raise_unknown and not known.issuperset(data)):
-            raise Unsure()
-        out: dict[str, Any] = {}
-        for name, load, required, default, allow_none in specs:
-            value = data.get(name, missing)
-            if value is missing:
-                if required:
-                    raise Unsure()
-                if default is not missing:
-                    out[name] = default() if callable(default) else default
-            elif value is None:
-                if not allow_none:
-                    raise Unsure()
-                out[name] = None
-            else:
-                out[name] = load(value, data)
-        if hooked:
-            _run_hooks(schema, out, data)
-        return out
-    return load_schema
+    One function per schema object (a nested schema has its own), each field's type check,
+    parsing and validators in line, as ``Schema.load`` runs them: the ``Length`` validator
+    written out, any other called as ``Field._validate`` calls it. A field of a class not
+    modelled here is loaded by its own ``deserialize`` and dumped by its ``_serialize``
+    (after the whole object is loaded: it is given that object, as ``Schema.dump`` gives it).
+    """
+
+    def __init__(self, dumping: bool) -> None:
+        self.dumping = dumping
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {"Unsure": Unsure, "missing": missing,
+                                      "_iso_date": _iso_date, "_iso_aware": _iso_aware}
+
+    def function(self, schema: Schema) -> Callable[[Any], dict[str, Any]] | None:
+        top = self.schema(schema, schema.unknown)
+        if top is None:
+            return None
+        exec(compile("\n".join(self.lines), f"<compiled {type(schema).__name__}>", "exec"), self.names)
+        run = self.names[top]
+        return (lambda data: run(data)[1]) if self.dumping else run
+
+    def ref(self, value: Any) -> str:
+        name = f"_{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def schema(self, schema: Schema, unknown: str | None) -> str | None:
+        """The name of the function loading (and dumping) ``schema``, or None if not compilable."""
+        unknown = unknown or schema.unknown
+        if not _compilable(schema) or unknown not in (RAISE, EXCLUDE):
+            return None
+        code = ["    if type(data) is not dict:", "        raise Unsure()"]
+        if unknown == RAISE:
+            code += [f"    if not {self.ref(frozenset(schema.load_fields))}.issuperset(data):",
+                     "        raise Unsure()"]
+        code += ["    loaded = {}", "    out = {}" if self.dumping else ""]
+        later: list[tuple[str, fields.Field]] = []  # dumped once the whole object is loaded
+        for name, field in schema.load_fields.items():
+            dumped = self.dumping and name in schema.dump_fields
+            lines = self.field(name, field, dumped, later)
+            if lines is None:
+                return None
+            code += lines
+        for name, field in later:
+            code += [f"    if {name!r} in out:",
+                     f"        out[{name!r}] = {self.ref(_field_dump(field, name))}(out[{name!r}], loaded)"]
+        hooks = self.hooks(schema)
+        if hooks is None:
+            return None
+        code += hooks
+        code.append("    return loaded, out" if self.dumping else "    return loaded")
+        function = self.ref(None)
+        self.lines += [f"def {function}(data):", *code]
+        return function
+
+    def hooks(self, schema: Schema) -> list[str] | None:
+        """The schema's ``@validates`` and ``@validates_schema`` methods, called as ``Schema.load``
+        calls them (in its order; anything they would store as an error raises here instead), or
+        None for a hook of a field the schema lacks (which marshmallow reports)."""
+        code = []
+        for attr, _many, options in schema._hooks[VALIDATES]:
+            name = options["field_name"]
+            if name not in schema.fields:
+                if name in schema.declared_fields:
+                    continue  # excluded: marshmallow skips it
+                return None
+            # A hook that answers ``missing`` drops the field from the loaded data (not from ``out``).
+            code += [f"    if {name!r} in loaded and {self.ref(getattr(schema, attr))}(loaded[{name!r}]) is missing:",
+                     "        raise Unsure()"]
+        for pass_many in (True, False):
+            for attr, many, options in schema._hooks[VALIDATES_SCHEMA]:
+                if many == pass_many:
+                    original = "data, " if options.get("pass_original", False) else ""
+                    code.append(f"    {self.ref(getattr(schema, attr))}(loaded, {original}partial=None, many=False)")
+        return code
+
+    def field(self, name: str, field: fields.Field, dumped: bool,
+              later: list[tuple[str, fields.Field]]) -> list[str] | None:
+        key = repr(name)
+        value = self.value(name, field, "        ")
+        if value is None:
+            return None
+        code, native = value
+        if dumped and not native:  # out holds the loaded value until ``later`` dumps it
+            later.append((name, field))
+        out = (lambda made: [f"        out[{key}] = {made}"]) if dumped else (lambda made: [])
+        return [f"    v = data.get({key}, missing)", "    if v is missing:",
+                *self.absent(name, field, out if native else lambda _made: out("lv")),
+                "    elif v is None:",
+                *(["        raise Unsure()"] if not field.allow_none else
+                  [f"        loaded[{key}] = None", *out("None")]),
+                "    else:", *code, f"        loaded[{key}] = lv", *out("dv" if native else "lv")]
+
+    def absent(self, name: str, field: fields.Field, out: Callable[[str], list[str]]) -> list[str]:
+        if field.required:
+            return ["        raise Unsure()"]
+        default = field.load_default
+        if default is missing:
+            return ["        pass"]
+        made = f"{self.ref(default)}()" if callable(default) else self.ref(default)
+        return [f"        lv = loaded[{name!r}] = {made}", *out(f"{self.ref(_field_dump(field, name))}(lv, loaded)")]
+
+    def value(self, name: str, field: Any, at: str) -> tuple[list[str], bool] | None:
+        """Lines setting ``lv`` (and ``dv``, if ``native``) from ``v``, and whether the dump was modelled."""
+        kind = type(field)
+        plain = _plain_type(field)
+        if plain is not None:
+            native = not (kind is fields.Integer and field.as_string)
+            return [*self.typed("v", plain, at), f"{at}lv = dv = v", *self.checks(field, "lv", at)], native
+        if kind is fields.Date and field.format in (None, "iso"):
+            return [*self.typed("v", "str", at), f"{at}lv = _iso_date(v, None)", *self.checks(field, "lv", at),
+                    *self.dumps(f"{at}dv = lv.isoformat()")], True
+        if kind is fields.AwareDateTime and field.format in (None, "iso") and field.default_timezone is None:
+            return [*self.typed("v", "str", at), f"{at}lv = _iso_aware(v, None)", *self.checks(field, "lv", at)], False
+        if kind is fields.Dict and field.key_field is None and field.value_field is None:
+            return [*self.typed("v", "dict", at), f"{at}lv = dict(v)", *self.checks(field, "lv", at),
+                    *self.dumps(f"{at}dv = dict(lv)")], True
+        if kind is fields.List:
+            items = self.items(field.inner, at)
+            if items is not None:
+                return [*self.typed("v", "list", at), *items, *self.checks(field, "lv", at)], True
+        if kind is fields.Nested and not field.many and not field.schema.many:
+            nested = self.schema(field.schema, field.unknown)
+            if nested is not None:
+                run = f"lv, dv = {nested}(v)" if self.dumping else f"lv = {nested}(v)"
+                return [*self.typed("v", "dict", at), f"{at}{run}", *self.checks(field, "lv", at)], True
+        load = self.ref(lambda value, data: field.deserialize(value, name, data))
+        return [f"{at}lv = {load}(v, data)"], False
+
+    def items(self, inner: Any, at: str) -> list[str] | None:
+        """A list's items as ``List`` loads them, for items of a plain type (each dumps as itself)."""
+        plain = _plain_type(inner)
+        if plain is None:
+            return None
+        deeper = at + "    "
+        none = [f"{deeper}    lv.append(None)", f"{deeper}    continue"] if inner.allow_none else \
+            [f"{deeper}    raise Unsure()"]
+        return [f"{at}lv = dv = []", f"{at}for x in v:", f"{deeper}if x is None:", *none,
+                *self.typed("x", plain, deeper), *self.checks(inner, "x", deeper), f"{deeper}lv.append(x)"]
+
+    def dumps(self, line: str) -> list[str]:
+        return [line] if self.dumping else []
+
+    @staticmethod
+    def typed(var: str, kind: str, at: str) -> list[str]:
+        return [f"{at}if type({var}) is not {kind}:", f"{at}    raise Unsure()"]
+
+    def checks(self, field: fields.Field, var: str, at: str) -> list[str]:
+        """The field's validators on ``var``, as ``Field._validate`` runs them (a ``Length`` in line)."""
+        code = []
+        for validator in field.validators:
+            if type(validator) is validate.Length:
+                code += [f"{at}n = len({var})", *self.length(validator, at)]
+            elif isinstance(validator, Validator):
+                code.append(f"{at}{self.ref(validator)}({var})")
+            else:  # a plain function refuses by raising, or by returning False
+                code += [f"{at}if {self.ref(validator)}({var}) is False:", f"{at}    raise Unsure()"]
+        return code
+
+    @staticmethod
+    def length(rule: validate.Length, at: str) -> list[str]:
+        if rule.equal is not None:
+            refused = f"n != {rule.equal!r}"
+        else:
+            bounds = ([f"n < {rule.min!r}"] if rule.min is not None else []) + \
+                     ([f"n > {rule.max!r}"] if rule.max is not None else [])
+            if not bounds:
+                return []
+            refused = " or ".join(bounds)
+        return [f"{at}if {refused}:", f"{at}    raise Unsure()"]
 
 
-def _run_hooks(schema: Schema, loaded: dict[str, Any], data: dict[str, Any]) -> None:
-    """The schema's ``@validates`` and ``@validates_schema`` methods, as ``Schema.load`` runs them."""
-    store = ErrorStore()
-    schema._invoke_field_validators(error_store=store, data=loaded, many=False)
-    for pass_many in (True, False):
-        schema._invoke_schema_validators(error_store=store, pass_many=pass_many, data=loaded,
-                                         original_data=data, many=False, partial=None)
-    if store.errors:
-        raise Unsure()
+_PLAIN: dict[type, str] = {fields.String: "str", fields.Integer: "int", fields.Boolean: "bool"}
 
 
-def _field_load(field: fields.Field, name: str) -> Load:
-    native = _native_load(field)
-    return native if native is not None else lambda value, data: field.deserialize(value, name, data)
-
-
-def _native_load(field: Any) -> Load | None:
-    """The field's parsing done here, with its validators; None for a field left to ``deserialize``."""
+def _plain_type(field: Any) -> str | None:
+    """The JSON type a field of exactly String, Integer or (default truth) Boolean loads as itself."""
     kind = type(field)
-    if kind is fields.Nested:
-        nested = None if field.many or field.schema.many else _schema_load(field.schema, field.unknown)
-        return None if nested is None else _validated(field, nested, dict)
-    if kind is fields.List:
-        inner = _item_load(field.inner)
-        return _validated(field, lambda value, _data: [inner(item, value) for item in value], list)
-    if kind is fields.String:
-        return _validated(field, lambda value, _data: value, str)
-    if kind is fields.Integer:
-        return _validated(field, lambda value, _data: value, int)
-    if kind is fields.Boolean and _plain_truth(field):
-        return _validated(field, lambda value, _data: value, bool)
-    if kind is fields.Date and field.format in (None, "iso"):
-        return _validated(field, _iso_date, str)
-    if kind is fields.AwareDateTime and field.format in (None, "iso") and field.default_timezone is None:
-        return _validated(field, _iso_aware, str)
-    if kind is fields.Dict and field.key_field is None and field.value_field is None:
-        return _validated(field, lambda value, _data: dict(value), dict)
-    return None
+    return None if kind is fields.Boolean and not _plain_truth(field) else _PLAIN.get(kind)
 
 
 def _plain_truth(field: Any) -> bool:
     """The default truthy and falsy sets: true loads and dumps as true, false as false."""
     return field.truthy == fields.Boolean.truthy and field.falsy == fields.Boolean.falsy
-
-
-def _item_load(inner: Any) -> Load:
-    """A list item as ``List`` loads it: ``inner.deserialize(item)``."""
-    native = _native_load(inner) if type(inner).deserialize is fields.Field.deserialize else None
-    if native is None:
-        return lambda value, _data: inner.deserialize(value)
-    allow_none = inner.allow_none
-
-    def item(value: Any, data: Any) -> Any:
-        if value is None:
-            if not allow_none:
-                raise Unsure()
-            return None
-        return native(value, data)
-    return item
 
 
 def _iso_date(value: str, _data: Any) -> date:
@@ -208,21 +303,6 @@ def _zone(spelled: str) -> timezone:
         minutes = 60 * int(spelled[1:3]) + int(spelled[4:6])
         found = _ZONES[spelled] = get_fixed_timezone(-minutes if spelled[0] == "-" else minutes)
     return found
-
-
-def _validated(field: fields.Field, parse: Load, kind: type) -> Load:
-    """``parse`` for values of exactly ``kind``, then the field's validators as ``Field._validate`` runs them."""
-    validators = [(v, not isinstance(v, Validator)) for v in field.validators]
-
-    def load(value: Any, data: Any) -> Any:
-        if type(value) is not kind:
-            raise Unsure()
-        loaded = parse(value, data)
-        for validator, plain in validators:
-            if validator(loaded) is False and plain:
-                raise Unsure()
-        return loaded
-    return load
 
 
 def _schema_dump(schema: Schema, keys_like_attributes: bool = False) -> Dump | None:
