@@ -90,6 +90,8 @@ def test_a_reply_that_comes_after_its_caller_gave_up_is_dropped_and_the_next_cal
         arrived.append(body)
     listener.handle_message = noted  # type: ignore[method-assign]
     ask = _asker(caller)
+    assert ask("first") == "first"  # connected: the 0.1 s below is the reply's alone, not the connection's
+    arrived.clear()
     with pytest.raises(Unavailable):
         ask("late", wait=0.5, timeout=0.1)
     wait_for(lambda: arrived, timeout=10, what="the late reply to arrive")  # and be handled
