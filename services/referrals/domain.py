@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from shared import referral_lifecycle
 from shared.errors import RuleViolated
 
@@ -23,10 +25,22 @@ class KnownReferral:
 def content_digest(submission: dict[str, Any]) -> str:
     """A fingerprint of a submission's content, to tell a resubmission from a clash.
 
-    Lists here are sets (needs, languages): their order is not content.
+    Lists here are sets (needs, languages): their order is not content. The text hashed is
+    ``json.dumps(…, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``, which orjson
+    writes byte for byte for plain JSON values, at a tenth of the CPU; anything else (an
+    integer beyond 64 bits, a subclass of str) is written by ``json.dumps`` itself. (A float
+    would be spelled otherwise, ``1e16`` for ``1e+16``: a submission has none.)
     """
-    canonical = json.dumps(_unordered(submission), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    unordered = _unordered(submission)
+    try:
+        canonical = orjson.dumps(unordered, option=_CANONICAL)
+    except orjson.JSONEncodeError:
+        canonical = json.dumps(unordered, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical).hexdigest()
+
+
+_CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+              | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 def _unordered(value: Any) -> Any:

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.referrals import domain
 from services.referrals.domain import KnownReferral
@@ -79,6 +83,23 @@ def test_content_digest_differs_when_a_nested_value_differs() -> None:
     other["participant"]["birth_year"] = 1979
 
     assert domain.content_digest(other) != domain.content_digest(SUBMISSION)
+
+
+def test_content_digest_is_the_one_stored_referrals_hold() -> None:
+    """A resubmission is told from a clash by this digest against the one stored when the
+    referral came: it must not change for the same content (these were made on 2026-12-06)."""
+    assert domain.content_digest(SUBMISSION) == "0ec13ddd0e1cfd3664b62ce147d56b1755e2e946881f42a5a1ecceb63abb4db8"
+    texts = submission(personal={"name": 'Åse "Ø" Nørgård', "notes": "line\nbreak\ttab \\ end"})
+    assert domain.content_digest(texts) == "a2e518a65242eff72f594a491cb2a605fb1f783d536251c407bbe49b7d0b15c9"
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                    max_leaves=8))
+def test_content_digest_is_the_digest_of_the_canonical_json_text(content: object) -> None:
+    canonical = json.dumps(domain._unordered({"c": content}), sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
+    assert domain.content_digest({"c": content}) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def test_waiting_referral_can_be_withdrawn_with_its_reason() -> None:
