@@ -84,6 +84,8 @@ def _compilable(schema: Schema, keys_like_attributes: bool = False) -> bool:
         return False
     return all(f.data_key is None and f.attribute is None and f.dump_default is missing
                and (keys_like_attributes or not hasattr({}, name))  # a dict lacking it dumps its method
+               and "." not in name  # marshmallow loads "a.b" into {"a": {"b": ...}}
+               and f._CHECK_ATTRIBUTE  # a Function or Method field dumps even when its key is absent
                and type(f).deserialize is fields.Field.deserialize
                and type(f).serialize is fields.Field.serialize for name, f in schema.fields.items())
 
@@ -100,6 +102,7 @@ class _Source:
 
     def __init__(self, dumping: bool) -> None:
         self.dumping = dumping
+        self.open: set[type] = set()  # the schemas being written now
         self.lines: list[str] = []
         self.names: dict[str, Any] = {"Unsure": Unsure, "missing": missing,
                                       "_iso_date": _iso_date, "_iso_aware": _iso_aware}
@@ -120,16 +123,31 @@ class _Source:
     def schema(self, schema: Schema, unknown: str | None) -> str | None:
         """The name of the function loading (and dumping) ``schema``, or None if not compilable."""
         unknown = unknown or schema.unknown
-        if not _compilable(schema) or unknown not in (RAISE, EXCLUDE):
+        if not _compilable(schema) or unknown not in (RAISE, EXCLUDE) or type(schema) in self.open:
+            return None  # (a schema nested in itself is left to marshmallow)
+        self.open.add(type(schema))
+        try:
+            return self._schema(schema, unknown)
+        finally:
+            self.open.discard(type(schema))
+
+    def _schema(self, schema: Schema, unknown: str) -> str | None:
+        hooks = self.hooks(schema)
+        if hooks is None:
+            return None
+        # A hook may change what was loaded, and marshmallow dumps what it left: a schema with
+        # hooks is dumped after them, as a whole, instead of field by field beside its loading.
+        dump_after = _schema_dump(schema) if self.dumping and hooks else None
+        if self.dumping and hooks and dump_after is None:
             return None
         code = ["    if type(data) is not dict:", "        raise Unsure()"]
         if unknown == RAISE:
             code += [f"    if not {self.ref(frozenset(schema.load_fields))}.issuperset(data):",
                      "        raise Unsure()"]
-        code += ["    loaded = {}", "    out = {}" if self.dumping else ""]
+        code += ["    loaded = {}", "    out = {}"]
         later: list[tuple[str, fields.Field]] = []  # dumped once the whole object is loaded
         for name, field in schema.load_fields.items():
-            dumped = self.dumping and name in schema.dump_fields
+            dumped = self.dumping and dump_after is None and name in schema.dump_fields
             lines = self.field(name, field, dumped, later)
             if lines is None:
                 return None
@@ -137,10 +155,9 @@ class _Source:
         for name, field in later:
             code += [f"    if {name!r} in out:",
                      f"        out[{name!r}] = {self.ref(_field_dump(field, name))}(out[{name!r}], loaded)"]
-        hooks = self.hooks(schema)
-        if hooks is None:
-            return None
         code += hooks
+        if dump_after is not None:
+            code.append(f"    out = {self.ref(dump_after)}(loaded, None)")
         code.append("    return loaded, out" if self.dumping else "    return loaded")
         function = self.ref(None)
         self.lines += [f"def {function}(data):", *code]
@@ -223,7 +240,7 @@ class _Source:
     def items(self, inner: Any, at: str) -> list[str] | None:
         """A list's items as ``List`` loads them, for items of a plain type (each dumps as itself)."""
         plain = _plain_type(inner)
-        if plain is None:
+        if plain is None or (plain == "int" and inner.as_string):  # those dump as strings
             return None
         deeper = at + "    "
         none = [f"{deeper}    lv.append(None)", f"{deeper}    continue"] if inner.allow_none else \

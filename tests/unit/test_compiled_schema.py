@@ -14,7 +14,7 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, validate, validates
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, validate, validates, validates_schema
 
 from shared import compiled_schema, envelope
 from shared.compiled_schema import Unsure
@@ -264,3 +264,54 @@ def test_a_hook_that_drops_a_field_is_left_to_marshmallow() -> None:
     with pytest.raises(Unsure):
         normalise({"name": "a", "code": "x"})
     assert _Dropping().dump(_Dropping().load({"name": "a", "code": "x"})) == {"name": "a"}
+
+
+class _IntegersAsText(Schema):
+    xs = fields.List(fields.Integer(as_string=True))
+
+
+class _Rewriting(Schema):
+    """Hooks that change what was loaded: marshmallow dumps what they left."""
+
+    d = fields.Dict()
+    n = fields.Nested(Schema.from_dict({"s": fields.String()}))
+    when = fields.Date()
+
+    @validates("d")
+    def _mark(self, value: dict, **_: Any) -> None:
+        value["marked"] = 1
+
+    @validates_schema
+    def _rename(self, data: dict, **_: Any) -> None:
+        data["n"]["s"] = "changed"
+        data["when"] = date(2024, 2, 2)
+
+
+@pytest.mark.parametrize("schema, data", [
+    (_IntegersAsText(), {"xs": [1, 2]}),
+    (_Rewriting(), {"d": {}, "n": {"s": "a"}, "when": "2024-01-01"}),
+])
+def test_the_normaliser_dumps_as_marshmallow_dumps(schema: Schema, data: dict) -> None:
+    normalise = compiled_schema.normaliser(schema)
+    assert normalise is not None
+    assert normalise(data) == schema.dump(schema.load(data))
+
+
+class _SelfNested(Schema):
+    name = fields.String()
+    parent = fields.Nested(lambda: _SelfNested(), allow_none=True)
+
+
+@pytest.mark.parametrize("schema", [
+    Schema.from_dict({"a.b": fields.String()})(),  # marshmallow loads it into {"a": {"b": ...}}
+    Schema.from_dict({"a": fields.String(), "f": fields.Function(lambda obj: "F")})(),  # dumped when absent
+])
+def test_what_marshmallow_loads_or_dumps_otherwise_is_left_to_it(schema: Schema) -> None:
+    assert compiled_schema.normaliser(schema) is None and compiled_schema.loader(schema) is None
+
+
+def test_a_schema_nested_in_itself_is_compiled_to_its_nesting_and_left_to_marshmallow_below() -> None:
+    load = compiled_schema.loader(_SelfNested())
+    assert load is not None
+    data = {"name": "a", "parent": {"name": "b", "parent": None}}
+    assert load(data) == _SelfNested().load(data)
