@@ -90,9 +90,12 @@ class Event:
     def to_json(self) -> str:
         """The envelope as the event store keeps it: ``to_dict``'s values (without its deep copy:
         nothing here is mutated), keys sorted, written by orjson (about a tenth of ``json.dumps``'s
-        CPU; a consumer stores every event it takes). Anything but plain JSON values (an integer
-        beyond 64 bits, a key that is not a string, a date) goes to ``json_text`` instead, which
-        writes what ``json.dumps`` can and refuses the rest as it does."""
+        CPU; a consumer stores every event it takes). What orjson refuses (an integer beyond
+        64 bits, a key that is not a string, a subclass of str, a date) goes to ``json_text``,
+        which writes what ``json.dumps`` can and refuses the rest as it does; that text keeps
+        ``json.dumps``'s spaces, and both read back alike. orjson would write a UUID or an Enum
+        that ``json.dumps`` refuses, and NaN as null: an envelope holds none, its payload being
+        what validation normalised (no schema allows NaN)."""
         data = {f.name: getattr(self, f.name) for f in _FIELDS}
         data["occurred_at"] = self.occurred_at.isoformat()
         data["recorded_at"] = self.recorded_at.isoformat() if self.recorded_at else None

@@ -29,7 +29,7 @@ def content_digest(submission: dict[str, Any]) -> str:
     ``json.dumps(…, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``, which orjson
     writes byte for byte for plain JSON values, at a tenth of the CPU; anything else (an
     integer beyond 64 bits, a subclass of str) is written by ``json.dumps`` itself. (A float
-    would be spelled otherwise, ``1e16`` for ``1e+16``: a submission has none.)
+    could be spelled otherwise, ``1e-7`` for ``1e-07``, and NaN as null: a submission has none.)
     """
     unordered = _unordered(submission)
     try:
