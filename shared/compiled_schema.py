@@ -174,7 +174,7 @@ class _Source:
                 if name in schema.declared_fields:
                     continue  # excluded: marshmallow skips it
                 return None
-            # A hook that answers ``missing`` drops the field from the loaded data (not from ``out``).
+            # A hook that answers ``missing`` has marshmallow drop the field: that is left to it.
             code += [f"    if {name!r} in loaded and {self.ref(getattr(schema, attr))}(loaded[{name!r}]) is missing:",
                      "        raise Unsure()"]
         for pass_many in (True, False):
