@@ -16,6 +16,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from shared import compiled_schema, json_text
 from shared.errors import ValidationFailed
+from shared.validation import control_error, flatten_errors
 
 ACTOR_KINDS = ("system", "consultant", "volunteer")
 
@@ -28,8 +29,6 @@ CODE_LENGTH = 100
 
 
 def _no_control(value: str) -> None:
-    from shared.validation import control_error  # shared.validation imports this module
-
     problem = control_error(value)
     if problem:
         raise ValidationError(problem)
@@ -203,18 +202,4 @@ def _trusted(data: dict[str, Any]) -> Event:
     # data is this call's own, and holds every field and nothing else (checked by event_from_json).
     data["occurred_at"], data["recorded_at"] = occurred_at, recorded_at
     return _built(data)
-
-
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, Any]:
-    """marshmallow's nested error dicts as {"a.b": [...]} for clients."""
-    flat: dict[str, Any] = {}
-    if not isinstance(messages, dict):
-        return {prefix or "_schema": messages}
-    for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            flat.update(flatten_errors(value, name))
-        else:
-            flat[name] = value
-    return flat
 

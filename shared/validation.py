@@ -12,7 +12,6 @@ from weakref import WeakKeyDictionary
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-from shared.envelope import flatten_errors
 from shared.errors import ValidationFailed
 
 
@@ -29,6 +28,20 @@ def normalise(schema: Schema, data: Any, what: str, prefix: str = "") -> dict[st
 
 
 _propagated: WeakKeyDictionary[Schema, str] = WeakKeyDictionary()
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, Any]:
+    """marshmallow's nested error dicts as {"a.b": [...]} for clients."""
+    flat: dict[str, Any] = {}
+    if not isinstance(messages, dict):
+        return {prefix or "_schema": messages}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten_errors(value, name))
+        else:
+            flat[name] = value
+    return flat
 
 
 def command(schema_cls: type[Schema], data: Any, what: str,
