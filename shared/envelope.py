@@ -148,9 +148,11 @@ def load_envelope(data: Any, *, strict: bool = False) -> Event:
     fast = _FAST[strict]
     if fast is not None:
         try:
-            return Event(**fast(data))
+            loaded = fast(data)
         except compiled_schema.Unsure:
             pass
+        else:  # every field, each checked: built as a stored envelope is (``_built``)
+            return _built(loaded) if loaded.keys() == _ENVELOPE_KEYS else Event(**loaded)
     try:
         loaded = (_STRICT if strict else _TOLERANT).load(data)
     except ValidationError as exc:
