@@ -229,10 +229,11 @@ class Keyring:
             return None
         return self._unwrapped(subject_id, bytes(row[0]))
 
-    def _unwrapped(self, subject_id: str, wrapped: bytes) -> AESGCM:
+    def _unwrapped(self, subject_id: str, wrapped: bytes, data_key: bytes | None = None) -> AESGCM:
+        """The subject's cipher for its wrapped key (``data_key``: what it wraps, when known here)."""
         aead = self._cache.get(wrapped)
         if aead is None:
-            aead = AESGCM(self.master.unwrap(subject_id, wrapped))
+            aead = AESGCM(data_key if data_key is not None else self.master.unwrap(subject_id, wrapped))
             self._cache[wrapped] = aead
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -250,7 +251,7 @@ class Keyring:
             # Held in a consumer's batch (None), where any count but 1 fails the batch's hold.
             if driver_statements.write_later(conn, new_key, row, expect=1) not in (None, 1):
                 return self._key(conn, subject_id, kind, create=False)
-            aead = self._unwrapped(subject_id, wrapped)
+            aead = self._unwrapped(subject_id, wrapped, data_key)
             _note_created(conn, subject_id, aead)
             return aead
         try:
@@ -258,7 +259,7 @@ class Keyring:
                 conn.execute(insert(subject_keys).values(**row))
         except IntegrityError:
             return self._key(conn, subject_id, kind, create=False)  # a concurrent writer made it
-        return self._unwrapped(subject_id, wrapped)
+        return self._unwrapped(subject_id, wrapped, data_key)
 
 
 # Notes on a connection: the transaction that checked the master key, and the keys made in
