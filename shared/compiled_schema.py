@@ -32,7 +32,6 @@ class Unsure(Exception):
     """The compiled check cannot vouch for this input: ask marshmallow."""
 
 
-Load = Callable[[Any, Any], Any]  # (value, the raw object holding it) -> loaded value
 Dump = Callable[[Any, Any], Any]  # (loaded value, the object holding it) -> JSON value
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -144,7 +143,7 @@ class _Source:
         if unknown == RAISE:
             code += [f"    if not {self.ref(frozenset(schema.load_fields))}.issuperset(data):",
                      "        raise Unsure()"]
-        code += ["    loaded = {}", "    out = {}"]
+        code += ["    loaded = {}", *(["    out = {}"] if self.dumping and dump_after is None else [])]
         later: list[tuple[str, fields.Field]] = []  # dumped once the whole object is loaded
         for name, field in schema.load_fields.items():
             dumped = self.dumping and dump_after is None and name in schema.dump_fields
@@ -218,10 +217,10 @@ class _Source:
             native = not (kind is fields.Integer and field.as_string)
             return [*self.typed("v", plain, at), f"{at}lv = dv = v", *self.checks(field, "lv", at)], native
         if kind is fields.Date and field.format in (None, "iso"):
-            return [*self.typed("v", "str", at), f"{at}lv = _iso_date(v, None)", *self.checks(field, "lv", at),
+            return [*self.typed("v", "str", at), f"{at}lv = _iso_date(v)", *self.checks(field, "lv", at),
                     *self.dumps(f"{at}dv = lv.isoformat()")], True
         if kind is fields.AwareDateTime and field.format in (None, "iso") and field.default_timezone is None:
-            return [*self.typed("v", "str", at), f"{at}lv = _iso_aware(v, None)", *self.checks(field, "lv", at)], False
+            return [*self.typed("v", "str", at), f"{at}lv = _iso_aware(v)", *self.checks(field, "lv", at)], False
         if kind is fields.Dict and field.key_field is None and field.value_field is None:
             return [*self.typed("v", "dict", at), f"{at}lv = dict(v)", *self.checks(field, "lv", at),
                     *self.dumps(f"{at}dv = dict(lv)")], True
@@ -294,13 +293,13 @@ def _plain_truth(field: Any) -> bool:
     return field.truthy == fields.Boolean.truthy and field.falsy == fields.Boolean.falsy
 
 
-def _iso_date(value: str, _data: Any) -> date:
+def _iso_date(value: str) -> date:
     if not _ISO_DATE.fullmatch(value):
         raise Unsure()
     return date(int(value[:4]), int(value[5:7]), int(value[8:10]))
 
 
-def _iso_aware(value: str, _data: Any) -> datetime:
+def _iso_aware(value: str) -> datetime:
     """What marshmallow's ``from_iso_datetime`` makes of it: the same fields and the same
     fixed-offset zone (named as marshmallow names it), built once per offset."""
     match = _ISO_AWARE.fullmatch(value)
