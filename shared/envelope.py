@@ -99,7 +99,7 @@ class Event:
         data["occurred_at"] = self.occurred_at.isoformat()
         data["recorded_at"] = self.recorded_at.isoformat() if self.recorded_at else None
         try:
-            return orjson.dumps(data, option=_STORED).decode("utf-8")
+            return orjson.dumps(data, option=json_text.ORJSON_SORTED_PLAIN).decode("utf-8")
         except orjson.JSONEncodeError:
             return json_text.dumps(data)
 
@@ -110,9 +110,6 @@ class Event:
 
 
 _FIELDS = fields_of(Event)
-# Sorted keys; dates, dataclasses and subclasses of str, int, dict and list are left to json_text.
-_STORED = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-           | orjson.OPT_PASSTHROUGH_SUBCLASS)
 _FIELD_NAMES = frozenset(f.name for f in _FIELDS)
 
 

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from json import encoder as _json_encoder
 from typing import Any
 
+import orjson
+
 _SLOW = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
@@ -35,3 +37,10 @@ def _built() -> Callable[[Any], str]:
 
 
 dumps: Callable[[Any], str] = _built()
+
+
+# orjson's options for text that must be what ``json.dumps(..., sort_keys=True)`` would give:
+# keys sorted, and dates, dataclasses and subclasses of str, int, dict and list refused
+# (``orjson.JSONEncodeError``), for the standard library to write or refuse as it does.
+ORJSON_SORTED_PLAIN = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+                       | orjson.OPT_PASSTHROUGH_SUBCLASS)

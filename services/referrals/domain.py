@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from shared import referral_lifecycle
+from shared import json_text, referral_lifecycle
 from shared.errors import RuleViolated
 
 
@@ -33,14 +33,10 @@ def content_digest(submission: dict[str, Any]) -> str:
     """
     unordered = _unordered(submission)
     try:
-        canonical = orjson.dumps(unordered, option=_CANONICAL)
+        canonical = orjson.dumps(unordered, option=json_text.ORJSON_SORTED_PLAIN)
     except orjson.JSONEncodeError:
         canonical = json.dumps(unordered, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
     return hashlib.sha256(canonical).hexdigest()
-
-
-_CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-              | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 def _unordered(value: Any) -> Any:
